@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The fully resolved configuration of one sshuttle run: every upstream option plus ours. It is filled from
+// YAML (--config/--profile), then SSHUTTLE_ARGS, then the command line (with @file expansion), in that order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+
+namespace sshuttle::cli {
+
+/// What this process has been asked to be.
+enum class Mode {
+    kClient = 1,          // the normal run
+    kServer,              // --server: mux on stdin/stdout
+    kFirewall,            // --firewall: the root firewall manager
+    kHostwatch,           // --hostwatch
+    kSudoersNoModify,     // print a sudoers fragment and exit
+    kListPlugins,         // --list-plugins
+    kVersion,             // -V/--version
+};
+
+/// `-r [user@]host[:port]` split into parts.
+struct Remote {
+    std::string user;      // empty = ssh's default
+    std::string password;  // upstream's user:pass@host form (sshpass); empty = none
+    std::string host;      // IPv6 without brackets
+    uint16_t port = 0;     // 0 = ssh's default
+    std::string to_string() const;
+};
+
+struct Options {
+    Mode mode = Mode::kClient;
+
+    // What to tunnel.
+    std::vector<net::Subnet> subnets;    // includes: positional + -s files (+ auto-nets at run time)
+    std::vector<net::Subnet> excludes;   // -x and -X files (listen addresses are added at run time)
+    bool auto_nets = false;              // -N
+    bool auto_hosts = false;             // -H
+    std::vector<std::string> seed_hosts; // --seed-hosts
+
+    // Where.
+    std::optional<Remote> remote;        // -r; empty = local mode
+    std::string method = "auto";         // --method auto|nat|nft|tproxy|pf|ipfw|<third-party>
+    std::vector<net::Endpoint> listen;   // -l; port 0 = search
+    bool listen_given = false;           // -l was given (families left out are off)
+    bool disable_ipv6 = false;
+
+    // DNS.
+    bool dns = false;
+    std::vector<net::IpAddress> ns_hosts;
+    std::optional<net::Endpoint> to_ns;  // port 0 = 53
+
+    // The transport and the server.
+    std::string ssh_cmd;                 // -e; empty = default transport
+    bool no_cmd_delimiter = false;
+    std::string python;                  // --python; empty = python3 then python
+    std::string remote_shell;            // --remote-shell (accepted for compatibility)
+    std::string server_cmd;              // --server-cmd: run an installed server instead of uploading one
+
+    // Flow control.
+    bool latency_control = true;
+    int latency_buffer_size = 32768;
+    int wrap = 65535;                    // --wrap: channel numbers wrap here (testing)
+
+    // Process behaviour.
+    int verbose = 0;                     // -v count
+    bool daemon = false;                 // -D (implies syslog)
+    bool syslog = false;
+    std::string pidfile = "sshuttle.pid";
+    std::optional<std::string> user;     // --user NAME
+    std::optional<std::string> group;    // --group NAME
+    std::string tmark = "0x01";          // -t/--tmark, normalised lowercase hex with 0x
+    std::string sudoers_user;            // --sudoers-user
+    bool no_sudo_pythonpath = false;     // accepted for compatibility
+    std::string namespace_name;          // --namespace
+    int namespace_pid = 0;               // --namespace-pid
+
+    // Ours.
+    std::vector<std::string> plugin_dirs;   // --plugin-dir (repeatable)
+    std::string config_file;                // --config
+    std::string profile;                    // --profile
+    bool dry_run = false;                   // --dry-run
+};
+
+}  // namespace sshuttle::cli
