@@ -134,6 +134,8 @@ typedef struct sshuttle_fw_request {
     int64_t gid;                /* -1 = none (--group) */
     const char *tmark;          /* e.g. "0x01" (tproxy) */
     const char *os_flavor;      /* pf: "darwin", "freebsd", "openbsd", "pfsense"; NULL = this host */
+    uint32_t bypass_mark;       /* non-zero: packets with this fwmark are never redirected (local mode's own
+                                   server connections carry it, so they do not loop into the tunnel) */
 } sshuttle_fw_request;
 
 typedef struct sshuttle_firewall_v1 {

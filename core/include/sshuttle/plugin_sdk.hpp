@@ -126,6 +126,7 @@ struct FwRequest {
     long long gid = -1;
     std::string tmark = "0x01";
     std::string os_flavor;
+    uint32_t bypass_mark = 0;
 };
 
 inline std::string format_address(int family, const uint8_t* addr) {
@@ -151,6 +152,7 @@ inline FwRequest to_request(const sshuttle_fw_request* r) {
     out.gid = r->gid;
     if (r->tmark != nullptr) out.tmark = r->tmark;
     if (r->os_flavor != nullptr) out.os_flavor = r->os_flavor;
+    out.bypass_mark = r->bypass_mark;
     return out;
 }
 
