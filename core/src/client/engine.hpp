@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The client's data plane: accepts redirected connections, opens one mux channel per connection to the
+// server, and moves bytes both ways with flow control. Single-threaded, driven by the caller's io_context.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+#include "transport/byte_stream.hpp"
+
+namespace sshuttle::client {
+
+struct EngineOptions {
+    bool latency_control = true;
+    std::size_t latency_buffer_size = 32768;
+    uint16_t wrap = 65535;             // channel numbers wrap here
+    bool expect_sync_header = true;    // false when the bootstrap already consumed "\0\0SSHUTTLE0001"
+};
+
+/// One route announced by the server (CMD_ROUTES).
+struct Route {
+    net::Family family = net::Family::kIPv4;
+    net::IpAddress address;
+    int prefix = 0;
+};
+
+/// Finds where an accepted connection was going (the firewall plugin's original_dst); nullopt = drop it.
+using OriginalDst = std::function<std::optional<net::Endpoint>(int accepted_fd)>;
+
+class ClientEngine {
+   public:
+    ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server, EngineOptions options);
+    ~ClientEngine();
+    ClientEngine(const ClientEngine&) = delete;
+    ClientEngine& operator=(const ClientEngine&) = delete;
+
+    /// Called once, with the server's first CMD_ROUTES (possibly empty).
+    std::function<void(const std::vector<Route>&)> on_routes;
+    /// Called with each complete "name,ip" line of CMD_HOST_LIST.
+    std::function<void(const std::string&)> on_host;
+    /// Called once when the session ends: server closed, transport error or protocol violation.
+    std::function<void(const std::string& reason)> on_closed;
+
+    /// Starts reading from the server (sync header, then frames).
+    void start();
+    /// Accepts on a listening TCP socket (non-blocking, already bound and listening). Takes ownership.
+    void add_tcp_listener(int listen_fd, OriginalDst original_dst);
+    /// Sends CMD_HOST_REQ with the seed hosts (for -H / --seed-hosts).
+    void request_hosts(const std::vector<std::string>& seed_hosts);
+    /// Stops accepting, closes every channel and the server stream.
+    void stop();
+
+    std::size_t open_channels() const;
+
+   private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sshuttle::client
