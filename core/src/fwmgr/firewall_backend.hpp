@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// What the manager needs from a firewall method. The real one wraps a loaded plugin (plugin_backend.hpp);
+// tests use a recording fake, so the protocol logic is tested without root or a kernel firewall.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "plugin/firewall_request.hpp"
+
+namespace sshuttle::fwmgr {
+
+class FirewallBackend {
+   public:
+    virtual ~FirewallBackend() = default;
+
+    /// The method name sent in READY.
+    virtual std::string name() const = 0;
+    /// SSHUTTLE_FEAT_* bits.
+    virtual uint64_t features() const = 0;
+    /// Installs the rules of one family; throws std::exception with a one-line reason.
+    virtual void setup(const plugin::FirewallRequest& request) = 0;
+    /// Removes them again; idempotent; throws std::exception with a one-line reason.
+    virtual void restore(const plugin::FirewallRequest& request) = 0;
+};
+
+}  // namespace sshuttle::fwmgr

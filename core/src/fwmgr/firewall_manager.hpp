@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// `sshuttle --firewall`: the root firewall manager. The client starts it (through sudo or doas unless it is
+// root already) with one end of a socketpair as both stdin and stdout, and talks to it in the line protocol
+// of line_protocol.hpp. Its only lifeline is that socket: when the client exits, or is killed, the manager
+// reads EOF and removes the rules.
+#pragma once
+
+#include "cli/options.hpp"
+
+namespace sshuttle::fwmgr {
+
+/// Runs the manager on stdin/stdout with options.method, options.plugin_dirs, options.verbose and
+/// options.syslog; returns the process exit status (0 after a clean restore).
+int run_firewall_manager(const cli::Options& options);
+
+}  // namespace sshuttle::fwmgr

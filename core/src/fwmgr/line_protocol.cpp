@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "fwmgr/line_protocol.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <limits>
+#include <vector>
+
+namespace sshuttle::fwmgr {
+namespace {
+
+[[noreturn]] void fail(std::string_view kind, std::string_view line, const std::string& why) {
+    throw ProtocolError("invalid " + std::string(kind) + " line '" + std::string(line) + "': " + why);
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    while (true) {
+        size_t end = text.find(separator, start);
+        if (end == std::string_view::npos) {
+            parts.push_back(text.substr(start));
+            return parts;
+        }
+        parts.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+}
+
+/// A plain decimal number in [0, max]: no sign, no spaces, nothing after it.
+template <typename T>
+bool parse_decimal(std::string_view text, T max, T& out) {
+    uint64_t value = 0;
+    if (text.empty() || text.size() > 19) return false;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
+    if (ec != std::errc() || end != text.data() + text.size() || value > static_cast<uint64_t>(max)) return false;
+    out = static_cast<T>(value);
+    return true;
+}
+
+/// `0x` and 1 to 8 hex digits: a 32-bit netfilter mark.
+bool parse_mark(std::string_view text, uint32_t& out) {
+    if (text.size() < 3 || text.size() > 10 || text.substr(0, 2) != "0x") return false;
+    auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), out, 16);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+int wire_family(net::Family family) { return family == net::Family::kIPv6 ? AF_INET6 : AF_INET; }
+
+bool parse_family(std::string_view text, net::Family& out) {
+    int value = 0;
+    if (!parse_decimal(text, 255, value)) return false;
+    if (value == AF_INET)
+        out = net::Family::kIPv4;
+    else if (value == AF_INET6)
+        out = net::Family::kIPv6;
+    else
+        return false;
+    return true;
+}
+
+bool parse_address(net::Family family, std::string_view text, net::IpAddress& out) {
+    std::string copy(text);  // inet_pton needs a terminated string
+    out = net::IpAddress{};
+    out.family = family;
+    return inet_pton(wire_family(family), copy.c_str(), out.bytes.data()) == 1;
+}
+
+/// The part after `<keyword> `; fails when the line does not start with it.
+std::string_view after_keyword(std::string_view line, std::string_view keyword) {
+    if (line.size() <= keyword.size() || line.substr(0, keyword.size()) != keyword || line[keyword.size()] != ' ')
+        fail(keyword, line, "expected '" + std::string(keyword) + " ...'");
+    return line.substr(keyword.size() + 1);
+}
+
+std::string checked_line(std::string line) {
+    line += '\n';
+    if (line.size() > kMaxLineBytes)
+        throw ProtocolError("line longer than " + std::to_string(kMaxLineBytes) + " bytes: '" + line.substr(0, 40) +
+                            "...'");
+    return line;
+}
+
+std::string id_text(int64_t id) { return id < 0 ? "-" : std::to_string(id); }
+
+bool parse_id(std::string_view text, int64_t& out) {
+    if (text == "-") {
+        out = -1;
+        return true;
+    }
+    return parse_decimal(text, int64_t{std::numeric_limits<uint32_t>::max()}, out);
+}
+
+}  // namespace
+
+std::string address_text(const net::IpAddress& ip) {
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(wire_family(ip.family), ip.bytes.data(), text, sizeof text);
+    return text;
+}
+
+std::string format_route(const net::Subnet& rule) {
+    return checked_line(std::to_string(wire_family(rule.address.family)) + "," + std::to_string(rule.prefix) + "," +
+                        (rule.exclude ? "1" : "0") + "," + address_text(rule.address) + "," +
+                        std::to_string(rule.port_first) + "," + std::to_string(rule.port_last));
+}
+
+net::Subnet parse_route(std::string_view line) {
+    auto fields = split(line, ',');
+    if (fields.size() != 6) fail("route", line, "expected 6 comma-separated fields");
+    net::Subnet rule;
+    net::Family family{};
+    if (!parse_family(fields[0], family))
+        fail("route", line, "unknown address family '" + std::string(fields[0]) + "'");
+    if (!parse_address(family, fields[3], rule.address))
+        fail("route", line, "bad address '" + std::string(fields[3]) + "'");
+    if (!parse_decimal(fields[1], rule.address.max_prefix(), rule.prefix))
+        fail("route", line, "bad prefix '" + std::string(fields[1]) + "'");
+    if (fields[2] != "0" && fields[2] != "1") fail("route", line, "exclude flag must be 0 or 1");
+    rule.exclude = fields[2] == "1";
+    uint16_t max_port = std::numeric_limits<uint16_t>::max();
+    if (!parse_decimal(fields[4], max_port, rule.port_first) || !parse_decimal(fields[5], max_port, rule.port_last))
+        fail("route", line, "bad port range");
+    if (rule.port_first > rule.port_last) fail("route", line, "first port > last port");
+    return rule;
+}
+
+std::string format_nameserver(const net::IpAddress& ip) {
+    return checked_line(std::to_string(wire_family(ip.family)) + "," + address_text(ip));
+}
+
+net::IpAddress parse_nameserver(std::string_view line) {
+    auto fields = split(line, ',');
+    if (fields.size() != 2) fail("nameserver", line, "expected <family>,<ip>");
+    net::Family family{};
+    if (!parse_family(fields[0], family))
+        fail("nameserver", line, "unknown address family '" + std::string(fields[0]) + "'");
+    net::IpAddress ip;
+    if (!parse_address(family, fields[1], ip)) fail("nameserver", line, "bad address '" + std::string(fields[1]) + "'");
+    return ip;
+}
+
+std::string format_ports(const Ports& ports) {
+    return checked_line("PORTS " + std::to_string(ports.tcp_v6) + "," + std::to_string(ports.tcp_v4) + "," +
+                        std::to_string(ports.dns_v6) + "," + std::to_string(ports.dns_v4));
+}
+
+Ports parse_ports(std::string_view line) {
+    auto fields = split(after_keyword(line, "PORTS"), ',');
+    if (fields.size() != 4) fail("PORTS", line, "expected 4 comma-separated ports");
+    Ports ports;
+    uint16_t max_port = std::numeric_limits<uint16_t>::max();
+    if (!parse_decimal(fields[0], max_port, ports.tcp_v6) || !parse_decimal(fields[1], max_port, ports.tcp_v4) ||
+        !parse_decimal(fields[2], max_port, ports.dns_v6) || !parse_decimal(fields[3], max_port, ports.dns_v4))
+        fail("PORTS", line, "ports must be numbers 0-65535");
+    return ports;
+}
+
+std::string format_go(const GoFields& go) {
+    std::string line = "GO " + std::string(go.udp ? "1" : "0") + " " + id_text(go.uid) + " " + id_text(go.gid) + " " +
+                       go.tmark + " " + std::to_string(go.client_pid);
+    if (go.bypass_mark != 0) line += " " + fmt::format("{:#x}", go.bypass_mark);
+    return checked_line(line);
+}
+
+GoFields parse_go(std::string_view line) {
+    auto fields = split(after_keyword(line, "GO"), ' ');
+    if (fields.size() != 5 && fields.size() != 6)
+        fail("GO", line, "expected <udp> <uid|-> <gid|-> <tmark> <client pid>[ <bypass mark>]");
+    GoFields go;
+    if (fields[0] != "0" && fields[0] != "1") fail("GO", line, "udp flag must be 0 or 1");
+    go.udp = fields[0] == "1";
+    if (!parse_id(fields[1], go.uid)) fail("GO", line, "bad uid '" + std::string(fields[1]) + "'");
+    if (!parse_id(fields[2], go.gid)) fail("GO", line, "bad gid '" + std::string(fields[2]) + "'");
+    uint32_t mark = 0;
+    if (!parse_mark(fields[3], mark)) fail("GO", line, "bad tmark '" + std::string(fields[3]) + "'");
+    go.tmark = std::string(fields[3]);
+    if (!parse_decimal(fields[4], pid_t{std::numeric_limits<pid_t>::max()}, go.client_pid) || go.client_pid == 0)
+        fail("GO", line, "bad client pid '" + std::string(fields[4]) + "'");
+    if (fields.size() == 6 && (!parse_mark(fields[5], go.bypass_mark) || go.bypass_mark == 0))
+        fail("GO", line, "bad bypass mark '" + std::string(fields[5]) + "'");
+    return go;
+}
+
+std::string format_host(const HostEntry& host) {
+    return checked_line("HOST " + host.name + "," + address_text(host.ip));
+}
+
+HostEntry parse_host(std::string_view line) {
+    std::string_view rest = after_keyword(line, "HOST");
+    size_t comma = rest.rfind(',');
+    if (comma == std::string_view::npos || comma == 0) fail("HOST", line, "expected <name>,<ip>");
+    HostEntry host;
+    host.name = std::string(rest.substr(0, comma));
+    if (host.name.find_first_of(" \t,") != std::string::npos) fail("HOST", line, "bad host name");
+    std::string_view ip = rest.substr(comma + 1);
+    if (!parse_address(net::Family::kIPv4, ip, host.ip) && !parse_address(net::Family::kIPv6, ip, host.ip))
+        fail("HOST", line, "bad address '" + std::string(ip) + "'");
+    return host;
+}
+
+std::string format_ready(const std::string& method) { return checked_line("READY " + method); }
+
+std::optional<std::string> parse_ready(std::string_view line) {
+    constexpr std::string_view kPrefix = "READY ";
+    if (line.size() <= kPrefix.size() || line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+    std::string method(line.substr(kPrefix.size()));
+    if (method.find_first_of(" \t\r") != std::string::npos) return std::nullopt;
+    return method;
+}
+
+std::string format_error(const std::string& text) {
+    std::string line = "ERROR " + text;
+    for (char& c : line)
+        if (c == '\n' || c == '\r') c = ' ';
+    if (line.size() > kMaxLineBytes - 1) line = line.substr(0, kMaxLineBytes - 4) + "...";
+    return line + '\n';
+}
+
+std::optional<std::string> parse_error(std::string_view line) {
+    constexpr std::string_view kPrefix = "ERROR ";
+    if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+    return std::string(line.substr(kPrefix.size()));
+}
+
+}  // namespace sshuttle::fwmgr

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The line protocol between the client and the root firewall manager (upstream-compatible, plus two
+// additions of ours: an optional bypass mark after GO's client pid, and `ERROR <text>` from the manager).
+//
+//   manager -> client   READY <method>
+//   client  -> manager  ROUTES
+//                       <family>,<width>,<exclude 0|1>,<ip>,<first port>,<last port>   (one per rule)
+//                       NSLIST
+//                       <family>,<ip>                                                (one per nameserver)
+//                       PORTS <tcp v6>,<tcp v4>,<dns v6>,<dns v4>                    (0 = none)
+//                       GO <udp 0|1> <uid|-> <gid|-> <tmark> <client pid>[ <bypass mark>]
+//   manager -> client   STARTED   or   ERROR <one line>
+//   client  -> manager  HOST <name>,<ip>   (any number, until EOF)
+//
+// <family> is this platform's AF_INET/AF_INET6 value (2/10 on Linux), as upstream sends it. Every line,
+// newline included, is at most kMaxLineBytes long: upstream's manager reads with readline(128).
+// Parsers take one line without its '\n' and throw ProtocolError naming the bad line; formatters return the
+// line with its '\n'.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "net/address.hpp"
+
+namespace sshuttle::fwmgr {
+
+/// Longest line either side may send, '\n' included.
+inline constexpr size_t kMaxLineBytes = 128;
+
+class ProtocolError : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The four ports of the PORTS line; 0 means "not redirected".
+struct Ports {
+    uint16_t tcp_v6 = 0;
+    uint16_t tcp_v4 = 0;
+    uint16_t dns_v6 = 0;
+    uint16_t dns_v4 = 0;
+    auto operator<=>(const Ports&) const = default;
+};
+
+/// The fields of the GO line.
+struct GoFields {
+    bool udp = false;
+    int64_t uid = -1;  // -1 = any user ("-")
+    int64_t gid = -1;  // -1 = any group ("-")
+    std::string tmark = "0x01";
+    pid_t client_pid = 0;      // gets SIGINT when the manager is told to stop
+    uint32_t bypass_mark = 0;  // ours; 0 = not sent
+    auto operator<=>(const GoFields&) const = default;
+};
+
+/// One HOST line (--auto-hosts).
+struct HostEntry {
+    std::string name;
+    net::IpAddress ip;
+    auto operator<=>(const HostEntry&) const = default;
+};
+
+/// The wire form of an address: inet_ntop's text.
+std::string address_text(const net::IpAddress& ip);
+
+std::string format_route(const net::Subnet& rule);
+net::Subnet parse_route(std::string_view line);
+
+std::string format_nameserver(const net::IpAddress& ip);
+net::IpAddress parse_nameserver(std::string_view line);
+
+std::string format_ports(const Ports& ports);
+/// Parses `PORTS a,b,c,d`.
+Ports parse_ports(std::string_view line);
+
+std::string format_go(const GoFields& go);
+/// Parses `GO ...`.
+GoFields parse_go(std::string_view line);
+
+/// Throws ProtocolError when the line would exceed kMaxLineBytes (a very long host name).
+std::string format_host(const HostEntry& host);
+/// Parses `HOST name,ip`.
+HostEntry parse_host(std::string_view line);
+
+std::string format_ready(const std::string& method);
+/// The method of a `READY <method>` line; nullopt for anything else (the client skips such junk).
+std::optional<std::string> parse_ready(std::string_view line);
+
+/// `ERROR <text>`, with newlines flattened and the text cut to fit one line.
+std::string format_error(const std::string& text);
+/// The text of an `ERROR <text>` line; nullopt for anything else.
+std::optional<std::string> parse_error(std::string_view line);
+
+inline constexpr std::string_view kRoutesLine = "ROUTES";
+inline constexpr std::string_view kNslistLine = "NSLIST";
+inline constexpr std::string_view kStartedLine = "STARTED";
+
+}  // namespace sshuttle::fwmgr

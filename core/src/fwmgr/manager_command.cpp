@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "fwmgr/manager_command.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "util/process.hpp"
+
+namespace sshuttle::fwmgr {
+
+Elevation detect_elevation() {
+    if (geteuid() == 0) return Elevation::kNone;
+    bool has_sudo = !util::find_program("sudo").empty();
+    bool has_doas = !util::find_program("doas").empty();
+#ifdef __OpenBSD__
+    if (has_doas) return Elevation::kDoas;
+#endif
+    if (has_sudo) return Elevation::kSudo;
+    if (has_doas) return Elevation::kDoas;
+    return Elevation::kNone;
+}
+
+std::string self_executable() {
+    std::error_code error;
+    auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::string("sshuttle") : path.string();
+}
+
+std::vector<std::string> manager_command(const cli::Options& options, const std::string& self_exe,
+                                         Elevation elevation) {
+    std::vector<std::string> argv;
+    if (elevation == Elevation::kSudo) argv = {"sudo", "-p", "[local sudo] Password: "};
+    if (elevation == Elevation::kDoas) argv = {"doas"};
+    argv.insert(argv.end(), {self_exe, "--firewall", "--method", options.method});
+    for (int i = 0; i < options.verbose; ++i) argv.push_back("-v");
+    for (const auto& dir : options.plugin_dirs) argv.insert(argv.end(), {"--plugin-dir", dir});
+    const char* env_path = std::getenv("SSHUTTLE_PLUGIN_PATH");
+    if (elevation != Elevation::kNone && env_path != nullptr) {
+        std::string entries = env_path;
+        size_t start = 0;
+        while (start <= entries.size()) {
+            size_t end = entries.find(':', start);
+            if (end == std::string::npos) end = entries.size();
+            if (end > start) argv.insert(argv.end(), {"--plugin-dir", entries.substr(start, end - start)});
+            start = end + 1;
+        }
+    }
+    if (options.syslog) argv.push_back("--syslog");
+    return argv;
+}
+
+}  // namespace sshuttle::fwmgr

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "fwmgr/plugin_backend.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace sshuttle::fwmgr {
+
+PluginBackend::PluginBackend(const cli::Options& options) {
+    auto dirs = plugin::search_dirs(options.plugin_dirs);
+    if (options.method == "auto") {
+        std::vector<std::string> why;
+        try {
+            plugin_ = plugin::select_auto(dirs, host_, why);
+        } catch (...) {
+            for (const auto& line : why) spdlog::debug("method auto: {}", line);
+            throw;
+        }
+        for (const auto& line : why) spdlog::debug("method auto: {}", line);
+        spdlog::debug("method auto chose '{}'", plugin_->name());
+        return;
+    }
+    plugin_ = plugin::load_firewall(options.method, dirs, host_);
+    std::string reason;
+    if (!plugin_->is_supported(reason))
+        throw std::runtime_error("method '" + options.method + "' is not usable on this machine: " + reason);
+    spdlog::debug("method '{}' is usable: {}", options.method, reason);
+}
+
+}  // namespace sshuttle::fwmgr

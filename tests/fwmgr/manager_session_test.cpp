@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "fwmgr/manager_session.hpp"
+
+#include <doctest/doctest.h>
+
+#include "support/session_harness.hpp"
+
+using namespace sshuttle;
+using namespace sshuttle::fwmgr;
+using testing::SessionHarness;
+
+namespace {
+
+const char* const kOrder =
+    "ROUTES\n"
+    "2,8,0,10.0.0.0,0,0\n"
+    "2,16,1,10.1.0.0,0,0\n"
+    "10,32,0,2001:db8::,0,0\n"
+    "2,32,0,192.0.2.1,80,80\n"
+    "NSLIST\n"
+    "2,192.0.2.53\n"
+    "10,2001:db8::53\n"
+    "PORTS 1024,1025,1026,1027\n";
+
+const char* const kSetupV6 =
+    "setup v6 port=1024 dns=1026 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0 rules=[2001:db8::/32:0-0 ] "
+    "ns=[2001:db8::53 ]";
+const char* const kRestoreV6 =
+    "restore v6 port=1024 dns=1026 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0 rules=[2001:db8::/32:0-0 ] "
+    "ns=[2001:db8::53 ]";
+// Sorted: the single-port rule first, then longer prefixes, excludes before includes.
+const char* const kSetupV4 =
+    "setup v4 port=1025 dns=1027 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0 "
+    "rules=[192.0.2.1/32:80-80 !10.1.0.0/16:0-0 10.0.0.0/8:0-0 ] ns=[192.0.2.53 ]";
+const char* const kRestoreV4 =
+    "restore v4 port=1025 dns=1027 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0 "
+    "rules=[192.0.2.1/32:80-80 !10.1.0.0/16:0-0 10.0.0.0/8:0-0 ] ns=[192.0.2.53 ]";
+
+std::string go_line(pid_t pid) { return "GO 1 - - 0x01 " + std::to_string(pid) + "\n"; }
+
+}  // namespace
+
+TEST_CASE("manager session: READY, install IPv6 then IPv4, STARTED, HOST, EOF restores IPv6 then IPv4") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    std::vector<std::string> installed = {kRestoreV6, kSetupV6, kRestoreV4, kSetupV4};
+    h.send("HOST printer,192.0.2.9\nHOST db6,2001:db8::6\n");
+    CHECK(h.finish() == 0);
+    std::vector<std::string> expected = installed;
+    expected.insert(expected.end(), {kRestoreV6, kRestoreV4});
+    CHECK(h.backend.calls == expected);
+}
+
+TEST_CASE("manager session: our bypass mark and user/group reach the request") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send("ROUTES\n2,24,0,192.0.2.0,0,0\nNSLIST\nPORTS 0,12300,0,0\nGO 0 1000 100 0x01 " + std::to_string(getpid()) +
+           " 0x2a\n");
+    CHECK(h.next_line() == "STARTED");
+    CHECK(h.finish() == 0);
+    const std::string v4 =
+        "v4 port=12300 dns=0 udp=0 uid=1000 gid=100 tmark=0x01 bypass=42 rules=[192.0.2.0/24:0-0 ] ns=[]";
+    CHECK(h.backend.calls == std::vector<std::string>{"restore " + v4, "setup " + v4, "restore " + v4});
+}
+
+TEST_CASE("manager session: EOF before ROUTES touches nothing") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    SUBCASE("nothing sent") {}
+    SUBCASE("half an order") { h.send("ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\n"); }
+    CHECK(h.finish() == 0);
+    CHECK(h.backend.calls.empty());
+}
+
+TEST_CASE("manager session: a bad line is an ERROR and nothing is installed") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    SUBCASE("not ROUTES") {
+        h.send("HELLO\n");
+        CHECK(h.next_line() == "ERROR expected ROUTES, got 'HELLO'");
+    }
+    SUBCASE("bad route") {
+        h.send("ROUTES\n2,33,0,10.0.0.0,0,0\n");
+        CHECK(h.next_line() == "ERROR invalid route line '2,33,0,10.0.0.0,0,0': bad prefix '33'");
+    }
+    SUBCASE("overlong line") {
+        h.send("ROUTES\n" + std::string(200, '1') + "\n");
+        CHECK(h.next_line().starts_with("ERROR line longer than 128 bytes"));
+    }
+    SUBCASE("bad GO") {
+        h.send(std::string(kOrder) + "GO 1 - - 0x01\n");
+        CHECK(h.next_line().starts_with("ERROR invalid GO line 'GO 1 - - 0x01'"));
+    }
+    CHECK(h.join() == 1);
+    CHECK(h.backend.calls.empty());
+}
+
+TEST_CASE("manager session: a failed IPv4 setup rolls back both families and reports ERROR") {
+    SessionHarness h;
+    h.backend.fail_setup_family_ = net::Family::kIPv4;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "ERROR IPv4 setup with method 'fake' failed: iptables said no");
+    CHECK(h.join() == 1);
+    CHECK(h.backend.calls ==
+          std::vector<std::string>{kRestoreV6, kSetupV6, kRestoreV4, kSetupV4, kRestoreV6, kRestoreV4});
+}
+
+TEST_CASE("manager session: a method without IPv6 refuses an IPv6 port before touching anything") {
+    SessionHarness h;
+    h.backend.features_ = testing::kAllFeatures & ~uint64_t{SSHUTTLE_FEAT_IPV6};
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "ERROR method 'fake' does not support IPv6");
+    CHECK(h.join() == 1);
+    CHECK(h.backend.calls.empty());
+}
+
+TEST_CASE("manager session: a failing IPv6 restore does not keep IPv4 from being restored") {
+    SessionHarness h;
+    h.backend.fail_restore_family_ = net::Family::kIPv6;  // the stale-rule cleanup before setup fails too
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    CHECK(h.finish() == 1);
+    REQUIRE(h.backend.calls.size() == 6);
+    CHECK(h.backend.calls[4] == kRestoreV6);
+    CHECK(h.backend.calls[5] == kRestoreV4);
+}
+
+TEST_CASE("manager session: an unknown line after STARTED restores and ends the session") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    h.send("QUERY_PF_NAT 2,6,192.0.2.1,1000,192.0.2.2,80\n");
+    CHECK(h.next_line() == "ERROR unexpected line 'QUERY_PF_NAT 2,6,192.0.2.1,1000,192.0.2.2,80'");
+    CHECK(h.join() == 1);
+    CHECK(h.backend.calls.size() == 6);
+}
+
+TEST_CASE("manager session: SIGTERM while waiting relays SIGINT to the client pid and restores") {
+    pid_t victim = testing::spawn_victim();
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(victim));
+    CHECK(h.next_line() == "STARTED");
+    REQUIRE(kill(getpid(), SIGTERM) == 0);  // the relay turns it into a byte on its pipe; the session wakes
+    CHECK(h.join() == 0);
+    CHECK(testing::victim_end(victim) == SIGINT);
+    CHECK(h.backend.calls ==
+          std::vector<std::string>{kRestoreV6, kSetupV6, kRestoreV4, kSetupV4, kRestoreV6, kRestoreV4});
+}
+
+TEST_CASE("manager session: SIGINT before GO stops without touching anything") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send("ROUTES\n");
+    REQUIRE(kill(getpid(), SIGINT) == 0);
+    CHECK(h.join() == 0);
+    CHECK(h.backend.calls.empty());
+}

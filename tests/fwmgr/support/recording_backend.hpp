@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A FirewallBackend that records every call as one line of text (optionally appended to a file, for when it
+// runs in another process) and fails setup for one family on request.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fwmgr/firewall_backend.hpp"
+#include "fwmgr/line_protocol.hpp"
+#include "sshuttle/plugin_abi.h"
+
+namespace sshuttle::fwmgr::testing {
+
+inline constexpr uint64_t kAllFeatures = SSHUTTLE_FEAT_IPV4 | SSHUTTLE_FEAT_IPV6 | SSHUTTLE_FEAT_TCP |
+                                         SSHUTTLE_FEAT_UDP | SSHUTTLE_FEAT_DNS | SSHUTTLE_FEAT_USER |
+                                         SSHUTTLE_FEAT_GROUP | SSHUTTLE_FEAT_PORT_RANGES;
+
+/// `setup v4 port=1025 dns=1027 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0x0 rules=[...] ns=[...]`
+inline std::string describe(const char* call, const plugin::FirewallRequest& r) {
+    std::string text =
+        std::string(call) + (r.family == net::Family::kIPv6 ? " v6" : " v4") + " port=" + std::to_string(r.port) +
+        " dns=" + std::to_string(r.dns_port) + " udp=" + (r.udp ? "1" : "0") + " uid=" + std::to_string(r.uid) +
+        " gid=" + std::to_string(r.gid) + " tmark=" + r.tmark + " bypass=" + std::to_string(r.bypass_mark) + " rules=[";
+    for (const auto& s : r.subnets)
+        text += (s.exclude ? "!" : "") + address_text(s.address) + "/" + std::to_string(s.prefix) + ":" +
+                std::to_string(s.port_first) + "-" + std::to_string(s.port_last) + " ";
+    text += "] ns=[";
+    for (const auto& ns : r.nameservers) text += address_text(ns) + " ";
+    return text + "]";
+}
+
+class RecordingBackend : public FirewallBackend {
+   public:
+    explicit RecordingBackend(std::string record_file = {}) : record_file_(std::move(record_file)) {}
+
+    std::string name() const override { return "fake"; }
+    uint64_t features() const override { return features_; }
+    void setup(const plugin::FirewallRequest& r) override {
+        record(describe("setup", r));
+        if (fail_setup_family_ && *fail_setup_family_ == r.family) throw std::runtime_error("iptables said no");
+    }
+    void restore(const plugin::FirewallRequest& r) override {
+        record(describe("restore", r));
+        if (fail_restore_family_ && *fail_restore_family_ == r.family) throw std::runtime_error("cannot restore");
+    }
+
+    std::vector<std::string> calls;
+    uint64_t features_ = kAllFeatures;
+    std::optional<net::Family> fail_setup_family_;
+    std::optional<net::Family> fail_restore_family_;
+
+   private:
+    void record(const std::string& line) {
+        calls.push_back(line);
+        if (record_file_.empty()) return;
+        // Appended and closed at once, so the test sees each call even if this process is killed.
+        if (FILE* f = std::fopen(record_file_.c_str(), "a")) {
+            std::fprintf(f, "%s\n", line.c_str());
+            std::fclose(f);
+        }
+    }
+    std::string record_file_;
+};
+
+}  // namespace sshuttle::fwmgr::testing
