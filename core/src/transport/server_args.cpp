@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "transport/server_args.hpp"
+
+#include <arpa/inet.h>
+
+#include "util/process.hpp"
+
+namespace sshuttle::transport {
+namespace {
+
+constexpr int kDefaultLatencyBufferSize = 32768;
+
+// Formatted here rather than with IpAddress::to_string so that this library needs nothing from net at link time.
+std::string address_text(const net::IpAddress& address) {
+    char text[INET6_ADDRSTRLEN] = {};
+    int family = address.family == net::Family::kIPv4 ? AF_INET : AF_INET6;
+    inet_ntop(family, address.bytes.data(), text, sizeof text);
+    return text;
+}
+
+}  // namespace
+
+std::vector<std::string> server_arguments(const cli::Options& options, uint32_t bypass_mark) {
+    std::vector<std::string> args{"--server"};
+    for (int i = 0; i < options.verbose; ++i) args.emplace_back("-v");
+    if (!options.latency_control) args.emplace_back("--no-latency-control");
+    if (options.latency_buffer_size != kDefaultLatencyBufferSize) {
+        args.emplace_back("--latency-buffer-size");
+        args.push_back(std::to_string(options.latency_buffer_size));
+    }
+    if (options.to_ns) {
+        // The mux's DNS target format is ip@port; port 0 means the standard port.
+        uint16_t port = options.to_ns->port ? options.to_ns->port : 53;
+        args.emplace_back("--to-ns");
+        args.push_back(address_text(options.to_ns->address) + "@" + std::to_string(port));
+    }
+    if (options.auto_nets) args.emplace_back("--auto-nets");
+    if (bypass_mark != 0) {
+        args.emplace_back("--mark");
+        args.push_back(std::to_string(bypass_mark));
+    }
+    return args;
+}
+
+std::string join_shell_words(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& word : words) {
+        if (!out.empty()) out += ' ';
+        out += util::shell_quote(word);
+    }
+    return out;
+}
+
+}  // namespace sshuttle::transport

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Starting the server: over the system ssh binary (uploading the static helper into a cache on the remote when
+// it is not there yet), as an installed command (--server-cmd), or as a local child (no -r). Every mode ends the
+// same way: a connected socket on which the server's sync header has been consumed, ready for the mux.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+#include "net/address.hpp"
+
+namespace sshuttle::transport {
+
+/// Starting the server failed; what() is one line that names the cause and, where there is one, the fix.
+class TransportError : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
+/// What the caller knows that the options do not say.
+struct LaunchParams {
+    /// Local mode: the server marks its outgoing sockets with this fwmark so that the firewall skips them
+    /// (passed as `--mark N`; 0 = not passed).
+    uint32_t bypass_mark = 0;
+    /// Local mode: the binary that understands `--server` (this program).
+    std::string self_exe = "/proc/self/exe";
+};
+
+/// A started server whose sync header has been read.
+struct ServerLaunch {
+    pid_t pid = -1;           // ssh, the local server, or the --server-cmd shell; reap it with server_alive()
+    int fd = -1;              // our end of the socketpair (blocking, close-on-exec); the next byte is the mux's
+    std::string description;  // "ssh user@host", "local server", ... for messages
+    bool uploaded = false;    // the helper was not in the remote cache and has been sent
+};
+
+/// Starts the server as the options say and blocks until its sync header `\0\0SSHUTTLE0001` has been read
+/// (junk before the first NUL is skipped, as upstream does). Bytes after the header are left unread.
+/// Throws TransportError with one clear line; the child is reaped and the fd closed in that case.
+ServerLaunch start_server(const cli::Options& options, const LaunchParams& params);
+
+/// The addresses the firewall must not capture so that ssh keeps reaching its server: the -r host, or what
+/// `ssh -G` says the real HostName or first ProxyJump hop is. Empty in local mode or when nothing resolves.
+std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options);
+
+/// True while pid runs. Once it has exited, reaps it, stores its exit code (or 128+signal) in *exit_status
+/// when given, and returns false. Safe to call repeatedly until it returns false.
+bool server_alive(pid_t pid, int* exit_status = nullptr);
+
+/// What an exit code of ssh / the server means, in upstream's terms (97, 98, 99, 127, 255) and ours.
+std::string describe_exit(int exit_status);
+
+}  // namespace sshuttle::transport

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ssh_server_addresses: the addresses the firewall must leave alone so ssh keeps reaching its server
+// (upstream #1191: `ssh -G` for the real HostName and ProxyJump; a ProxyCommand hides it, so only warn).
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "transport/server_launch.hpp"
+#include "transport/shlex.hpp"
+#include "transport/ssh_config.hpp"
+#include "util/process.hpp"
+
+namespace sshuttle::transport {
+namespace {
+
+constexpr int kSshGTimeoutMs = 2000;
+
+// Numeric addresses need no lookup; names go through getaddrinfo (every address of both families).
+std::vector<net::IpAddress> resolve(const std::string& host) {
+    std::vector<net::IpAddress> out;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* result = nullptr;
+    if (int rc = getaddrinfo(host.c_str(), nullptr, &hints, &result); rc != 0) {
+        spdlog::warn("cannot resolve the ssh server '{}' to exclude it from the tunnel: {}", host, gai_strerror(rc));
+        return out;
+    }
+    for (addrinfo* ai = result; ai; ai = ai->ai_next) {
+        net::IpAddress address;
+        if (ai->ai_family == AF_INET) {
+            address.family = net::Family::kIPv4;
+            std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, 4);
+        } else if (ai->ai_family == AF_INET6) {
+            address.family = net::Family::kIPv6;
+            std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, 16);
+        } else {
+            continue;
+        }
+        if (std::find(out.begin(), out.end(), address) == out.end()) out.push_back(address);
+    }
+    freeaddrinfo(result);
+    return out;
+}
+
+// `ssh -G`, through the user's -e command when that is ssh itself (so its -F/-o options count).
+std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::string& host) {
+    std::vector<std::string> argv{"ssh"};
+    if (!options.ssh_cmd.empty()) {
+        try {
+            std::vector<std::string> words = shlex_split(options.ssh_cmd);
+            if (!words.empty()) {
+                std::string base = words[0].substr(words[0].rfind('/') + 1);
+                if (base == "ssh") argv = words;
+            }
+        } catch (const TransportError&) {
+            // start_server reports the bad -e; here plain ssh will do.
+        }
+    }
+    if (options.remote->port) argv.insert(argv.end(), {"-p", std::to_string(options.remote->port)});
+    argv.insert(argv.end(), {"-G", host});
+    return argv;
+}
+
+}  // namespace
+
+std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options) {
+    if (!options.remote || options.remote->host.empty()) return {};
+    const std::string& host = options.remote->host;
+    std::vector<std::string> argv = ssh_g_argv(options, host);
+    std::string output;
+    if (util::find_program(argv[0]).empty() || !run_with_timeout(argv, kSshGTimeoutMs, output)) {
+        return resolve(host);
+    }
+    SshTarget target = parse_ssh_g(output);
+    if (target.proxy_command) {
+        spdlog::warn("ssh uses a ProxyCommand for '{}': only '{}' itself is excluded from the tunnel", host, host);
+        return resolve(host);
+    }
+    if (!target.proxy_jump.empty()) return resolve(target.proxy_jump);
+    return resolve(target.hostname.empty() ? host : target.hostname);
+}
+
+}  // namespace sshuttle::transport

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The argv that runs a command on the remote through the system ssh binary, shaped like upstream's.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+namespace sshuttle::transport {
+
+/// `[user@]host` as ssh takes it (an IPv6 host stays unbracketed, as upstream passes it).
+std::string ssh_destination(const cli::Remote& remote);
+
+/// [sshpass -e] + shlex-split(-e or "ssh") + [-p port] + [user@]host + ["--" unless --no-cmd-delimiter] +
+/// remote_command. sshpass is used for upstream's user:password@host form (the caller puts the password in
+/// SSHPASS). Requires options.remote.
+std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command);
+
+/// The command the remote runs: the upload bootstrap, or --server-cmd; under /bin/sh -c unless --remote-shell
+/// names a non-POSIX shell (then only --server-cmd is possible; TransportError otherwise).
+std::string remote_command(const cli::Options& options, const std::string& upload_script_text);
+
+}  // namespace sshuttle::transport

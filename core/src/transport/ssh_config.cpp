@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "transport/ssh_config.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <sstream>
+
+#include "util/process.hpp"
+
+namespace sshuttle::transport {
+
+SshTarget parse_ssh_g(const std::string& output) {
+    SshTarget target;
+    std::istringstream lines(output);
+    std::string line;
+    while (std::getline(lines, line)) {
+        size_t space = line.find(' ');
+        if (space == std::string::npos) continue;
+        std::string key = line.substr(0, space);
+        std::string value = line.substr(space + 1);
+        if (key == "hostname") {
+            target.hostname = value;
+        } else if (key == "proxyjump" && value != "none") {
+            target.proxy_jump = jump_host(value.substr(0, value.find(',')));
+        } else if (key == "proxycommand" && value != "none") {
+            target.proxy_command = true;
+        }
+    }
+    return target;
+}
+
+std::string jump_host(const std::string& hop) {
+    std::string host = hop;
+    if (host.rfind("ssh://", 0) == 0) host = host.substr(6);
+    if (size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+    if (!host.empty() && host.front() == '[') {
+        size_t close = host.find(']');
+        return host.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    }
+    // One colon is a port; several mean a bare IPv6 address.
+    if (size_t colon = host.find(':'); colon != std::string::npos && host.find(':', colon + 1) == std::string::npos)
+        host = host.substr(0, colon);
+    return host;
+}
+
+bool run_with_timeout(const std::vector<std::string>& argv, int timeout_ms, std::string& output) {
+    int out[2];
+    if (argv.empty() || pipe2(out, O_CLOEXEC) != 0) return false;
+    std::string program = util::find_program(argv[0]);
+    if (program.empty()) {
+        close(out[0]);
+        close(out[1]);
+        return false;
+    }
+    std::vector<char*> cargv;
+    for (const auto& arg : argv) cargv.push_back(const_cast<char*>(arg.c_str()));
+    cargv.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(out[1], 1);
+        dup2(null, 2);
+        execv(program.c_str(), cargv.data());
+        _exit(127);
+    }
+    close(out[1]);
+    if (pid < 0) {
+        close(out[0]);
+        return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool timed_out = false;
+    char buf[4096];
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd pfd{out[0], POLLIN, 0};
+        int n = poll(&pfd, 1, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) continue;  // the deadline check above ends the loop
+        ssize_t r = read(out[0], buf, sizeof buf);
+        if (r > 0) output.append(buf, static_cast<size_t>(r));
+        else if (r == 0 || errno != EINTR) break;
+    }
+    close(out[0]);
+    if (timed_out) kill(pid, SIGKILL);
+    int status = util::wait_child(pid);
+    return !timed_out && status == 0;
+}
+
+}  // namespace sshuttle::transport
