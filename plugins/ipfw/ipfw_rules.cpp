@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ipfw_rules.hpp"
+
+#include <algorithm>
+
+namespace sshuttle::plugins::ipfw {
+namespace {
+
+Argv ipfw(std::initializer_list<std::string> args) {
+    Argv argv{"ipfw", "-q"};
+    argv.insert(argv.end(), args);
+    return argv;
+}
+
+std::string join(const Argv& argv) {
+    std::string out;
+    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+    return out;
+}
+
+}  // namespace
+
+std::vector<Argv> teardown_commands() {
+    return {ipfw({"delete", "1"}), ipfw({"table", "124", "flush"}), ipfw({"table", "125", "flush"}),
+            ipfw({"table", "126", "flush"})};
+}
+
+std::vector<Argv> setup_commands(const sdk::FwRequest& req) {
+    if (req.family != SSHUTTLE_AF_INET) throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "ipfw: IPv6 is not supported");
+    const std::string port = std::to_string(req.port), dns_port = std::to_string(req.dns_port);
+    std::vector<Argv> out{{"sysctl", "-w", "net.inet.ip.fw.enable=1"},
+                          ipfw({"add", "1", "check-state", ":sshuttle"}),
+                          ipfw({"add", "1", "skipto", "2", "tcp", "from", "any", "to", "table(125)"}),
+                          ipfw({"add", "1", "fwd", "127.0.0.1," + port, "tcp", "from", "any", "to", "table(126)",
+                                "setup", "keep-state", ":sshuttle"})};
+    if (req.dns_port != 0 && !req.nameservers.empty()) {
+        for (const auto& ns : req.nameservers) out.push_back(ipfw({"table", "124", "add", ns}));
+        out.push_back(ipfw({"add", "1", "fwd", "127.0.0.1," + dns_port, "udp", "from", "any", "to", "table(124)",
+                            "keep-state", ":sshuttle"}));
+    }
+    out.push_back(ipfw({"add", "1", "allow", "udp", "from", "any", "to", "any"}));
+    // Tables match the longest prefix anyway; upstream adds by width, widest last. Ports are ignored.
+    std::vector<sdk::Subnet> subnets = req.subnets;
+    std::stable_sort(subnets.begin(), subnets.end(),
+                     [](const sdk::Subnet& a, const sdk::Subnet& b) { return a.prefix > b.prefix; });
+    for (const auto& s : subnets)
+        out.push_back(ipfw({"table", s.exclude ? "125" : "126", "add", s.address + "/" + std::to_string(s.prefix)}));
+    return out;
+}
+
+std::string render(const sdk::FwRequest& req) {
+    std::string out = "# ipv4 setup (ipfw): teardown below first (errors ignored), then:\n";
+    for (const auto& cmd : setup_commands(req)) out += join(cmd) + "\n";
+    out += "# ipv4 teardown:\n";
+    for (const auto& cmd : teardown_commands()) out += join(cmd) + "\n";
+    return out;
+}
+
+}  // namespace sshuttle::plugins::ipfw

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "nat_method.hpp"
+
+#include <cerrno>
+
+#include "common/original_dst_linux.hpp"
+#include "nat_rules.hpp"
+
+namespace sshuttle::plugins::nat {
+namespace {
+
+void check_request(const sdk::FwRequest& req) {
+    if (req.family != SSHUTTLE_AF_INET && req.family != SSHUTTLE_AF_INET6)
+        throw sdk::Error(SSHUTTLE_EINVAL, "nat: invalid address family " + std::to_string(req.family));
+    if (req.udp) throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "nat: UDP is not supported (use --method tproxy)");
+}
+
+}  // namespace
+
+NatMethod::NatMethod(const sdk::Host& host, const sdk::Options&) : host_(host) {}
+
+bool NatMethod::is_supported(std::string& reason) {
+    for (const std::string tool : {"iptables", "iptables-restore"}) {
+        // --version proves the program exists and runs, without touching any table.
+        if (host_.run({tool, "--version"}).exit_status != 0) {
+            reason = "'" + tool + " --version' failed: is iptables installed?";
+            return false;
+        }
+    }
+    if (host_.run({"iptables", "-w", "-t", "nat", "-nL", "OUTPUT"}).exit_status != 0) {
+        reason = "'iptables -w -t nat -nL OUTPUT' failed: no nat table (kernel module) or not root";
+        return false;
+    }
+    reason = "iptables nat table is usable";
+    return true;
+}
+
+void NatMethod::setup(const sdk::FwRequest& req) {
+    check_request(req);
+    restore(req);  // a crashed earlier instance on the same port may have left rules behind
+    const std::string text = restore_input(req);
+    host_.run_checked(restore_command(req.family), &text);
+}
+
+void NatMethod::restore(const sdk::FwRequest& req) {
+    const std::vector<Argv> listings = listing_commands(req.family);
+    for (const Argv& list : listings) {
+        sdk::CommandResult shown = host_.run(list);
+        if (shown.exit_status != 0) continue;  // table not there: nothing of ours in it
+        const std::string& table = list[3];
+        for (const Argv& del : stale_rule_deletions(req.family, table, shown.output, req.port)) host_.run(del);
+    }
+    // Non-zero exits mean "no such chain": restore is idempotent.
+    for (const Argv& cmd : chain_removal_commands(req.family, req.port)) host_.run(cmd);
+}
+
+std::string NatMethod::render(const sdk::FwRequest& req) {
+    check_request(req);
+    return nat::render(req);
+}
+
+bool NatMethod::original_dst(int fd, sockaddr_storage& out, socklen_t& len) {
+#if defined(__linux__)
+    return original_dst_linux(fd, out, len);
+#else
+    (void)fd, (void)out, (void)len;
+    errno = ENOTSUP;
+    return false;
+#endif
+}
+
+}  // namespace sshuttle::plugins::nat

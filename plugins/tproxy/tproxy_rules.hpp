@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Pure rule rendering for the tproxy method (iptables table mangle, chains sshuttle-{m,t,d}-<port>), in the
+// order of upstream sshuttle's methods/tproxy.py, with IPv6 nameservers matched as /128 (upstream used /32).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sshuttle/plugin_sdk.hpp"
+
+namespace sshuttle::plugins::tproxy {
+
+using Argv = std::vector<std::string>;
+
+/// "sshuttle-m-<port>" (mark, from OUTPUT), "sshuttle-t-<port>" (tproxy, from PREROUTING),
+/// "sshuttle-d-<port>" (divert of packets that already have a socket).
+std::string mark_chain(int port);
+std::string tproxy_chain(int port);
+std::string divert_chain(int port);
+
+/// The argv applying restore_input() atomically: iptables-restore (or ip6tables-restore) --noflush -w.
+Argv restore_command(int family);
+
+/// iptables-restore input installing every rule of req into table mangle.
+std::string restore_input(const sdk::FwRequest& req);
+
+/// Teardown in order (jumps, then flush and delete of each chain); a failing command means "already gone".
+std::vector<Argv> teardown_commands(int family, int port);
+
+/// Human-readable setup and teardown for --dry-run.
+std::string render(const sdk::FwRequest& req);
+
+}  // namespace sshuttle::plugins::tproxy

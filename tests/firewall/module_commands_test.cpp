@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The built modules driven through the C ABI with a recording host: exact command sequences of setup and
+// restore (golden transcripts), probes, and refusals. No root needed.
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "support/golden.hpp"
+#include "support/loaded_firewall.hpp"
+#include "support/recording_host.hpp"
+#include "support/requests.hpp"
+
+using namespace sshuttle;
+using sshuttle::test::check_golden;
+using sshuttle::test::exclude;
+using sshuttle::test::LoadedFirewall;
+using sshuttle::test::RecordingHost;
+using sshuttle::test::request;
+using sshuttle::test::subnet;
+
+namespace {
+
+sdk::FwRequest dns_request() {
+    return request(SSHUTTLE_AF_INET, {exclude("192.0.2.1", 32), subnet("192.0.2.0", 24)}, {"192.0.2.53"});
+}
+
+}  // namespace
+
+TEST_CASE("nat module: setup removes stale rules found by -S, then applies one iptables-restore") {
+    RecordingHost host;
+    host.answer("iptables -w -t nat -S OUTPUT", 0, "-P OUTPUT ACCEPT\n-A OUTPUT -j sshuttle-12300\n");
+    host.answer("iptables -w -t mangle -S OUTPUT", 0,
+                "-P OUTPUT ACCEPT\n-A OUTPUT -m owner --gid-owner 100 -j MARK --set-xmark 0x300c/0xffffffff\n");
+    host.answer("iptables -w -t nat -X sshuttle-12300", 1);
+    LoadedFirewall nat("nat", host.get());
+    CHECK(nat.table().priority == 10);
+    sdk::FwRequest req = dns_request();
+    req.uid = 1000;
+    std::string error;
+    REQUIRE_MESSAGE(nat.setup(req, error) == SSHUTTLE_OK, error);
+    check_golden("nat/module_setup_transcript", host.take_transcript());
+    REQUIRE(nat.restore(req, error) == SSHUTTLE_OK);
+    check_golden("nat/module_restore_transcript", host.take_transcript());
+}
+
+TEST_CASE("nat module: a failing iptables-restore is a one-line error naming the command") {
+    RecordingHost host;
+    host.answer("iptables-restore --noflush -w", 2);
+    LoadedFirewall nat("nat", host.get());
+    std::string error;
+    CHECK(nat.setup(dns_request(), error) == SSHUTTLE_ECOMMAND);
+    CHECK(error == "'iptables-restore --noflush -w' exited with status 2");
+}
+
+TEST_CASE("nat module: UDP is refused, and the probe states why it fails") {
+    RecordingHost host;
+    LoadedFirewall nat("nat", host.get());
+    sdk::FwRequest req = dns_request();
+    req.udp = true;
+    std::string error;
+    CHECK(nat.setup(req, error) == SSHUTTLE_EUNSUPPORTED);
+    CHECK(error == "nat: UDP is not supported (use --method tproxy)");
+    CHECK(host.take_transcript().empty());
+    host.answer("iptables -w -t nat -nL OUTPUT", 3);
+    std::string reason;
+    CHECK_FALSE(nat.is_supported(reason));
+    CHECK(reason == "'iptables -w -t nat -nL OUTPUT' failed: no nat table (kernel module) or not root");
+}
+
+TEST_CASE("nft module: command backend deletes the stale table, then applies the script with nft -f -") {
+    RecordingHost host;
+    host.answer("nft -f -", 1);  // the first call, "delete table", finds nothing: ignored
+    LoadedFirewall nft("nft", host.get(), {{"backend", "command"}});
+    CHECK(nft.table().priority == 20);
+    std::string error;
+    CHECK(nft.setup(dns_request(), error) == SSHUTTLE_ECOMMAND);
+    CHECK(error == "nft: cannot install table 'sshuttle-ipv4-12300': 'nft -f -' exited with status 1");
+    host.take_transcript();
+    host.answer("nft -f -", 0);
+    REQUIRE(nft.setup(dns_request(), error) == SSHUTTLE_OK);
+    check_golden("nft/module_setup_transcript", host.take_transcript());
+    REQUIRE(nft.restore(dns_request(), error) == SSHUTTLE_OK);
+    CHECK(host.take_transcript() == "$ nft -f -\n<<EOF\ndelete table inet sshuttle-ipv4-12300\nEOF\n");
+}
+
+TEST_CASE("nft module: --dry-run records through the host even with the libnftables backend") {
+    RecordingHost host(/*dry_run=*/true);
+    LoadedFirewall nft("nft", host.get());
+    std::string error;
+    REQUIRE(nft.setup(dns_request(), error) == SSHUTTLE_OK);
+    CHECK(host.take_transcript().find("add table inet sshuttle-ipv4-12300") != std::string::npos);
+    sdk::FwRequest req = dns_request();
+    req.uid = 0;
+    CHECK(nft.setup(req, error) == SSHUTTLE_EUNSUPPORTED);
+}
+
+TEST_CASE("tproxy module: setup tears down first, then one ip6tables-restore; listeners get IP_TRANSPARENT") {
+    RecordingHost host;
+    LoadedFirewall tproxy("tproxy", host.get());
+    CHECK(tproxy.table().priority == 100);
+    REQUIRE((tproxy.table().prepare_listener != nullptr));
+    sdk::FwRequest req = request(SSHUTTLE_AF_INET6, {subnet("2001:db8::", 32)}, {"2001:db8::53"});
+    req.udp = true;
+    // No stale jumps: the first -D fails, which ends the delete loop.
+    host.answer("ip6tables -w -t mangle -D OUTPUT -j sshuttle-m-12300", 1);
+    host.answer("ip6tables -w -t mangle -D PREROUTING -j sshuttle-t-12300", 1);
+    std::string error;
+    REQUIRE_MESSAGE(tproxy.setup(req, error) == SSHUTTLE_OK, error);
+    check_golden("tproxy/module_setup_transcript", host.take_transcript());
+
+    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(fd >= 0);
+    REQUIRE_MESSAGE(tproxy.prepare_listener(fd, SSHUTTLE_AF_INET, true, error) == SSHUTTLE_OK, error);
+    int value = 0;
+    socklen_t len = sizeof value;
+    CHECK(getsockopt(fd, SOL_IP, 19 /* IP_TRANSPARENT */, &value, &len) == 0);
+    CHECK(value == 1);
+    close(fd);
+}
+
+TEST_CASE("pf and ipfw modules on Linux: not supported, setup refused, render works") {
+    RecordingHost host;
+    for (const std::string name : {"pf", "ipfw"}) {
+        CAPTURE(name);
+        LoadedFirewall fw(name, host.get());
+        std::string reason, error, text;
+        CHECK_FALSE(fw.is_supported(reason));
+        CHECK(fw.setup(dns_request(), error) == SSHUTTLE_EUNSUPPORTED);
+        CHECK(fw.restore(dns_request(), error) == SSHUTTLE_EUNSUPPORTED);
+        sdk::FwRequest req = dns_request();
+        req.os_flavor = "openbsd";
+        CHECK(fw.render(req, text) == SSHUTTLE_OK);
+        CHECK(text.find("192.0.2.0/24") != std::string::npos);
+    }
+    LoadedFirewall pf("pf", host.get());
+    std::string reason, error;
+    pf.is_supported(reason);
+    CHECK(reason == "pf is not available on Linux");
+    pf.setup(dns_request(), error);
+    CHECK(error == "pf is not available on Linux");
+    CHECK(host.take_transcript().empty());
+}
