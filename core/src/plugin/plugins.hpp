@@ -4,16 +4,19 @@
 // Every failure is a PluginError with a one-line message that names the module file and what is wrong.
 // A Module owns the boost::dll::shared_library; FirewallPlugin/TransportPlugin hold a shared_ptr to their
 // Module, declared first, so the library is unloaded only after the plugin object it created is destroyed.
+// The HostServices given to a loader must outlive every plugin loaded with it (plugins keep its table).
 #pragma once
 
 #include <sys/socket.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plugin/firewall_request.hpp"
@@ -21,13 +24,22 @@
 
 namespace sshuttle::plugin {
 
+/// A plugin could not be found, loaded or called. what() is one line, "plugin <file>: <detail>"; the top level
+/// prints it after "sshuttle: " like every other error.
 class PluginError : public std::runtime_error {
    public:
     using std::runtime_error::runtime_error;
+    PluginError(const std::filesystem::path& file, const std::string& detail);
+    /// The message without the "plugin <file>: " prefix (for tables and candidate lists).
+    std::string detail() const { return detail_.empty() ? what() : detail_; }
+
+   private:
+    std::string detail_;
 };
 
 /// Where to look for sshuttle-<name>.so, in order: the build tree (when it exists), the install prefix,
-/// each --plugin-dir, then each entry of SSHUTTLE_PLUGIN_PATH (colon-separated).
+/// each --plugin-dir, then each entry of SSHUTTLE_PLUGIN_PATH (colon-separated). When a name exists in several
+/// directories the first one wins.
 std::vector<std::filesystem::path> search_dirs(const std::vector<std::string>& plugin_dirs);
 
 /// Host services handed to plugins: logging through spdlog and a command runner. In dry-run mode the runner
@@ -35,15 +47,33 @@ std::vector<std::filesystem::path> search_dirs(const std::vector<std::string>& p
 class HostServices {
    public:
     explicit HostServices(bool dry_run = false);
-    const sshuttle_host_v1* abi() const { return &abi_; }
+    HostServices(const HostServices&) = delete;
+    HostServices& operator=(const HostServices&) = delete;
+
+    /// The table lent to plugins; log lines carry no plugin name.
+    const sshuttle_host_v1* abi() const { return abi_for(""); }
+    /// The table lent to the plugin `plugin_name`: its log lines are prefixed "[name] ". Stable for the
+    /// lifetime of this object.
+    const sshuttle_host_v1* abi_for(const std::string& plugin_name) const;
+    bool dry_run() const { return dry_run_; }
+    /// Dry run: each command as its shell-quoted argv, then "\n" and its stdin when it has one.
     const std::vector<std::string>& recorded() const { return recorded_; }
+    void clear_recorded() { recorded_.clear(); }
 
    private:
+    struct Binding {
+        sshuttle_host_v1 abi{};
+        HostServices* services = nullptr;
+        std::string plugin_name;
+    };
     static void log_cb(void* ctx, int level, const char* message);
     static int run_cb(void* ctx, const char* const* argv, const char* stdin_text,
                       void (*out)(void*, const char*, size_t), void* out_ctx, sshuttle_error* err);
-    sshuttle_host_v1 abi_{};
-    std::vector<std::string> recorded_;
+
+    bool dry_run_ = false;
+    // Mutable: plugins log and run through a const HostServices; bindings are created on first use.
+    mutable std::map<std::string, std::unique_ptr<Binding>> bindings_;
+    mutable std::vector<std::string> recorded_;
 };
 
 class Module;
@@ -57,6 +87,7 @@ class FirewallPlugin {
     FirewallPlugin& operator=(const FirewallPlugin&) = delete;
 
     std::string name() const;
+    std::string description() const;
     uint64_t features() const;
     int priority() const;
     std::filesystem::path file() const;
@@ -66,8 +97,9 @@ class FirewallPlugin {
     bool is_supported(std::string& reason) const;
     void setup(const FirewallRequest& request) const;      // throws PluginError
     void restore(const FirewallRequest& request) const;    // throws PluginError
-    std::string render(const FirewallRequest& request) const;
-    bool has_prepare_listener() const;
+    std::string render(const FirewallRequest& request) const;  // throws PluginError
+    bool has_prepare_listener() const { return table_.prepare_listener != nullptr; }
+    /// No-op when the plugin has no prepare_listener; throws PluginError when it fails.
     void prepare_listener(int fd, int family, bool is_udp) const;
     /// The original destination of a redirected connection; nullopt (with reason) when unknown.
     std::optional<sockaddr_storage> original_dst(int fd, std::string& reason) const;
@@ -78,7 +110,7 @@ class FirewallPlugin {
     void* self_ = nullptr;
 };
 
-/// A loaded transport.
+/// A loaded transport. The transport area drives it through table() and self().
 class TransportPlugin {
    public:
     TransportPlugin(std::shared_ptr<Module> module, const sshuttle_transport_v1& table, const HostServices& host,
@@ -88,11 +120,15 @@ class TransportPlugin {
     TransportPlugin& operator=(const TransportPlugin&) = delete;
 
     std::string name() const;
+    std::filesystem::path file() const;
+    bool is_supported(std::string& reason) const;
     const sshuttle_transport_v1& table() const { return table_; }
     void* self() const { return self_; }
+    /// Throws PluginError "plugin <file>: <what> failed: <err.message>" for a failed call's status.
+    [[noreturn]] void fail(const std::string& what, int status, const sshuttle_error& err) const;
 
    private:
-    std::shared_ptr<Module> module_;
+    std::shared_ptr<Module> module_;  // first: destroyed last
     sshuttle_transport_v1 table_{};
     void* self_ = nullptr;
 };
@@ -100,7 +136,7 @@ class TransportPlugin {
 /// What --list-plugins shows about one module.
 struct PluginInfo {
     std::string name;
-    std::string kind;          // "firewall" or "transport" (or both, "firewall+transport")
+    std::string kind;          // "firewall", "transport", "firewall+transport", or "?" when it failed to load
     std::string abi_version;   // "1.0"
     uint64_t features = 0;
     std::string feature_names; // "ipv4,ipv6,tcp,dns,..."
@@ -116,19 +152,30 @@ std::unique_ptr<FirewallPlugin> load_firewall(const std::string& name, const std
 /// Loads a firewall module from an exact path (tests, fixtures).
 std::unique_ptr<FirewallPlugin> load_firewall_file(const std::filesystem::path& file, const HostServices& host);
 
+/// Loads the transport `name`: sshuttle-<name>.so, or else sshuttle-transport-<name>.so ("ssh" finds
+/// sshuttle-transport-ssh.so), from the first directory that has it.
 std::unique_ptr<TransportPlugin> load_transport(const std::string& name,
                                                 const std::vector<std::filesystem::path>& dirs,
                                                 const HostServices& host,
                                                 const std::vector<std::pair<std::string, std::string>>& options);
+/// Loads a transport module from an exact path (tests, fixtures).
+std::unique_ptr<TransportPlugin> load_transport_file(const std::filesystem::path& file, const HostServices& host,
+                                                     const std::vector<std::pair<std::string, std::string>>& options);
 
-/// Every sshuttle-*.so in dirs (first occurrence of a name wins), loaded, probed and described.
+/// Every sshuttle-*.so in dirs (first occurrence of a name wins), loaded, probed and described, sorted by name.
+/// Modules that fail to load are listed with the reason instead of aborting. Probes always run for real (a
+/// dry-run host gets a private real one for them), since they only look and must answer as in a real run.
 std::vector<PluginInfo> discover(const std::vector<std::filesystem::path>& dirs, const HostServices& host);
 
 /// --method auto: the built-in order nat, nft, pf, ipfw, then third-party firewall plugins by priority;
 /// tproxy never. Returns the first usable one; throws PluginError listing each candidate and why not.
-/// `why` gets one line per candidate for -v and --list-plugins.
+/// `why` gets one line per candidate for -v and --list-plugins. Probes run as in discover(); the returned plugin
+/// uses `host`.
 std::unique_ptr<FirewallPlugin> select_auto(const std::vector<std::filesystem::path>& dirs, const HostServices& host,
                                             std::vector<std::string>& why);
+
+/// "ipv4,ipv6,tcp,..." for SSHUTTLE_FEAT_* bits ("-" when none).
+std::string feature_names(uint64_t features);
 
 /// The table printed by --list-plugins.
 std::string format_plugin_table(const std::vector<PluginInfo>& plugins);

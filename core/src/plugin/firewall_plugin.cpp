@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// FirewallPlugin: the C++ face of one sshuttle_firewall_v1 instance.
+#include <cstring>
+#include <vector>
+
+#include "plugin/abi_request.hpp"
+#include "plugin/module.hpp"
+#include "plugin/plugins.hpp"
+
+namespace sshuttle::plugin {
+namespace {
+
+constexpr size_t kReasonBytes = 512;
+constexpr size_t kFirstRenderBytes = 16 * 1024;
+
+}  // namespace
+
+FirewallPlugin::FirewallPlugin(std::shared_ptr<Module> module, const sshuttle_firewall_v1& table,
+                               const HostServices& host)
+    : module_(std::move(module)), table_(table) {
+    sshuttle_error err{};
+    void* self = nullptr;
+    int status = table_.create(host.abi_for(table_.name), nullptr, 0, &self, &err);
+    if (status != SSHUTTLE_OK) module_->fail_call("create", status, err);
+    if (self == nullptr) module_->fail("create returned no instance");
+    self_ = self;
+}
+
+FirewallPlugin::~FirewallPlugin() {
+    if (self_ != nullptr) table_.destroy(self_);
+}
+
+std::string FirewallPlugin::name() const { return table_.name; }
+std::string FirewallPlugin::description() const { return table_.description ? table_.description : ""; }
+uint64_t FirewallPlugin::features() const { return table_.features; }
+int FirewallPlugin::priority() const { return table_.priority; }
+std::filesystem::path FirewallPlugin::file() const { return module_->file(); }
+
+bool FirewallPlugin::is_supported(std::string& reason) const {
+    char buf[kReasonBytes] = {};
+    int result = table_.is_supported(self_, buf, sizeof buf);
+    reason = one_line(std::string(buf, strnlen(buf, sizeof buf)));
+    return result == 1;
+}
+
+void FirewallPlugin::setup(const FirewallRequest& request) const {
+    AbiRequest abi(request);
+    sshuttle_error err{};
+    int status = table_.setup(self_, abi.get(), &err);
+    if (status != SSHUTTLE_OK) module_->fail_call("setup", status, err);
+}
+
+void FirewallPlugin::restore(const FirewallRequest& request) const {
+    AbiRequest abi(request);
+    sshuttle_error err{};
+    int status = table_.restore(self_, abi.get(), &err);
+    if (status != SSHUTTLE_OK) module_->fail_call("restore", status, err);
+}
+
+std::string FirewallPlugin::render(const FirewallRequest& request) const {
+    AbiRequest abi(request);
+    std::vector<char> buf(kFirstRenderBytes);
+    // The plugin reports the size it needs; a second call with that much room must succeed.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        sshuttle_error err{};
+        size_t needed = 0;
+        int status = table_.render(self_, abi.get(), buf.data(), buf.size(), &needed, &err);
+        if (status != SSHUTTLE_OK) module_->fail_call("render", status, err);
+        if (needed <= buf.size()) return std::string(buf.data(), strnlen(buf.data(), buf.size()));
+        buf.assign(needed + 1, '\0');
+    }
+    module_->fail("render: text still larger than the size the plugin asked for");
+}
+
+void FirewallPlugin::prepare_listener(int fd, int family, bool is_udp) const {
+    if (table_.prepare_listener == nullptr) return;
+    sshuttle_error err{};
+    int status = table_.prepare_listener(self_, fd, family, is_udp ? 1 : 0, &err);
+    if (status != SSHUTTLE_OK) module_->fail_call("prepare_listener", status, err);
+}
+
+std::optional<sockaddr_storage> FirewallPlugin::original_dst(int fd, std::string& reason) const {
+    if (table_.original_dst == nullptr) {
+        reason = "method " + name() + " cannot look up original destinations";
+        return std::nullopt;
+    }
+    sockaddr_storage address{};
+    uint32_t length = sizeof address;
+    sshuttle_error err{};
+    int status = table_.original_dst(self_, fd, &address, &length, &err);
+    if (status != SSHUTTLE_OK) {
+        reason = one_line(std::string(err.message, strnlen(err.message, sizeof err.message)));
+        if (reason.empty()) reason = "original_dst failed with status " + std::to_string(status);
+        return std::nullopt;
+    }
+    return address;
+}
+
+}  // namespace sshuttle::plugin

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Where modules are looked for, and which one wins when a name is in several directories.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <stdlib.h>
+
+#include "abi_support.hpp"
+#include "build_config.hpp"
+
+using namespace sshuttle::plugin;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Sets SSHUTTLE_PLUGIN_PATH for the scope, then restores it.
+class PluginPathEnv {
+   public:
+    explicit PluginPathEnv(const char* value) {
+        if (const char* old = getenv("SSHUTTLE_PLUGIN_PATH")) old_ = old;
+        setenv("SSHUTTLE_PLUGIN_PATH", value, 1);
+    }
+    ~PluginPathEnv() {
+        if (old_) setenv("SSHUTTLE_PLUGIN_PATH", old_->c_str(), 1);
+        else unsetenv("SSHUTTLE_PLUGIN_PATH");
+    }
+
+   private:
+    std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("search: build tree, install prefix, --plugin-dir, SSHUTTLE_PLUGIN_PATH, without duplicates") {
+    PluginPathEnv env("/env/a::/env/b");
+    std::vector<fs::path> expected;
+    if (fs::is_directory(sshuttle::build::kBuildPluginDir)) expected.push_back(sshuttle::build::kBuildPluginDir);
+    expected.push_back(sshuttle::build::kInstallPluginDir);
+    for (const char* dir : {"/cli/x", "/cli/y", "/env/a", "/env/b"}) expected.push_back(dir);
+    CHECK(search_dirs({"/cli/x", "/cli/y", "/env/a"}) == expected);
+}
+
+TEST_CASE("search: without SSHUTTLE_PLUGIN_PATH entries only the fixed dirs and --plugin-dir") {
+    PluginPathEnv env("");
+    std::vector<fs::path> dirs = search_dirs({"/cli/x"});
+    CHECK(dirs.back() == fs::path("/cli/x"));
+    CHECK(std::find(dirs.begin(), dirs.end(), fs::path(sshuttle::build::kInstallPluginDir)) != dirs.end());
+}
+
+TEST_CASE("search: the first directory that has a name wins") {
+    abi_test::TempDir first;
+    abi_test::TempDir second;
+    fs::path winner = first.add_module(ABI_FIXTURE_GOOD, "dup");
+    second.add_module(ABI_FIXTURE_NAT_NO, "dup");
+    HostServices host(true);
+
+    auto plugin = load_firewall("dup", {first.path(), second.path()}, host);
+    CHECK(plugin->file() == winner);
+    CHECK(plugin->name() == "fixture-good");
+    CHECK(load_firewall("dup", {second.path(), first.path()}, host)->name() == "nat");
+
+    std::vector<PluginInfo> found = discover({first.path(), second.path()}, host);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].file == winner);
+}
+
+TEST_CASE("search: not found lists every directory searched") {
+    abi_test::TempDir first;
+    abi_test::TempDir second;
+    HostServices host(true);
+    std::string expected = "firewall method 'missing' (sshuttle-missing.so) not found (searched: " +
+                           first.path().string() + ", " + second.path().string() + ")";
+    CHECK_THROWS_WITH_AS(load_firewall("missing", {first.path(), second.path()}, host), expected.c_str(),
+                         PluginError);
+    CHECK_THROWS_WITH_AS(load_transport("missing", {first.path()}, host, {}),
+                         ("transport 'missing' (sshuttle-missing.so or sshuttle-transport-missing.so) "
+                          "not found (searched: " + first.path().string() + ")").c_str(),
+                         PluginError);
+}
+
+TEST_CASE("search: a transport is found with or without its transport- prefix") {
+    abi_test::TempDir dir;
+    fs::path file = dir.add_module(ABI_FIXTURE_TRANSPORT, "transport-loop");
+    HostServices host(true);
+    CHECK(load_transport("loop", {dir.path()}, host, {})->file() == file);
+    CHECK(load_transport("transport-loop", {dir.path()}, host, {})->name() == "loopback");
+}
