@@ -84,6 +84,9 @@ struct Options {
     std::string config_file;                // --config
     std::string profile;                    // --profile
     bool dry_run = false;                   // --dry-run
+    bool show_help = false;                 // -h/--help: print help_text() and exit 0
+    uint32_t server_mark = 0;               // --mark N (internal, with --server): SO_MARK on outgoing sockets
+    std::vector<std::string> warnings;      // found while parsing (e.g. `10/8`); log them once logging is set up
 };
 
 }  // namespace sshuttle::cli

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/arg_sources.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "cli/usage_error.hpp"
+
+namespace sshuttle::cli {
+namespace {
+
+constexpr int kMaxFileDepth = 16;  // argument files including each other in a loop would never end
+constexpr const char* kSpace = " \t\r\n\f\v";
+
+// Upstream's convert_arg_line_to_args, except that blank lines are skipped rather than turned into an
+// empty argument (which only ever produced a confusing error).
+bool line_to_token(const std::string& line, std::string& token) {
+    if (line.empty() || line.front() == '#') return false;
+    const auto first = line.find_first_not_of(kSpace);
+    if (first == std::string::npos) return false;
+    token = line.substr(first, line.find_last_not_of(kSpace) - first + 1);
+    const bool is_quoted =
+        token.size() >= 2 && token.front() == token.back() && (token.front() == '"' || token.front() == '\'');
+    if (is_quoted) token = token.substr(1, token.size() - 2);
+    return true;
+}
+
+void expand_into(const std::vector<std::string>& args, int depth, std::vector<std::string>& out) {
+    for (const std::string& arg : args) {
+        if (arg.empty() || arg.front() != '@') {
+            out.push_back(arg);
+            continue;
+        }
+        const std::string path = arg.substr(1);
+        if (depth >= kMaxFileDepth) throw UsageError("argument file '" + path + "' nested too deeply");
+        std::ifstream file(path);
+        if (!file) throw UsageError("cannot read argument file '" + path + "': " + std::strerror(errno));
+        std::vector<std::string> tokens;
+        std::string line;
+        std::string token;
+        while (std::getline(file, line)) {
+            if (line_to_token(line, token)) tokens.push_back(token);
+        }
+        expand_into(tokens, depth + 1, out);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> expand_at_files(const std::vector<std::string>& args) {
+    std::vector<std::string> out;
+    expand_into(args, 0, out);
+    return out;
+}
+
+std::vector<std::string> split_shell_words(const std::string& text) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    char quote = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quote == '\'') {
+            if (c == '\'') {
+                quote = 0;
+            } else {
+                word += c;
+            }
+        } else if (quote == '"') {
+            if (c == '"') {
+                quote = 0;
+            } else if (c == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) {
+                word += text[++i];
+            } else {
+                word += c;
+            }
+        } else if (std::strchr(kSpace, c) != nullptr) {
+            if (in_word) words.push_back(word);
+            word.clear();
+            in_word = false;
+        } else {
+            in_word = true;
+            if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '\\') {
+                if (i + 1 == text.size()) throw UsageError("SSHUTTLE_ARGS: nothing after the final '\\'");
+                word += text[++i];
+            } else {
+                word += c;
+            }
+        }
+    }
+    if (quote != 0) throw UsageError(std::string("SSHUTTLE_ARGS: no closing ") + quote + " quote");
+    if (in_word) words.push_back(word);
+    return words;
+}
+
+}  // namespace sshuttle::cli

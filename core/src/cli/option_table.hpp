@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Every option in one table: its command-line names, its YAML key, how it takes values, its help line, and
+// how its raw values are applied to Options. The command line, SSHUTTLE_ARGS and the YAML config all go
+// through this table, so they accept and validate exactly the same things.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+namespace sshuttle::cli {
+
+enum class ValueKind {
+    kFlag = 1,    // --dns
+    kCount,       // -v, -vv
+    kValue,       // --method nat (the last occurrence wins)
+    kList,        // -x A -x B (all occurrences, in order)
+    kPositional,  // the subnets
+};
+
+struct OptionSpec {
+    const char* names;     // CLI11 form "-x,--exclude"; "subnets" for the positional
+    const char* yaml_key;  // key in a --config file; nullptr = not allowed there
+    ValueKind kind;
+    const char* value_name;  // for the help text ("SUBNET"); nullptr for flags
+    const char* help;
+    /// Applies the raw values given on one level (count = how many times the option was given).
+    /// Throws UsageError or net::ParseError naming the bad value.
+    void (*apply)(Options& options, const std::vector<std::string>& values, std::size_t count);
+};
+
+/// The table, in help-text order.
+const std::vector<OptionSpec>& option_table();
+
+/// "--exclude" for "-x,--exclude", the first name otherwise ("subnets" for the positional).
+std::string display_name(const OptionSpec& spec);
+
+}  // namespace sshuttle::cli
