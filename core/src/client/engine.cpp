@@ -1,3 +1,178 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Placeholder: being written.
 #include "client/engine.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/spdlog.h>
+
+#include "client/fd_limit.hpp"
+#include "client/tcp_listener.hpp"
+#include "mux/mux.hpp"
+#include "mux/payloads.hpp"
+#include "mux/tcp_channel.hpp"
+
+namespace sshuttle::client {
+namespace {
+
+boost::asio::ip::address to_asio(const net::IpAddress& address) {
+    const auto& b = address.bytes;
+    if (address.family == net::Family::kIPv4) return boost::asio::ip::address_v4({b[0], b[1], b[2], b[3]});
+    return boost::asio::ip::address_v6(b);
+}
+
+Route to_route(const mux::RouteLine& line) {
+    Route route;
+    route.family = line.address.is_v4() ? net::Family::kIPv4 : net::Family::kIPv6;
+    route.address.family = route.family;
+    if (line.address.is_v4()) {
+        const auto bytes = line.address.to_v4().to_bytes();
+        std::copy(bytes.begin(), bytes.end(), route.address.bytes.begin());
+    } else {
+        route.address.bytes = line.address.to_v6().to_bytes();
+    }
+    route.prefix = line.width;
+    return route;
+}
+
+}  // namespace
+
+class ClientEngine::Impl {
+   public:
+    Impl(ClientEngine& owner, boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
+         EngineOptions options)
+        : owner_(owner), io_(io) {
+        raise_fd_limit();
+        mux::MuxOptions mux_options;
+        mux_options.expect_sync_header = options.expect_sync_header;
+        mux_options.latency_control = options.latency_control;
+        mux_options.latency_buffer_size = options.latency_buffer_size;
+        mux_options.wrap = options.wrap;
+        mux_ = mux::Mux::create(io, std::move(server), mux_options);
+    }
+
+    void start() {
+        mux_->on_routes = [this](std::span<const uint8_t> payload) { got_routes(payload); };
+        mux_->on_host_list = [this](std::span<const uint8_t> payload) { got_hosts(payload); };
+        mux_->on_closed = [this](const std::string& reason, bool /*clean*/) {
+            stop_listeners();
+            if (owner_.on_closed) owner_.on_closed(reason);
+        };
+        mux_->start();
+    }
+
+    void add_tcp_listener(int listen_fd, OriginalDst original_dst) {
+        // The callback needs the listener (for the loop check) but must not keep it alive.
+        auto self_ref = std::make_shared<std::weak_ptr<TcpListener>>();
+        auto listener = TcpListener::create(io_, listen_fd, [this, self_ref, original_dst](int fd) {
+            accepted(fd, self_ref->lock(), original_dst);
+        });
+        *self_ref = listener;
+        listeners_.push_back(listener);
+        listener->start();
+    }
+
+    void request_hosts(const std::vector<std::string>& seed_hosts) {
+        std::string payload;
+        for (const auto& host : seed_hosts) payload += (payload.empty() ? "" : "\n") + host;
+        mux_->send(0, mux::Command::kHostReq, mux::text_bytes(payload));
+    }
+
+    void stop(const std::string& reason) {
+        stop_listeners();
+        // The owner asked for this: on_closed is for endings it did not cause (engine.hpp).
+        mux_->on_closed = nullptr;
+        mux_->close(reason, true);
+    }
+
+    std::size_t open_channels() const { return mux_->channel_count(); }
+
+   private:
+    void accepted(int fd, const std::shared_ptr<TcpListener>& listener, const OriginalDst& original_dst) {
+        const auto destination = original_dst ? original_dst(fd) : std::nullopt;
+        if (!destination) {
+            spdlog::debug("no original destination for accepted connection; dropped");
+            ::close(fd);
+            return;
+        }
+        const boost::asio::ip::tcp::endpoint target(to_asio(destination->address), destination->port);
+        if (listener && target == listener->local_endpoint()) {
+            spdlog::warn("-- ignored: that's my address! ([{}]:{})", target.address().to_string(), target.port());
+            ::close(fd);
+            return;
+        }
+        const uint16_t channel = mux_->allocate_channel();
+        if (channel == 0) {
+            spdlog::warn("too many open channels; discarded connection to [{}]:{}", target.address().to_string(),
+                         target.port());
+            ::close(fd);
+            return;
+        }
+        spdlog::debug("accept: channel {} to [{}]:{}", channel, target.address().to_string(), target.port());
+        const auto protocol = listener ? listener->local_endpoint().protocol() : target.protocol();
+        boost::asio::ip::tcp::socket socket(io_, protocol, fd);
+        auto tcp = mux::TcpChannel::create(mux_, channel, std::move(socket));
+        mux_->send(channel, mux::Command::kTcpConnect,
+                   mux::text_bytes(mux::format_tcp_connect({target.address(), target.port()})));
+        tcp->start();
+    }
+
+    void got_routes(std::span<const uint8_t> payload) {
+        if (routes_seen_) return;
+        routes_seen_ = true;
+        std::string error;
+        auto lines = mux::parse_routes(payload, error);
+        if (!lines) {
+            spdlog::warn("ignoring the server's routes: {}", error);
+            lines.emplace();
+        }
+        std::vector<Route> routes;
+        for (const auto& line : *lines) routes.push_back(to_route(line));
+        if (owner_.on_routes) owner_.on_routes(routes);
+    }
+
+    void got_hosts(std::span<const uint8_t> payload) {
+        host_buffer_.append(mux::as_text(payload));
+        for (const auto& line : mux::take_complete_lines(host_buffer_)) {
+            if (owner_.on_host) owner_.on_host(line);
+        }
+    }
+
+    void stop_listeners() {
+        for (auto& listener : listeners_) listener->stop();
+        listeners_.clear();
+    }
+
+    ClientEngine& owner_;
+    boost::asio::io_context& io_;
+    std::shared_ptr<mux::Mux> mux_;
+    std::vector<std::shared_ptr<TcpListener>> listeners_;
+    bool routes_seen_ = false;
+    std::string host_buffer_;
+};
+
+ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
+                           EngineOptions options)
+    : impl_(std::make_unique<Impl>(*this, io, std::move(server), options)) {}
+
+ClientEngine::~ClientEngine() {
+    // Nobody is listening any more: the owner is going away.
+    on_routes = nullptr;
+    on_host = nullptr;
+    on_closed = nullptr;
+    impl_->stop("client engine destroyed");
+}
+
+void ClientEngine::start() { impl_->start(); }
+
+void ClientEngine::add_tcp_listener(int listen_fd, OriginalDst original_dst) {
+    impl_->add_tcp_listener(listen_fd, std::move(original_dst));
+}
+
+void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { impl_->request_hosts(seed_hosts); }
+
+void ClientEngine::stop() { impl_->stop("stopped"); }
+
+std::size_t ClientEngine::open_channels() const { return impl_->open_channels(); }
+
+}  // namespace sshuttle::client

@@ -56,7 +56,7 @@ class ClientEngine {
     void add_tcp_listener(int listen_fd, OriginalDst original_dst);
     /// Sends CMD_HOST_REQ with the seed hosts (for -H / --seed-hosts).
     void request_hosts(const std::vector<std::string>& seed_hosts);
-    /// Stops accepting, closes every channel and the server stream.
+    /// Stops accepting, closes every channel and the server stream. Does not call on_closed.
     void stop();
 
     std::size_t open_channels() const;

@@ -1,3 +1,330 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Placeholder: this area is being written.
-namespace sshuttle {}
+#include "mux/mux.hpp"
+
+#include <utility>
+
+#include <boost/asio/error.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "mux/payloads.hpp"
+
+namespace sshuttle::mux {
+namespace {
+
+constexpr std::size_t kReadBytes = 256 * 1024;
+constexpr std::string_view kPingPayload = "chicken";  // what upstream sends; any payload is echoed
+
+bool is_opening(uint16_t cmd) {
+    const auto c = static_cast<Command>(cmd);
+    return c == Command::kTcpConnect || c == Command::kDnsReq || c == Command::kUdpOpen;
+}
+
+}  // namespace
+
+std::shared_ptr<Mux> Mux::create(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream,
+                                 MuxOptions options) {
+    return std::shared_ptr<Mux>(new Mux(io, std::move(stream), options));
+}
+
+Mux::Mux(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, MuxOptions options)
+    : io_(io),
+      stream_(std::move(stream)),
+      options_(options),
+      limits_(FlowLimits::from(options.latency_control, options.latency_buffer_size)),
+      synced_(options.is_server || !options.expect_sync_header),
+      read_buffer_(kReadBytes),
+      scratch_(kMaxPayload) {
+    if (options_.wrap == 0) options_.wrap = 65535;
+}
+
+Mux::~Mux() {
+    if (stream_) stream_->close();
+}
+
+void Mux::start() {
+    if (started_ || closed_) return;
+    started_ = true;
+    if (options_.is_server) {
+        control_frames_.insert(control_frames_.end(), kSyncHeader.begin(), kSyncHeader.end());
+        queued_bytes_ += kSyncHeader.size();
+    }
+    // Queued now but, on the client, only written once the sync header arrived (the server's bootstrap may
+    // still be reading its own input through a buffer that would swallow early bytes).
+    send(0, Command::kPing, text_bytes(kPingPayload));
+    read_more();
+    flush();
+}
+
+void Mux::close(const std::string& reason, bool clean) {
+    if (closed_) return;
+    closed_ = true;
+    spdlog::debug("mux closed: {}", reason);
+    stream_->close();
+    auto channels = std::move(channels_);
+    channels_.clear();
+    for (auto& [id, endpoint] : channels) endpoint->on_mux_closed();
+    for (auto& weak : std::exchange(lingering_, {})) {
+        if (auto endpoint = weak.lock()) endpoint->on_mux_closed();
+    }
+    queues_.clear();
+    round_robin_.clear();
+    waiting_.clear();
+    waiting_set_.clear();
+    auto handler = std::move(on_closed);
+    // Drop every callback: they point into objects that may be destroyed right after this.
+    on_open = nullptr;
+    on_routes = on_host_req = on_host_list = nullptr;
+    on_closed = nullptr;
+    if (handler) handler(reason, clean);
+}
+
+uint16_t Mux::allocate_channel() {
+    // Like upstream: continue after the last id handed out (ids are not reused at once), skip ids in use.
+    const uint16_t wrap = options_.wrap;
+    for (uint32_t tries = 0; tries < wrap; ++tries) {
+        last_channel_ = last_channel_ >= wrap ? 1 : static_cast<uint16_t>(last_channel_ + 1);
+        if (!channels_.count(last_channel_)) return last_channel_;
+    }
+    return 0;
+}
+
+void Mux::attach(uint16_t channel, std::shared_ptr<ChannelEndpoint> endpoint) {
+    if (closed_) {
+        endpoint->on_mux_closed();
+        return;
+    }
+    channels_[channel] = std::move(endpoint);
+}
+
+void Mux::detach(uint16_t channel) {
+    const auto it = channels_.find(channel);
+    if (it == channels_.end()) return;
+    // Remembered so that close() can still stop it; expired entries are pruned as the list grows.
+    if (lingering_.size() >= 1024 && lingering_.size() == lingering_.capacity()) {
+        std::erase_if(lingering_, [](const auto& weak) { return weak.expired(); });
+    }
+    lingering_.push_back(it->second);
+    channels_.erase(it);
+}
+
+void Mux::send(uint16_t channel, Command cmd, std::span<const uint8_t> payload) {
+    if (closed_) return;
+    const std::size_t size = kHeaderSize + payload.size();
+    queued_bytes_ += size;
+    if (channel == 0) {
+        append_frame(control_frames_, channel, cmd, payload);
+    } else {
+        auto& queue = queues_[channel];
+        if (queue.frames.empty()) round_robin_.push_back(channel);
+        queue.frames.emplace_back();
+        append_frame(queue.frames.back(), channel, cmd, payload);
+        queue.bytes += size;
+    }
+    flush();
+}
+
+void Mux::send_data(uint16_t channel, std::span<const uint8_t> data) {
+    while (!data.empty()) {
+        const auto chunk = data.first(std::min(data.size(), kMaxPayload));
+        send(channel, Command::kTcpData, chunk);
+        data = data.subspan(chunk.size());
+    }
+}
+
+bool Mux::can_send(uint16_t channel) const {
+    if (closed_ || queued_bytes_ >= limits_.total_bytes) return false;
+    const auto it = queues_.find(channel);
+    return it == queues_.end() || it->second.bytes < limits_.per_channel_bytes;
+}
+
+void Mux::wait_for_room(uint16_t channel) {
+    if (waiting_set_.insert(channel).second) waiting_.push_back(channel);
+}
+
+void Mux::add_receive_backlog(std::ptrdiff_t delta) {
+    receive_backlog_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(receive_backlog_) + delta);
+    // Resume at half the bound so a slow receiver does not toggle reading for every write.
+    if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
+}
+
+void Mux::read_more() {
+    if (closed_ || reading_ || !started_ || receive_backlog_ > limits_.receive_backlog_bytes) return;
+    reading_ = true;
+    stream_->async_read_some(read_buffer_.data(), read_buffer_.size(),
+                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                 self->reading_ = false;
+                                 if (self->closed_) return;
+                                 if (ec == boost::asio::error::eof) {
+                                     if (self->decoder_.pending_bytes() > 0 || !self->synced_) {
+                                         self->close(fmt::format("peer closed the stream inside a frame ({} "
+                                                                 "bytes of a truncated frame)",
+                                                                 self->decoder_.pending_bytes()));
+                                     } else {
+                                         self->close("peer closed the stream", true);
+                                     }
+                                     return;
+                                 }
+                                 if (ec) {
+                                     self->close(fmt::format("reading from {} failed: {}",
+                                                             self->stream_->describe(), ec.message()));
+                                     return;
+                                 }
+                                 self->on_read(n);
+                             });
+}
+
+bool Mux::consume_sync(std::span<const uint8_t>& bytes) {
+    const auto used = sync_reader_.feed(bytes);
+    bytes = bytes.subspan(used);
+    if (sync_reader_.state() == SyncReader::State::kFailed) {
+        close(sync_reader_.error());
+        return false;
+    }
+    if (sync_reader_.state() == SyncReader::State::kDone) {
+        synced_ = true;
+        flush();
+    }
+    return synced_;
+}
+
+void Mux::on_read(std::size_t size) {
+    auto self = shared_from_this();  // handlers below may drop the last outside reference
+    std::span<const uint8_t> bytes(read_buffer_.data(), size);
+    if (!synced_ && !consume_sync(bytes)) {
+        if (!closed_) read_more();
+        return;
+    }
+    decoder_.feed(bytes);
+    while (!closed_) {
+        auto frame = decoder_.next();
+        if (!frame) break;
+        dispatch(*frame);
+    }
+    if (closed_) return;
+    if (!decoder_.error().empty()) {
+        close("protocol error: " + decoder_.error());
+        return;
+    }
+    read_more();
+}
+
+void Mux::dispatch(const FrameView& frame) {
+    spdlog::trace("< chan={} cmd={} len={}", frame.channel, command_name(frame.command), frame.payload.size());
+    if (!is_known_command(frame.command)) {
+        close(fmt::format("protocol error: unknown command {} on channel {}", command_name(frame.command),
+                          frame.channel));
+        return;
+    }
+    const auto cmd = static_cast<Command>(frame.command);
+    if (is_opening(frame.command)) {
+        if (frame.channel == 0 || channels_.count(frame.channel) || !on_open) {
+            spdlog::warn("dropped {} on channel {}: {}", command_name(frame.command), frame.channel,
+                         frame.channel == 0 ? "channel 0 is for control"
+                         : on_open          ? "channel already in use"
+                                            : "only the server opens channels");
+            return;
+        }
+        on_open(frame.channel, cmd, frame.payload);
+        return;
+    }
+    const auto it = channels_.find(frame.channel);
+    if (it != channels_.end()) {
+        auto endpoint = it->second;  // the endpoint may detach itself while handling the frame
+        endpoint->on_frame(cmd, frame.payload);
+        return;
+    }
+    dispatch_control(frame);
+}
+
+void Mux::dispatch_control(const FrameView& frame) {
+    switch (static_cast<Command>(frame.command)) {
+        case Command::kPing:
+            send(0, Command::kPong, frame.payload);
+            return;
+        case Command::kPong:
+            return;
+        case Command::kExit:
+            close("peer sent EXIT", true);
+            return;
+        case Command::kRoutes:
+            if (on_routes) on_routes(frame.payload);
+            return;
+        case Command::kHostReq:
+            if (on_host_req) on_host_req(frame.payload);
+            return;
+        case Command::kHostList:
+            if (on_host_list) on_host_list(frame.payload);
+            return;
+        default:
+            // Normal after a close race (upstream logs the same); the peer learns nothing from a reply.
+            spdlog::debug("closed channel {} got cmd={} len={}", frame.channel, command_name(frame.command),
+                          frame.payload.size());
+    }
+}
+
+void Mux::fill_batch() {
+    write_buffer_.clear();
+    write_offset_ = 0;
+    write_buffer_.swap(control_frames_);
+    while (write_buffer_.size() < kBatchBytes && !round_robin_.empty()) {
+        const uint16_t channel = round_robin_.front();
+        round_robin_.pop_front();
+        auto& queue = queues_[channel];
+        auto& frame = queue.frames.front();
+        write_buffer_.insert(write_buffer_.end(), frame.begin(), frame.end());
+        queue.bytes -= frame.size();
+        queue.frames.pop_front();
+        if (queue.frames.empty()) {
+            queues_.erase(channel);
+        } else {
+            round_robin_.push_back(channel);
+        }
+    }
+}
+
+void Mux::flush() {
+    if (closed_ || writing_ || !started_ || !synced_) return;
+    if (write_offset_ >= write_buffer_.size()) fill_batch();
+    if (write_buffer_.empty()) return;
+    writing_ = true;
+    stream_->async_write_some(write_buffer_.data() + write_offset_, write_buffer_.size() - write_offset_,
+                              [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                  self->writing_ = false;
+                                  if (self->closed_) return;
+                                  if (ec) {
+                                      self->close(fmt::format("writing to {} failed: {}",
+                                                              self->stream_->describe(), ec.message()));
+                                      return;
+                                  }
+                                  self->on_written(n);
+                              });
+}
+
+void Mux::on_written(std::size_t size) {
+    write_offset_ += size;
+    queued_bytes_ -= size;
+    flush();
+    notify_waiting();
+}
+
+void Mux::notify_waiting() {
+    auto self = shared_from_this();
+    // One pass over the channels waiting now, in arrival order, so room is shared fairly.
+    for (std::size_t n = waiting_.size(); n > 0 && !closed_ && queued_bytes_ < limits_.total_bytes; --n) {
+        const uint16_t channel = waiting_.front();
+        waiting_.pop_front();
+        const auto it = channels_.find(channel);
+        if (it == channels_.end()) {
+            waiting_set_.erase(channel);
+        } else if (can_send(channel)) {
+            waiting_set_.erase(channel);
+            auto endpoint = it->second;
+            endpoint->on_send_ready();
+        } else {
+            waiting_.push_back(channel);
+        }
+    }
+}
+
+}  // namespace sshuttle::mux

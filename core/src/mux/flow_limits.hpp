@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// How much the mux lets queue up, derived from --latency-buffer-size and --no-latency-control.
+//
+// Upstream stops all channels after latency_buffer_size bytes until a PING/PONG round trip completes, which
+// caps throughput at buffer/RTT. We keep the knob but give it a local meaning instead: it bounds the bytes
+// that are queued in our process but not yet written to the transport. Those bytes are what an interactive
+// frame may have to wait behind, so a small bound keeps its added latency low; the kernel socket buffer of
+// the transport (plus TCP_NOTSENT_LOWAT where the transport sets it) does the rest. Room frees as soon as the
+// transport accepts bytes, so no round trip is ever waited for.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+namespace sshuttle::mux {
+
+struct FlowLimits {
+    /// A channel stops reading its socket while this many bytes of its frames wait in the mux.
+    std::size_t per_channel_bytes = 0;
+    /// Every channel stops reading while this many bytes wait in the mux in total (all channels + write buffer).
+    std::size_t total_bytes = 0;
+    /// Bytes received from the peer but not yet written to local sockets (slow receivers); above this the mux
+    /// stops reading the transport until half of it drained. The wire protocol has no per-channel window, so
+    /// this is the only backstop against one stuck receiver filling our memory.
+    std::size_t receive_backlog_bytes = 0;
+
+    static FlowLimits from(bool latency_control, std::size_t latency_buffer_size) {
+        const std::size_t buffer = std::max<std::size_t>(latency_buffer_size, 2048);
+        if (latency_control) {
+            // Default 32 KiB: 32 KiB per channel and 256 KiB in total, a few ms of a fast link.
+            return {buffer, buffer * 8, std::max<std::size_t>(buffer * 256, 8u << 20)};
+        }
+        // Without latency control favour throughput: deep queues, bounded only to protect memory.
+        return {std::max<std::size_t>(buffer * 32, 1u << 20), std::max<std::size_t>(buffer * 512, 16u << 20),
+                std::max<std::size_t>(buffer * 1024, 32u << 20)};
+    }
+};
+
+}  // namespace sshuttle::mux

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "mux/frame.hpp"
+
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sshuttle::mux {
+namespace {
+
+constexpr std::array<const char*, 15> kCommandNames = {
+    "EXIT",     "PING",      "PONG",    "TCP_CONNECT", "TCP_STOP_SENDING",
+    "TCP_EOF",  "TCP_DATA",  "ROUTES",  "HOST_REQ",    "HOST_LIST",
+    "DNS_REQ",  "DNS_RESPONSE", "UDP_OPEN", "UDP_DATA", "UDP_CLOSE",
+};
+constexpr uint16_t kFirstCommand = 0x4200;
+
+uint16_t read_u16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+
+void append_u16(std::vector<uint8_t>& out, uint16_t v) {
+    out.push_back(static_cast<uint8_t>(v >> 8));
+    out.push_back(static_cast<uint8_t>(v & 0xff));
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += c;
+        } else {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+bool is_known_command(uint16_t value) {
+    return value >= kFirstCommand && value < kFirstCommand + kCommandNames.size();
+}
+
+std::string command_name(uint16_t value) {
+    if (is_known_command(value)) return kCommandNames[value - kFirstCommand];
+    return fmt::format("{:#06x}", value);
+}
+
+void append_frame(std::vector<uint8_t>& out, uint16_t channel, Command cmd, std::span<const uint8_t> payload) {
+    out.reserve(out.size() + kHeaderSize + payload.size());
+    out.push_back('S');
+    out.push_back('S');
+    append_u16(out, channel);
+    append_u16(out, static_cast<uint16_t>(cmd));
+    append_u16(out, static_cast<uint16_t>(payload.size()));
+    out.insert(out.end(), payload.begin(), payload.end());
+}
+
+void FrameDecoder::feed(std::span<const uint8_t> bytes) {
+    // Compact lazily: moving the unread tail once per feed keeps the buffer small without per-frame copies.
+    if (consumed_ > 0) {
+        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+        consumed_ = 0;
+    }
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+std::optional<FrameView> FrameDecoder::next() {
+    if (!error_.empty()) return std::nullopt;
+    const std::size_t available = buffer_.size() - consumed_;
+    if (available < kHeaderSize) return std::nullopt;
+    const uint8_t* header = buffer_.data() + consumed_;
+    if (header[0] != 'S' || header[1] != 'S') {
+        error_ = fmt::format("bad frame magic '{}' (expected 'SS')",
+                             printable(std::string_view(reinterpret_cast<const char*>(header), 2)));
+        return std::nullopt;
+    }
+    const std::size_t length = read_u16(header + 6);
+    if (available < kHeaderSize + length) return std::nullopt;
+    FrameView frame;
+    frame.channel = read_u16(header + 2);
+    frame.command = read_u16(header + 4);
+    frame.payload = std::span<const uint8_t>(header + kHeaderSize, length);
+    consumed_ += kHeaderSize + length;
+    return frame;
+}
+
+std::size_t SyncReader::feed(std::span<const uint8_t> bytes) {
+    std::size_t used = 0;
+    while (state_ == State::kNeedMore && used < bytes.size()) {
+        const char c = static_cast<char>(bytes[used++]);
+        if (nuls_seen_ < 2) {
+            if (c == '\0') ++nuls_seen_;  // anything else before the two NULs is shell noise
+            continue;
+        }
+        tag_ += c;
+        if (tag_.size() == kSyncHeader.size() - 2) {
+            if (tag_ == kSyncHeader.substr(2)) {
+                state_ = State::kDone;
+            } else {
+                state_ = State::kFailed;
+                error_ = fmt::format("expected server init string 'SSHUTTLE0001', got '{}'", printable(tag_));
+            }
+        }
+    }
+    return used;
+}
+
+}  // namespace sshuttle::mux

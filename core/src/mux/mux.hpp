@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// One end of the sshuttle mux: frames many channels over one ByteStream (ssh, a socketpair, stdin/stdout).
+//
+// Sending: every channel has its own frame queue; the writer gathers frames round-robin (one frame per
+// channel per turn, control frames first) into one buffer of up to kBatchBytes and writes it at once, so a
+// bulk channel cannot starve an interactive one and many frames leave per write. FlowLimits bound what may
+// queue (see flow_limits.hpp); a channel over its bound asks wait_for_room() and is called back later.
+// Receiving: frames are decoded incrementally and dispatched; control frames (channel 0 commands) here,
+// opening commands (TCP_CONNECT, DNS_REQ, UDP_OPEN) to on_open, the rest to the channel's endpoint.
+// Protocol errors end the session with a one-line reason; frames for closed channels are dropped.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "mux/flow_limits.hpp"
+#include "mux/frame.hpp"
+#include "transport/byte_stream.hpp"
+
+namespace sshuttle::mux {
+
+struct MuxOptions {
+    bool is_server = false;          // the server writes the sync header; the client waits for it
+    bool expect_sync_header = true;  // client: false when the bootstrap already consumed it
+    bool latency_control = true;
+    std::size_t latency_buffer_size = 32768;
+    uint16_t wrap = 65535;           // client channel numbers run 1..wrap
+};
+
+/// What a channel (a TCP connection, a DNS query, a UDP flow) implements to receive from the mux.
+class ChannelEndpoint {
+   public:
+    virtual ~ChannelEndpoint() = default;
+    /// A frame for this channel (never an opening command).
+    virtual void on_frame(Command cmd, std::span<const uint8_t> payload) = 0;
+    /// The mux has room again after wait_for_room().
+    virtual void on_send_ready() {}
+    /// The session ended: release the socket, send nothing more.
+    virtual void on_mux_closed() = 0;
+};
+
+class Mux : public std::enable_shared_from_this<Mux> {
+   public:
+    static constexpr std::size_t kBatchBytes = 128 * 1024;
+
+    static std::shared_ptr<Mux> create(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream,
+                                       MuxOptions options);
+    ~Mux();
+    Mux(const Mux&) = delete;
+    Mux& operator=(const Mux&) = delete;
+
+    /// Opening command on a free channel (server side): TCP_CONNECT, DNS_REQ or UDP_OPEN.
+    std::function<void(uint16_t channel, Command cmd, std::span<const uint8_t> payload)> on_open;
+    std::function<void(std::span<const uint8_t> payload)> on_routes;
+    std::function<void(std::span<const uint8_t> payload)> on_host_req;
+    std::function<void(std::span<const uint8_t> payload)> on_host_list;
+    /// Called once when the session ends; clean = the peer closed the stream at a frame boundary.
+    std::function<void(const std::string& reason, bool clean)> on_closed;
+
+    /// Sends the sync header (server) and PING, and starts reading.
+    void start();
+    /// Ends the session: cancels I/O, tells every endpoint, calls on_closed (first reason wins).
+    void close(const std::string& reason, bool clean = false);
+    bool is_closed() const { return closed_; }
+
+    /// Client: the next free channel after the last one handed out, or 0 when every channel is in use.
+    uint16_t allocate_channel();
+    void attach(uint16_t channel, std::shared_ptr<ChannelEndpoint> endpoint);
+    /// Frees the channel id; frames already queued for it are still sent in order.
+    void detach(uint16_t channel);
+    bool is_attached(uint16_t channel) const { return channels_.count(channel) != 0; }
+    std::size_t channel_count() const { return channels_.size(); }
+
+    /// Queues one frame; payload must be at most kMaxPayload bytes.
+    void send(uint16_t channel, Command cmd, std::span<const uint8_t> payload);
+    /// Queues TCP_DATA frames for any amount of data.
+    void send_data(uint16_t channel, std::span<const uint8_t> data);
+    /// False while the channel (or the whole mux) is over its flow-control bound.
+    bool can_send(uint16_t channel) const;
+    /// Calls the channel's on_send_ready() once can_send() is true again.
+    void wait_for_room(uint16_t channel);
+    /// Endpoints report bytes received but not yet delivered (+) and delivered (-).
+    void add_receive_backlog(std::ptrdiff_t delta);
+    /// A 64 KiB scratch buffer for socket reads that are sent right away (single-threaded, so shared).
+    std::span<uint8_t> scratch() { return scratch_; }
+    const FlowLimits& limits() const { return limits_; }
+    boost::asio::io_context& io() { return io_; }
+
+   private:
+    struct SendQueue {
+        std::deque<std::vector<uint8_t>> frames;
+        std::size_t bytes = 0;
+    };
+
+    Mux(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, MuxOptions options);
+    void read_more();
+    void on_read(std::size_t size);
+    bool consume_sync(std::span<const uint8_t>& bytes);
+    void dispatch(const FrameView& frame);
+    void dispatch_control(const FrameView& frame);
+    void flush();
+    void fill_batch();
+    void on_written(std::size_t size);
+    void notify_waiting();
+
+    boost::asio::io_context& io_;
+    std::unique_ptr<transport::ByteStream> stream_;
+    MuxOptions options_;
+    FlowLimits limits_;
+    bool started_ = false;
+    bool closed_ = false;
+    bool synced_ = false;
+    SyncReader sync_reader_;
+    FrameDecoder decoder_;
+    std::vector<uint8_t> read_buffer_;
+    bool reading_ = false;
+    std::size_t receive_backlog_ = 0;
+
+    std::unordered_map<uint16_t, std::shared_ptr<ChannelEndpoint>> channels_;
+    uint16_t last_channel_ = 0;
+    std::vector<std::weak_ptr<ChannelEndpoint>> lingering_;  // detached, maybe still draining a socket
+
+    std::vector<uint8_t> control_frames_;  // channel 0 frames jump the queue
+    std::unordered_map<uint16_t, SendQueue> queues_;
+    std::deque<uint16_t> round_robin_;     // channels with queued frames, each once
+    std::size_t queued_bytes_ = 0;         // in queues_ + control_frames_ + unwritten write_buffer_
+    std::vector<uint8_t> write_buffer_;
+    std::size_t write_offset_ = 0;
+    bool writing_ = false;
+    std::deque<uint16_t> waiting_;
+    std::unordered_set<uint16_t> waiting_set_;
+    std::vector<uint8_t> scratch_;
+};
+
+}  // namespace sshuttle::mux

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "mux/tcp_channel.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace sshuttle::mux {
+
+std::shared_ptr<TcpChannel> TcpChannel::create(std::shared_ptr<Mux> mux, uint16_t channel,
+                                               boost::asio::ip::tcp::socket socket) {
+    auto self = std::shared_ptr<TcpChannel>(new TcpChannel(mux, channel, std::move(socket)));
+    mux->attach(channel, self);
+    return self;
+}
+
+TcpChannel::TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket)
+    : mux_(std::move(mux)), channel_(channel), socket_(std::move(socket)) {}
+
+void TcpChannel::start() {
+    connected_ = true;
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
+    // We write whole frames' worth at once; Nagle would only add delay to interactive traffic.
+    socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    read_socket();
+    write_socket();
+}
+
+void TcpChannel::connect(const boost::asio::ip::tcp::endpoint& destination, uint32_t mark) {
+    boost::system::error_code ec;
+    socket_.open(destination.protocol(), ec);
+    if (!ec && mark != 0 &&
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
+        spdlog::warn("setting SO_MARK {:#x} failed: {}", mark, std::strerror(errno));
+    }
+    if (ec) {
+        spdlog::info("connect to {} failed: {}", destination.address().to_string(), ec.message());
+        refuse();
+        return;
+    }
+    socket_.async_connect(destination, [self = shared_from_this(), destination](boost::system::error_code ec) {
+        if (self->mux_closed_) return;
+        if (ec) {
+            spdlog::info("connect to [{}]:{} failed: {}", destination.address().to_string(), destination.port(),
+                         ec.message());
+            self->refuse();
+            return;
+        }
+        spdlog::debug("channel {}: connected to [{}]:{}", self->channel_, destination.address().to_string(),
+                      destination.port());
+        self->start();
+    });
+}
+
+void TcpChannel::refuse() {
+    end_socket_to_peer(true);
+    on_socket_write_failed();
+}
+
+void TcpChannel::read_socket() {
+    if (!connected_ || mux_closed_ || to_peer_done_ || waiting_readable_) return;
+    if (!mux_->can_send(channel_)) {
+        mux_->wait_for_room(channel_);
+        return;
+    }
+    waiting_readable_ = true;
+    socket_.async_wait(boost::asio::socket_base::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                           self->waiting_readable_ = false;
+                           if (self->mux_closed_ || self->to_peer_done_) return;
+                           if (ec) {
+                               self->end_socket_to_peer(true);
+                               return;
+                           }
+                           self->on_readable();
+                       });
+}
+
+void TcpChannel::on_readable() {
+    // Read straight into the mux's scratch buffer and queue it as frames at once: no per-socket buffer.
+    auto buffer = mux_->scratch();
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(boost::asio::buffer(buffer.data(), buffer.size()), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again ||
+        ec == boost::asio::error::interrupted) {
+        read_socket();
+        return;
+    }
+    if (ec) {
+        // EOF, or a reset: either way nothing more will come from this socket.
+        if (ec != boost::asio::error::eof) spdlog::debug("channel {}: read: {}", channel_, ec.message());
+        end_socket_to_peer(true);
+        return;
+    }
+    mux_->send_data(channel_, buffer.first(n));
+    read_socket();
+}
+
+void TcpChannel::end_socket_to_peer(bool tell_peer) {
+    if (to_peer_done_) return;
+    to_peer_done_ = true;
+    if (tell_peer && !mux_closed_) mux_->send(channel_, Command::kTcpEof, {});
+    maybe_finish();
+}
+
+void TcpChannel::on_frame(Command cmd, std::span<const uint8_t> payload) {
+    switch (cmd) {
+        case Command::kTcpData:
+            if (from_peer_done_) return;  // after STOP_SENDING the peer may still have had data in flight
+            to_socket_.emplace_back(payload.begin(), payload.end());
+            to_socket_bytes_ += payload.size();
+            mux_->add_receive_backlog(static_cast<std::ptrdiff_t>(payload.size()));
+            write_socket();
+            return;
+        case Command::kTcpEof:
+            if (!from_peer_done_) {
+                from_peer_done_ = true;
+                peer_eof_ = true;
+                write_socket();  // shuts down our sending side once the queue is written
+                maybe_finish();
+            }
+            return;
+        case Command::kTcpStopSending:
+            // The peer cannot deliver more: stop reading our socket, without sending TCP_EOF.
+            end_socket_to_peer(false);
+            return;
+        default:
+            spdlog::warn("channel {}: unexpected {} ignored", channel_, command_name(static_cast<uint16_t>(cmd)));
+    }
+}
+
+void TcpChannel::write_socket() {
+    if (!connected_ || mux_closed_ || writing_) return;
+    if (to_socket_.empty()) {
+        if (peer_eof_) {
+            boost::system::error_code ignored;
+            socket_.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+            peer_eof_ = false;
+            maybe_finish();
+        }
+        return;
+    }
+    writing_ = true;
+    boost::asio::async_write(socket_, boost::asio::buffer(to_socket_.front()),
+                             [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                                 self->writing_ = false;
+                                 if (self->mux_closed_) return;
+                                 if (ec) {
+                                     spdlog::debug("channel {}: write: {}", self->channel_, ec.message());
+                                     self->on_socket_write_failed();
+                                     return;
+                                 }
+                                 self->to_socket_.pop_front();
+                                 self->to_socket_bytes_ -= n;
+                                 self->mux_->add_receive_backlog(-static_cast<std::ptrdiff_t>(n));
+                                 self->write_socket();
+                                 self->maybe_finish();
+                             });
+}
+
+void TcpChannel::on_socket_write_failed() {
+    mux_->add_receive_backlog(-static_cast<std::ptrdiff_t>(to_socket_bytes_));
+    to_socket_.clear();
+    to_socket_bytes_ = 0;
+    peer_eof_ = false;
+    if (!from_peer_done_) {
+        from_peer_done_ = true;
+        if (!mux_closed_) mux_->send(channel_, Command::kTcpStopSending, {});
+    }
+    maybe_finish();
+}
+
+void TcpChannel::on_send_ready() { read_socket(); }
+
+void TcpChannel::maybe_finish() {
+    if (!to_peer_done_ || !from_peer_done_) return;
+    if (!detached_) {
+        detached_ = true;
+        mux_->detach(channel_);  // may drop the mux's reference; async handlers hold their own
+    }
+    if (!writing_ && to_socket_.empty() && !peer_eof_) {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
+}
+
+void TcpChannel::on_mux_closed() {
+    mux_closed_ = true;
+    detached_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    to_socket_.clear();
+}
+
+}  // namespace sshuttle::mux

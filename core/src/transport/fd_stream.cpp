@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// make_fd_stream: a ByteStream over one connected socket or pipe fd, via an Asio stream_descriptor.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "transport/byte_stream.hpp"
+
+namespace sshuttle::transport {
+namespace {
+
+class FdStream final : public ByteStream {
+   public:
+    FdStream(boost::asio::io_context& io, int fd, std::string description)
+        : descriptor_(io, fd), description_(std::move(description)) {
+        boost::system::error_code ignored;
+        descriptor_.non_blocking(true, ignored);
+    }
+    ~FdStream() override { close(); }
+
+    void async_read_some(void* data, std::size_t size, Handler handler) override {
+        descriptor_.async_read_some(boost::asio::buffer(data, size), std::move(handler));
+    }
+    void async_write_some(const void* data, std::size_t size, Handler handler) override {
+        // send(MSG_NOSIGNAL) instead of write(): a peer that went away must be an EPIPE error for this
+        // stream, not a SIGPIPE that kills a process which did not ignore it.
+        descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_write,
+                             [this, data, size, handler = std::move(handler)](boost::system::error_code ec) mutable {
+                                 if (ec) {
+                                     handler(ec, 0);  // possibly after destruction: touch nothing else
+                                     return;
+                                 }
+                                 const int fd = descriptor_.native_handle();
+                                 ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+                                 if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data, size);
+                                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                                     async_write_some(data, size, std::move(handler));
+                                     return;
+                                 }
+                                 if (n < 0) {
+                                     handler(boost::system::error_code(errno, boost::system::system_category()), 0);
+                                 } else {
+                                     handler({}, static_cast<std::size_t>(n));
+                                 }
+                             });
+    }
+    void shutdown_write() override {
+        // A socket can half-close; a pipe cannot, so there is nothing to do for one.
+        if (descriptor_.is_open()) ::shutdown(descriptor_.native_handle(), SHUT_WR);
+    }
+    void close() override {
+        boost::system::error_code ignored;
+        descriptor_.close(ignored);
+    }
+    std::string describe() const override { return description_; }
+
+   private:
+    boost::asio::posix::stream_descriptor descriptor_;
+    std::string description_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteStream> make_fd_stream(boost::asio::io_context& io, int fd, std::string description) {
+    return std::make_unique<FdStream>(io, fd, std::move(description));
+}
+
+}  // namespace sshuttle::transport

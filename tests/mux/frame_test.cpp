@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "mux/frame.hpp"
+
+using namespace sshuttle::mux;
+
+namespace {
+
+std::vector<uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
+
+std::vector<FrameView> drain(FrameDecoder& decoder, std::vector<std::vector<uint8_t>>& payloads) {
+    std::vector<FrameView> frames;
+    while (auto frame = decoder.next()) {
+        frames.push_back(*frame);
+        payloads.emplace_back(frame->payload.begin(), frame->payload.end());
+    }
+    return frames;
+}
+
+}  // namespace
+
+TEST_CASE("frame: header layout is big-endian 'SS' channel command length") {
+    std::vector<uint8_t> out;
+    append_frame(out, 0x0102, Command::kTcpData, bytes("abc"));
+    CHECK(out == std::vector<uint8_t>{'S', 'S', 0x01, 0x02, 0x42, 0x06, 0x00, 0x03, 'a', 'b', 'c'});
+}
+
+TEST_CASE("frame: command names and the known range") {
+    CHECK(is_known_command(0x4200));
+    CHECK(is_known_command(0x420e));
+    CHECK_FALSE(is_known_command(0x420f));
+    CHECK_FALSE(is_known_command(0x41ff));
+    CHECK(command_name(0x4206) == "TCP_DATA");
+    CHECK(command_name(0x1234) == "0x1234");
+}
+
+TEST_CASE("frame: decoder round trip survives every split of the input") {
+    std::vector<uint8_t> stream;
+    std::vector<uint8_t> big(kMaxPayload);
+    std::mt19937 random(7);
+    for (auto& b : big) b = static_cast<uint8_t>(random());
+    append_frame(stream, 1, Command::kTcpConnect, bytes("2,10.0.0.1,80"));
+    append_frame(stream, 0, Command::kPing, {});
+    append_frame(stream, 65535, Command::kTcpData, big);
+    append_frame(stream, 7, Command::kTcpEof, {});
+
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+                              std::size_t{4096}, stream.size()}) {
+        CAPTURE(chunk);
+        FrameDecoder decoder;
+        std::vector<std::vector<uint8_t>> payloads;
+        std::vector<uint16_t> channels;
+        for (std::size_t at = 0; at < stream.size(); at += chunk) {
+            decoder.feed(std::span<const uint8_t>(stream).subspan(at, std::min(chunk, stream.size() - at)));
+            for (const auto& frame : drain(decoder, payloads)) channels.push_back(frame.channel);
+        }
+        CHECK(decoder.error().empty());
+        CHECK(decoder.pending_bytes() == 0);
+        REQUIRE(channels == std::vector<uint16_t>{1, 0, 65535, 7});
+        CHECK(payloads[0] == bytes("2,10.0.0.1,80"));
+        CHECK(payloads[1].empty());
+        CHECK(payloads[2] == big);
+    }
+}
+
+TEST_CASE("frame: bad magic is a sticky error naming the bytes") {
+    FrameDecoder decoder;
+    decoder.feed(bytes(std::string("XY\0\1\x42\x06\0\0", 8)));
+    CHECK_FALSE(decoder.next());
+    CHECK(decoder.error() == "bad frame magic 'XY' (expected 'SS')");
+    decoder.feed(bytes(std::string("SS\0\1\x42\x06\0\0", 8)));
+    CHECK_FALSE(decoder.next());
+}
+
+TEST_CASE("frame: an incomplete frame stays pending") {
+    FrameDecoder decoder;
+    std::vector<uint8_t> stream;
+    append_frame(stream, 3, Command::kTcpData, bytes("hello"));
+    stream.pop_back();
+    decoder.feed(stream);
+    CHECK_FALSE(decoder.next());
+    CHECK(decoder.error().empty());
+    CHECK(decoder.pending_bytes() == stream.size());
+}
+
+TEST_CASE("sync: junk before the NULs is skipped and the rest is left for frames") {
+    SyncReader reader;
+    const std::string input = std::string("motd line\n") + std::string(kSyncHeader) + "SS";
+    for (std::size_t i = 0; i + 2 < input.size(); ++i) {
+        CHECK(reader.state() == SyncReader::State::kNeedMore);
+        CHECK(reader.feed(bytes(input.substr(i, 1))) == 1);
+    }
+    CHECK(reader.state() == SyncReader::State::kDone);
+    CHECK(reader.feed(bytes("SS")) == 0);
+}
+
+TEST_CASE("sync: a wrong tag fails with what was received") {
+    SyncReader reader;
+    const std::string input = std::string("\0\0SSHUTTLE0002", 14);
+    CHECK(reader.feed(bytes(input)) == input.size());
+    CHECK(reader.state() == SyncReader::State::kFailed);
+    CHECK(reader.error() == "expected server init string 'SSHUTTLE0001', got 'SSHUTTLE0002'");
+}
