@@ -1,15 +1,110 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+// Mode dispatch: one binary is the client, the firewall manager (--firewall), the server (--server) and the
+// small informational commands. Every error ends here as one line on stderr; never a stack trace.
 #include "app/run.hpp"
 
-#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
 
+#include "app/client_session.hpp"
+#include "app/dry_run.hpp"
 #include "build_config.hpp"
+#include "cli/help.hpp"
+#include "cli/parse_options.hpp"
+#include "cli/usage_error.hpp"
+#include "fwmgr/firewall_manager.hpp"
+#include "plugin/plugins.hpp"
+#include "server/server.hpp"
+#include "util/log.hpp"
 
 namespace sshuttle::app {
+namespace {
 
-int run(int /*argc*/, char** /*argv*/) {
-    std::printf("sshuttle %s\n", build::kVersion);
+constexpr int kExitUsage = 2;
+constexpr int kExitFatal = 99;
+
+server::ServerOptions server_options_from(const cli::Options& options) {
+    server::ServerOptions s;
+    s.verbosity = options.verbose;
+    s.latency_control = options.latency_control;
+    s.latency_buffer_size = static_cast<std::size_t>(options.latency_buffer_size);
+    s.to_ns = options.to_ns;
+    s.auto_nets = options.auto_nets;
+    s.mark = options.server_mark;
+    return s;
+}
+
+int list_plugins(const cli::Options& options) {
+    plugin::HostServices host(/*dry_run=*/true);
+    auto dirs = plugin::search_dirs(options.plugin_dirs);
+    std::cout << plugin::format_plugin_table(plugin::discover(dirs, host));
+    std::vector<std::string> why;
+    try {
+        auto chosen = plugin::select_auto(dirs, host, why);
+        std::cout << "\n--method auto would choose: " << chosen->name() << "\n";
+    } catch (const plugin::PluginError& e) {
+        std::cout << "\n--method auto: " << e.what() << "\n";
+    }
     return 0;
+}
+
+/// The internal modes get their arguments from the client, which has already applied SSHUTTLE_ARGS: reading
+/// it again would add the user's client options (-x, --method...) to the server's or the manager's.
+bool is_internal_mode(const std::vector<std::string>& args) {
+    for (const auto& a : args) {
+        if (a == "--server" || a == "--firewall") return true;
+        if (a == "--") break;
+    }
+    return false;
+}
+
+void log_warnings(const cli::Options& options) {
+    for (const auto& w : options.warnings) spdlog::warn("{}", w);
+}
+
+int dispatch(const cli::Options& options) {
+    switch (options.mode) {
+        case cli::Mode::kVersion:
+            std::cout << build::kVersion << "\n";
+            return 0;
+        case cli::Mode::kListPlugins:
+            return list_plugins(options);
+        case cli::Mode::kServer:
+            util::setup_logging("server", options.verbose, options.syslog);
+            log_warnings(options);
+            return server::run_server(server_options_from(options));
+        case cli::Mode::kFirewall:  // sets up its own logging: stdout is its protocol socket
+            return fwmgr::run_firewall_manager(options);
+        case cli::Mode::kClient:
+            util::setup_logging("c", options.verbose, options.syslog || options.daemon);
+            log_warnings(options);
+            if (options.dry_run) return run_dry_run(options, std::cout);
+            return run_client(options);
+        default:
+            std::cerr << "sshuttle: this mode is not implemented yet\n";
+            return kExitUsage;
+    }
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        cli::Options options = cli::parse_options(args, is_internal_mode(args) ? nullptr : std::getenv("SSHUTTLE_ARGS"));
+        if (options.show_help) {
+            std::cout << cli::help_text();
+            return 0;
+        }
+        return dispatch(options);
+    } catch (const cli::UsageError& e) {
+        std::cerr << "sshuttle: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "sshuttle: " << e.what() << "\n";
+        return kExitFatal;
+    }
 }
 
 }  // namespace sshuttle::app

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The client's start-up order, as upstream's (reference §1.1): firewall manager first (so a sudo prompt comes
+// early), then listeners, then the server; rules go in only once the server's first ROUTES has arrived, so the
+// ssh connection itself is never captured. Everything is undone on the way out, whatever the reason.
+#include "app/client_session.hpp"
+
+#include <arpa/inet.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+
+#include "app/listeners.hpp"
+#include "app/rule_plan.hpp"
+#include "client/engine.hpp"
+#include "fwmgr/firewall_client.hpp"
+#include "plugin/plugins.hpp"
+#include "transport/byte_stream.hpp"
+#include "transport/server_launch.hpp"
+#include "util/log.hpp"
+
+namespace sshuttle::app {
+namespace {
+
+constexpr int kExitFatal = 99;  // upstream's exit status for Fatal
+
+int64_t resolve_uid(const std::optional<std::string>& user) {
+    if (!user) return -1;
+    if (const passwd* pw = getpwnam(user->c_str())) return pw->pw_uid;
+    throw std::runtime_error("unknown user '" + *user + "'");
+}
+
+int64_t resolve_gid(const std::optional<std::string>& group) {
+    if (!group) return -1;
+    if (const struct group* gr = getgrnam(group->c_str())) return gr->gr_gid;
+    throw std::runtime_error("unknown group '" + *group + "'");
+}
+
+std::optional<net::Endpoint> endpoint_from(const sockaddr_storage& ss) {
+    net::Endpoint ep;
+    if (ss.ss_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+        ep.address.family = net::Family::kIPv4;
+        std::memcpy(ep.address.bytes.data(), &sin->sin_addr, 4);
+        ep.port = ntohs(sin->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+        ep.address.family = net::Family::kIPv6;
+        std::memcpy(ep.address.bytes.data(), &sin6->sin6_addr, 16);
+        ep.port = ntohs(sin6->sin6_port);
+    } else {
+        return std::nullopt;
+    }
+    return ep;
+}
+
+}  // namespace
+
+int run_client(const cli::Options& options) {
+    signal(SIGPIPE, SIG_IGN);
+    plugin::HostServices host;
+    auto plugin_dirs = plugin::search_dirs(options.plugin_dirs);
+
+    // 1. The root part first, so that a sudo password prompt comes before anything else happens.
+    fwmgr::FirewallClient firewall;
+    firewall.start(options);
+    auto method = plugin::load_firewall(firewall.method(), plugin_dirs, host);
+    spdlog::debug("firewall method: {}", method->name());
+    const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
+
+    // 2. Listeners.
+    std::vector<net::Endpoint> wanted = options.listen_given ? options.listen : default_listen_addresses(ipv6);
+    if (!ipv6) std::erase_if(wanted, [](const net::Endpoint& e) { return e.address.family == net::Family::kIPv6; });
+    auto listeners = bind_tcp_listeners(wanted, [&](int fd, net::Family family) {
+        if (method->has_prepare_listener())
+            method->prepare_listener(fd, family == net::Family::kIPv4 ? AF_INET : AF_INET6, false);
+    });
+    std::vector<net::Endpoint> listen_addresses;
+    for (const auto& l : listeners) {
+        spdlog::debug("listening on {}", l.address.to_string());
+        listen_addresses.push_back(l.address);
+    }
+
+    // 3. The server.
+    const auto ssh_addresses = transport::ssh_server_addresses(options);
+    transport::LaunchParams launch_params;
+    launch_params.bypass_mark = local_bypass_mark(options);
+    transport::ServerLaunch server = transport::start_server(options, launch_params);
+    spdlog::debug("server started: {}{}", server.description, server.uploaded ? " (helper uploaded)" : "");
+
+    boost::asio::io_context io;
+    client::EngineOptions engine_options;
+    engine_options.latency_control = options.latency_control;
+    engine_options.latency_buffer_size = static_cast<std::size_t>(options.latency_buffer_size);
+    engine_options.wrap = static_cast<uint16_t>(options.wrap);
+    engine_options.expect_sync_header = false;  // start_server consumed it
+    client::ClientEngine engine(io, transport::make_fd_stream(io, server.fd, server.description), engine_options);
+
+    int exit_status = 0;
+    std::string failure;
+    auto fail = [&](const std::string& why) {
+        if (failure.empty()) failure = why;
+        exit_status = kExitFatal;
+        io.stop();
+    };
+
+    // 4. Rules go in once the server has answered with its routes.
+    fwmgr::GoFields go;
+    go.udp = false;
+    go.uid = resolve_uid(options.user);
+    go.gid = resolve_gid(options.group);
+    go.tmark = options.tmark;
+    go.client_pid = getpid();
+    go.bypass_mark = launch_params.bypass_mark;
+    engine.on_routes = [&](const std::vector<client::Route>& routes) {
+        try {
+            fwmgr::Ports ports;
+            for (const auto& l : listeners)
+                (l.address.address.family == net::Family::kIPv4 ? ports.tcp_v4 : ports.tcp_v6) = l.address.port;
+            firewall.install(build_rules(options, listen_addresses, ssh_addresses, routes, ipv6), {}, ports, go);
+            spdlog::info("Connected to server.");
+            if (options.auto_hosts || !options.seed_hosts.empty()) engine.request_hosts(options.seed_hosts);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        }
+    };
+    engine.on_host = [&](const std::string& line) {
+        auto comma = line.find(',');
+        net::IpAddress ip;
+        if (comma != std::string::npos && net::IpAddress::parse(line.substr(comma + 1), ip))
+            firewall.send_host(line.substr(0, comma), ip);
+    };
+    engine.on_closed = [&](const std::string& reason) { fail(reason); };
+
+    for (const auto& l : listeners) {
+        const uint16_t own_port = l.address.port;
+        engine.add_tcp_listener(l.fd, [&, own_port](int fd) -> std::optional<net::Endpoint> {
+            std::string why;
+            auto dst = method->original_dst(fd, why);
+            std::optional<net::Endpoint> ep = dst ? endpoint_from(*dst) : std::nullopt;
+            if (!ep) {
+                spdlog::warn("dropping a connection: no original destination ({})", why);
+                return std::nullopt;
+            }
+            // A connection made straight to our own listener would loop forever.
+            if (ep->port == own_port && std::any_of(listeners.begin(), listeners.end(), [&](const Listener& x) {
+                    return x.address.address == ep->address;
+                })) {
+                spdlog::debug("ignoring a connection to our own listener {}", ep->to_string());
+                return std::nullopt;
+            }
+            return ep;
+        });
+    }
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        spdlog::debug("signal {}: shutting down", signo);
+        io.stop();
+    });
+
+    engine.start();
+    io.run();
+
+    // 5. Undo everything: stop the data plane, let the manager restore the rules, end the server.
+    engine.stop();
+    firewall.close();
+    int server_status = 0;
+    bool alive = transport::server_alive(server.pid, &server_status);
+    if (alive) {
+        kill(server.pid, SIGTERM);
+        for (int i = 0; i < 50 && alive; ++i) {
+            usleep(20000);
+            alive = transport::server_alive(server.pid, &server_status);
+        }
+        if (alive) {
+            kill(server.pid, SIGKILL);
+            while (transport::server_alive(server.pid, &server_status)) usleep(5000);
+        }
+    } else if (!failure.empty()) {
+        failure += " (" + transport::describe_exit(server_status) + ")";
+    }
+    if (!failure.empty()) spdlog::error("fatal: {}", failure);
+    return exit_status;
+}
+
+}  // namespace sshuttle::app

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "app/dry_run.hpp"
+
+#include <unistd.h>
+
+#include <ostream>
+
+#include "app/listeners.hpp"
+#include "app/rule_plan.hpp"
+#include "cli/help.hpp"
+#include "fwmgr/request_plan.hpp"
+#include "plugin/plugins.hpp"
+#include "transport/server_launch.hpp"
+
+namespace sshuttle::app {
+namespace {
+
+// What the real run would most likely pick; the real port is searched for at start-up.
+constexpr uint16_t kShownTcpPort = 12300;
+constexpr uint16_t kShownDnsPort = 12299;
+
+std::unique_ptr<plugin::FirewallPlugin> choose_method(const cli::Options& options, const plugin::HostServices& host,
+                                                      std::ostream& out) {
+    auto dirs = plugin::search_dirs(options.plugin_dirs);
+    if (options.method != "auto") return plugin::load_firewall(options.method, dirs, host);
+    std::vector<std::string> why;
+    auto method = plugin::select_auto(dirs, host, why);
+    out << "# --method auto:\n";
+    for (const auto& line : why) out << "#   " << line << "\n";
+    return method;
+}
+
+}  // namespace
+
+int run_dry_run(const cli::Options& options, std::ostream& out) {
+    out << "# sshuttle --dry-run: nothing is changed on this machine\n";
+    out << cli::describe_options(options);
+
+    plugin::HostServices host(/*dry_run=*/true);
+    auto method = choose_method(options, host, out);
+    const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
+
+    std::vector<net::Endpoint> listen = options.listen_given ? options.listen : default_listen_addresses(ipv6);
+    fwmgr::InstallOrder order;
+    for (auto& ep : listen) {
+        if (ep.port == 0) ep.port = kShownTcpPort;
+        if (ep.address.family == net::Family::kIPv6 && !ipv6) continue;
+        (ep.address.family == net::Family::kIPv4 ? order.ports.tcp_v4 : order.ports.tcp_v6) = ep.port;
+    }
+    const bool dns = options.dns || !options.ns_hosts.empty();
+    if (dns) {
+        order.ports.dns_v4 = kShownDnsPort;
+        if (ipv6) order.ports.dns_v6 = kShownDnsPort;
+        order.nameservers = options.ns_hosts;
+    }
+    order.routes = build_rules(options, listen, transport::ssh_server_addresses(options), {}, ipv6);
+    order.go.tmark = options.tmark;
+    order.go.client_pid = getpid();
+    order.go.bypass_mark = local_bypass_mark(options);
+
+    auto requests = fwmgr::plan_requests(order);
+    out << "\n# method: " << method->name() << " (" << method->file().string() << ")\n";
+    std::string problem = fwmgr::unsupported_reason(requests, method->name(), method->features());
+    if (!problem.empty()) out << "# warning: " << problem << "\n";
+    if (order.ports.tcp_v4 == kShownTcpPort || order.ports.tcp_v6 == kShownTcpPort)
+        out << "# the listen port is searched for at start-up (12300 down to 9001); 12300 is shown\n";
+    for (const auto& request : requests) {
+        out << "\n# " << fwmgr::family_name(request.family) << " rules:\n";
+        std::string text = method->render(request);
+        out << text << (text.ends_with('\n') ? "" : "\n");
+    }
+    return 0;
+}
+
+}  // namespace sshuttle::app
