@@ -43,13 +43,15 @@ void NatMethod::setup(const sdk::FwRequest& req) {
 }
 
 void NatMethod::restore(const sdk::FwRequest& req) {
-    const std::vector<Argv> listings = listing_commands(req.family);
-    for (const Argv& list : listings) {
+    bool chain_exists = false;
+    for (const Argv& list : listing_commands(req.family)) {
         sdk::CommandResult shown = host_.run(list);
         if (shown.exit_status != 0) continue;  // table not there: nothing of ours in it
         const std::string& table = list[3];
+        if (table == "nat") chain_exists = chain_listed(shown.output, req.port);
         for (const Argv& del : stale_rule_deletions(req.family, table, shown.output, req.port)) host_.run(del);
     }
+    if (!chain_exists) return;  // removing a missing chain only prints iptables errors
     // Non-zero exits mean "no such chain": restore is idempotent.
     for (const Argv& cmd : chain_removal_commands(req.family, req.port)) host_.run(cmd);
 }

@@ -97,9 +97,16 @@ std::string restore_input(const sdk::FwRequest& req) {
 
 std::vector<Argv> listing_commands(int family) {
     const std::string ipt = iptables_binary(family);
-    return {{ipt, "-w", "-t", "nat", "-S", "OUTPUT"},
-            {ipt, "-w", "-t", "nat", "-S", "PREROUTING"},
-            {ipt, "-w", "-t", "mangle", "-S", "OUTPUT"}};
+    // The whole nat table: it shows the jumps from OUTPUT and PREROUTING and whether our chain exists.
+    return {{ipt, "-w", "-t", "nat", "-S"}, {ipt, "-w", "-t", "mangle", "-S", "OUTPUT"}};
+}
+
+bool chain_listed(const std::string& nat_listing, int port) {
+    std::istringstream in(nat_listing);
+    for (std::string line; std::getline(in, line);) {
+        if (split_words(line) == std::vector<std::string>{"-N", chain_name(port)}) return true;
+    }
+    return false;
 }
 
 std::vector<Argv> stale_rule_deletions(int family, const std::string& table, const std::string& listing, int port) {
@@ -133,7 +140,7 @@ std::string render(const sdk::FwRequest& req) {
                       ", errors ignored), then:\n";
     out += "# " + label + ": " + join(restore_command(req.family)) + " <<EOF\n" + restore_input(req) + "EOF\n";
     out += "# " + label + " teardown: each listed rule jumping to " + chain_name(req.port);
-    out += " or owner-marking with " + std::to_string(req.port) + " is deleted with -D, then the chain goes\n";
+    out += " or owner-marking with " + std::to_string(req.port) + " is deleted with -D, then the chain if it exists\n";
     for (const auto& cmd : listing_commands(req.family)) out += join(cmd) + "\n";
     for (const auto& cmd : chain_removal_commands(req.family, req.port)) out += join(cmd) + "\n";
     return out;

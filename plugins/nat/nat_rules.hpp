@@ -24,16 +24,19 @@ Argv restore_command(int family);
 /// iptables-restore input installing every rule of req (mangle owner mark for --user/--group, then nat).
 std::string restore_input(const sdk::FwRequest& req);
 
-/// The listing commands restore() runs (iptables -w -t <table> -S <chain>) for nat OUTPUT, nat PREROUTING
-/// and mangle OUTPUT; each rule they show that belongs to this port is then deleted (stale_rule_deletions).
+/// The listing commands restore() runs: the whole nat table and mangle OUTPUT (iptables -w -t <table> -S);
+/// each rule they show that belongs to this port is then deleted (stale_rule_deletions).
 std::vector<Argv> listing_commands(int family);
 
 /// Delete commands for the rules of one `-S` listing that belong to port: jumps to sshuttle-<port> and
 /// owner MARK rules setting the mark <port>. Repeated stale rules are all deleted.
 std::vector<Argv> stale_rule_deletions(int family, const std::string& table, const std::string& listing, int port);
 
-/// Flush and delete of the chain itself (run last; failure means it was already gone).
+/// Flush and delete of the chain itself (run last, only when chain_listed()).
 std::vector<Argv> chain_removal_commands(int family, int port);
+
+/// True when the `iptables -t nat -S` listing declares this port's chain (`-N sshuttle-<port>`).
+bool chain_listed(const std::string& nat_listing, int port);
 
 /// Human-readable setup and teardown for --dry-run: the exact commands and stdin text.
 std::string render(const sdk::FwRequest& req);

@@ -69,3 +69,9 @@ TEST_CASE("nat: stale rule deletions come from the -S listing and cover piled-up
     CHECK(dels[0] == plugins::nat::Argv{"ip6tables", "-w", "-t", "mangle", "-D", "OUTPUT", "-m", "owner", "--uid-owner",
                                         "1000", "-j", "MARK", "--set-xmark", "0x300c/0xffffffff"});
 }
+
+TEST_CASE("nat: the chain is removed only when the nat listing declares it") {
+    CHECK(plugins::nat::chain_listed("-P OUTPUT ACCEPT\n-N sshuttle-12300\n-A OUTPUT -j sshuttle-12300\n", 12300));
+    CHECK_FALSE(plugins::nat::chain_listed("-P OUTPUT ACCEPT\n-N sshuttle-12301\n", 12300));
+    CHECK_FALSE(plugins::nat::chain_listed("-A OUTPUT -j sshuttle-12300\n", 12300));
+}

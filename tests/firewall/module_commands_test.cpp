@@ -28,7 +28,7 @@ sdk::FwRequest dns_request() {
 
 TEST_CASE("nat module: setup removes stale rules found by -S, then applies one iptables-restore") {
     RecordingHost host;
-    host.answer("iptables -w -t nat -S OUTPUT", 0, "-P OUTPUT ACCEPT\n-A OUTPUT -j sshuttle-12300\n");
+    host.answer("iptables -w -t nat -S", 0, "-P OUTPUT ACCEPT\n-N sshuttle-12300\n-A OUTPUT -j sshuttle-12300\n");
     host.answer("iptables -w -t mangle -S OUTPUT", 0,
                 "-P OUTPUT ACCEPT\n-A OUTPUT -m owner --gid-owner 100 -j MARK --set-xmark 0x300c/0xffffffff\n");
     host.answer("iptables -w -t nat -X sshuttle-12300", 1);
