@@ -67,6 +67,8 @@ std::optional<net::Endpoint> endpoint_from(const sockaddr_storage& ss) {
 
 int run_client(const cli::Options& options) {
     signal(SIGPIPE, SIG_IGN);
+    if (options.dns || !options.ns_hosts.empty())
+        spdlog::warn("--dns/--ns-hosts: the client does not forward DNS yet; DNS queries are left alone");
     plugin::HostServices host;
     auto plugin_dirs = plugin::search_dirs(options.plugin_dirs);
 

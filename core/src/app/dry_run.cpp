@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <ostream>
+#include <sstream>
 
 #include "app/listeners.hpp"
 #include "app/rule_plan.hpp"
@@ -33,11 +34,11 @@ std::unique_ptr<plugin::FirewallPlugin> choose_method(const cli::Options& option
 }  // namespace
 
 int run_dry_run(const cli::Options& options, std::ostream& out) {
-    out << "# sshuttle --dry-run: nothing is changed on this machine\n";
-    out << cli::describe_options(options);
-
     plugin::HostServices host(/*dry_run=*/true);
-    auto method = choose_method(options, host, out);
+    std::ostringstream method_notes;
+    auto method = choose_method(options, host, method_notes);  // first: a bad --method fails before any output
+    out << "# sshuttle --dry-run: nothing is changed on this machine\n";
+    out << cli::describe_options(options) << method_notes.str();
     const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
 
     std::vector<net::Endpoint> listen = options.listen_given ? options.listen : default_listen_addresses(ipv6);
