@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Shared bits of the lab's Python helpers: dual-stack listening sockets and a raised fd limit."""
+import resource
+import socket
+
+
+def raise_fd_limit():
+    """Lift the soft RLIMIT_NOFILE to the hard limit: the lab runs thousands of sockets at once."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def dual_stack_listener(port):
+    """One socket on [::]:port that also takes IPv4 (IPV6_V6ONLY off), with a large accept backlog."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(("::", port))
+    sock.listen(socket.SOMAXCONN)
+    return sock
+
+
+def peer_text(addr):
+    """'ip port' of a peer, with IPv4-mapped IPv6 addresses shown as plain IPv4."""
+    ip = addr[0]
+    if ip.startswith("::ffff:"):
+        ip = ip[len("::ffff:"):]
+    return "%s %d" % (ip, addr[1])
