@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck disable=SC2034  # variables used by lib/measure.sh
+# Benchmark: our sshuttle, upstream sshuttle and `ssh -L`, one after another over the same namespace lab
+# (tests/e2e/lib/lab.sh) and the same ssh binary and sshd. Per mode: time to first proxied byte, iperf3 bulk up
+# and down, echo RTT p50/p99 idle and under a saturating download, 1000 and 10000 concurrent connections, client
+# CPU seconds per GB and peak RSS. Prints a table with ratios, writes bench/results/<UTC time>.json.
+# Needs root. Not part of CI.
+#
+# Environment: BENCH_MODES (default "ours upstream sshL"), BENCH_BULK_S (5), BENCH_RTT_S (4),
+# BENCH_CONCURRENCY ("1000 10000"), BENCH_HANG_S (180), SSHUTTLE_BIN (ours; default the build tree),
+# UPSTREAM_BIN (/usr/bin/sshuttle).
+set -euo pipefail
+BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
+source "$BENCH_DIR/../tests/e2e/lib/lab.sh"
+
+BENCH_MODES=${BENCH_MODES:-"ours upstream sshL"}
+BENCH_BULK_S=${BENCH_BULK_S:-5}
+BENCH_RTT_S=${BENCH_RTT_S:-4}
+BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-"1000 10000"}
+BENCH_HANG_S=${BENCH_HANG_S:-180}  # concurrency runs give up on connections unanswered after this
+UPSTREAM_BIN=${UPSTREAM_BIN:-/usr/bin/sshuttle}
+OURS_BIN=$SSHUTTLE_BIN
+# Local ports of the ssh -L forwards (in the client namespace).
+FWD_IPERF=15201 FWD_ECHO=17000
+
+source "$BENCH_DIR/lib/measure.sh"
+
+LAB_FIXTURE_MB=0
+lab_setup
+RESULTS="$LAB_TMP/results"
+mkdir -p "$RESULTS" "$BENCH_DIR/results"
+
+for mode in $BENCH_MODES; do
+    lab_log "=== $mode ==="
+    mkdir -p "$RESULTS/$mode"
+    # A failed mode leaves what it measured so far; the table shows the rest as missing.
+    (bench_mode "$mode" "$RESULTS/$mode") || lab_log "mode $mode failed (status $?)"
+done
+
+out="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ).json"
+"$LAB_PY" "$BENCH_DIR/lib/report.py" "$out" "$RESULTS"
+lab_log "results written to $out"
