@@ -9,6 +9,7 @@
 
 #include "app/client_session.hpp"
 #include "app/dry_run.hpp"
+#include "app/netns.hpp"
 #include "build_config.hpp"
 #include "cli/help.hpp"
 #include "cli/parse_options.hpp"
@@ -80,6 +81,7 @@ int dispatch(const cli::Options& options) {
             util::setup_logging("c", options.verbose, options.syslog || options.daemon);
             log_warnings(options);
             if (options.dry_run) return run_dry_run(options, std::cout);
+            enter_network_namespace(options);
             return run_client(options);
         default:
             std::cerr << "sshuttle: this mode is not implemented yet\n";
