@@ -11,7 +11,7 @@ packages=(
   libssh2-1-dev libnftables-dev libsystemd-dev
   # run and test: firewalls, namespaces, a real sshd, targets and tools
   iptables nftables iproute2 openssh-server openssh-client procps psmisc
-  curl iperf3 socat python3 dnsmasq-base sshuttle
+  curl iperf3 socat python3 dnsmasq-base sshuttle sudo
 )
 missing=()
 for p in "${packages[@]}"; do

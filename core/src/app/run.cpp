@@ -3,6 +3,7 @@
 // small informational commands. Every error ends here as one line on stderr; never a stack trace.
 #include "app/run.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -10,11 +11,13 @@
 #include "app/client_session.hpp"
 #include "app/dry_run.hpp"
 #include "app/netns.hpp"
+#include "app/sudoers.hpp"
 #include "build_config.hpp"
 #include "cli/help.hpp"
 #include "cli/parse_options.hpp"
 #include "cli/usage_error.hpp"
 #include "fwmgr/firewall_manager.hpp"
+#include "fwmgr/manager_command.hpp"
 #include "plugin/plugins.hpp"
 #include "server/server.hpp"
 #include "util/log.hpp"
@@ -71,6 +74,14 @@ int dispatch(const cli::Options& options) {
             return 0;
         case cli::Mode::kListPlugins:
             return list_plugins(options);
+        case cli::Mode::kSudoersNoModify: {
+            std::vector<std::string> methods{"auto", "nat", "nft", "tproxy"};
+            if (std::find(methods.begin(), methods.end(), options.method) == methods.end())
+                methods.push_back(options.method);
+            std::string who = options.sudoers_user.empty() ? default_sudoers_user() : options.sudoers_user;
+            std::cout << sudoers_fragment(who, fwmgr::self_executable(), methods);
+            return 0;
+        }
         case cli::Mode::kServer:
             util::setup_logging("server", options.verbose, options.syslog);
             log_warnings(options);

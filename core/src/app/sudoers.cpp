@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "app/sudoers.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+
+namespace sshuttle::app {
+namespace {
+
+constexpr int kMaxVerbosity = 3;
+
+/// sudoers needs these characters escaped in command arguments.
+std::string sudoers_escape(const std::string& word) {
+    std::string out;
+    for (char c : word) {
+        if (c == ',' || c == ':' || c == '=' || c == '\\' || c == ' ') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string default_sudoers_user() {
+    if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user != '\0') return sudo_user;
+    if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
+    return "root";
+}
+
+std::string sudoers_fragment(const std::string& who, const std::string& self_exe,
+                             const std::vector<std::string>& methods) {
+    // A per-binary alias name, so fragments for two installations can coexist.
+    const std::string alias = "SSHUTTLE_" + std::to_string(std::hash<std::string>{}(self_exe) % 1000000);
+    std::string commands;
+    for (const auto& method : methods) {
+        for (int verbose = 0; verbose <= kMaxVerbosity; ++verbose) {
+            for (bool syslog : {false, true}) {
+                std::string line = sudoers_escape(self_exe) + " --firewall --method " + sudoers_escape(method);
+                for (int i = 0; i < verbose; ++i) line += " -v";
+                if (syslog) line += " --syslog";
+                commands += (commands.empty() ? "    " : ",\\\n    ") + line;
+            }
+        }
+    }
+    std::string out;
+    out += "# sshuttle: lets " + who + " run the sshuttle firewall manager as root without a password.\n";
+    out += "# Only the exact command lines below are allowed (no --plugin-dir: that would load code as root).\n";
+    out += "# Install: sshuttle --sudoers-no-modify | sudo tee /etc/sudoers.d/sshuttle; sudo chmod 0440 "
+           "/etc/sudoers.d/sshuttle; sudo visudo -c\n";
+    out += "Cmnd_Alias " + alias + " = \\\n" + commands + "\n";
+    out += who + " ALL=(root) NOPASSWD: " + alias + "\n";
+    return out;
+}
+
+}  // namespace sshuttle::app

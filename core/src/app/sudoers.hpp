@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sshuttle::app {
+
+/// --sudoers-no-modify: a sudoers fragment that lets `who` (a user, or %group) start exactly the firewall
+/// manager as root without a password, and nothing broader. Every allowed command line is listed in full:
+/// a trailing wildcard would also allow `--plugin-dir DIR`, i.e. loading any shared object as root.
+/// `methods` are the --method values to allow; verbosity -v..-vvv and --syslog variants are included.
+std::string sudoers_fragment(const std::string& who, const std::string& self_exe,
+                             const std::vector<std::string>& methods);
+
+/// The user to name when --sudoers-user is not given: SUDO_USER when run through sudo, else the current user.
+std::string default_sudoers_user();
+
+}  // namespace sshuttle::app
