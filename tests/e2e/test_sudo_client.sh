@@ -22,9 +22,10 @@ chmod 0440 "$sudoers/sshuttle"
 visudo -c -q -f "$sudoers/sshuttle" || lab_fail "visudo rejects the --sudoers-no-modify fragment"
 chmod o+x "$LAB_TMP"  # nobody must reach its home inside the lab directory
 
-# as_user CMD...: run CMD as nobody in the client namespace, with the temporary sudoers.d mounted.
+# as_user_cmd CMD...: a shell command running CMD as nobody with the temporary sudoers.d mounted. Without
+# SSHUTTLE_PLUGIN_PATH: the client would turn it into --plugin-dir, which the fragment rightly does not allow.
 as_user_cmd() {
-    printf 'mount --bind %q /etc/sudoers.d && exec setpriv --reuid=%q --regid=%q --clear-groups env HOME=%q' \
+    printf 'mount --bind %q /etc/sudoers.d && exec setpriv --reuid=%q --regid=%q --clear-groups env -u SSHUTTLE_PLUGIN_PATH HOME=%q' \
         "$sudoers" "$user" "$group" "$home"
     printf ' %q' "$@"
 }
