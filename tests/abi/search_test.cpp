@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "abi_support.hpp"
 #include "build_config.hpp"
@@ -84,4 +85,21 @@ TEST_CASE("search: a transport is found with or without its transport- prefix") 
     HostServices host(true);
     CHECK(load_transport("loop", {dir.path()}, host, {})->file() == file);
     CHECK(load_transport("transport-loop", {dir.path()}, host, {})->name() == "loopback");
+}
+
+TEST_CASE("search: as root, a module another user could have written is never loaded") {
+    abi_test::TempDir dir;
+    fs::path module = dir.add_module(ABI_FIXTURE_GOOD, "writable");
+    HostServices host(true);
+    CHECK(load_firewall("writable", {dir.path()}, host)->name() == "fixture-good");
+
+    // Group- or world-writable: replaceable by someone else, so root must not run it.
+    fs::permissions(module, fs::perms::group_write | fs::perms::others_write, fs::perm_options::add);
+    if (geteuid() == 0) {
+        CHECK_THROWS_AS(load_firewall("writable", {dir.path()}, host), PluginError);
+        CHECK(discover({dir.path()}, host).empty());
+    } else {
+        // Only root is at risk; a plain user may load what it can write anyway.
+        CHECK(load_firewall("writable", {dir.path()}, host)->name() == "fixture-good");
+    }
 }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/search.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
 
 #include "build_config.hpp"
 #include "plugin/plugins.hpp"
+#include "util/log.hpp"
 
 namespace sshuttle::plugin {
 namespace fs = std::filesystem;
@@ -23,6 +27,24 @@ void add_unique(std::vector<fs::path>& dirs, const fs::path& dir) {
 bool is_file(const fs::path& path) {
     std::error_code ec;
     return fs::is_regular_file(path, ec);
+}
+
+/// Owned by root and writable by nobody else.
+bool root_only(const fs::path& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 && st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/// Running as root (the firewall manager, often through sudo), a module that another user could have written
+/// or replaced would run that user's code as root: such a file is skipped.
+bool usable_module(const fs::path& file) {
+    if (!is_file(file)) return false;
+    if (geteuid() != 0) return true;
+    if (root_only(file) && root_only(file.parent_path())) return true;
+    spdlog::warn("ignoring plugin {}: running as root, and it or its directory is not root-owned and "
+                 "write-protected",
+                 file.string());
+    return false;
 }
 
 }  // namespace
@@ -51,7 +73,7 @@ std::string module_file_name(const std::string& name) { return kPrefix + name + 
 std::optional<fs::path> find_module(const std::string& name, const std::vector<fs::path>& dirs) {
     for (const auto& dir : dirs) {
         fs::path candidate = dir / module_file_name(name);
-        if (is_file(candidate)) return candidate;
+        if (usable_module(candidate)) return candidate;
     }
     return std::nullopt;
 }
@@ -71,7 +93,7 @@ std::map<std::string, fs::path> list_modules(const std::vector<fs::path>& dirs) 
         for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
             std::string file = it->path().filename().string();
             if (file.size() <= prefix.size() + suffix.size() || file.rfind(prefix, 0) != 0 ||
-                file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0 || !is_file(it->path()))
+                file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0 || !usable_module(it->path()))
                 continue;
             std::string name = file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
             modules.emplace(name, it->path());  // emplace keeps the first directory's file
