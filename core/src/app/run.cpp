@@ -92,6 +92,10 @@ int dispatch(const cli::Options& options) {
             util::setup_logging("c", options.verbose, options.syslog || options.daemon);
             log_warnings(options);
             if (options.dry_run) return run_dry_run(options, std::cout);
+            if (options.daemon) {
+                std::cerr << "sshuttle: --daemon is not implemented yet: run sshuttle under systemd, or with nohup\n";
+                return kExitUsage;
+            }
             enter_network_namespace(options);
             return run_client(options);
         default:
