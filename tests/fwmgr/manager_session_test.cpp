@@ -46,7 +46,7 @@ TEST_CASE("manager session: READY, install IPv6 then IPv4, STARTED, HOST, EOF re
     CHECK(h.next_line() == "READY fake");
     h.send(kOrder + go_line(getpid()));
     CHECK(h.next_line() == "STARTED");
-    std::vector<std::string> installed = {kRestoreV6, kSetupV6, kRestoreV4, kSetupV4};
+    std::vector<std::string> installed = {kSetupV6, kSetupV4};
     h.send("HOST printer,192.0.2.9\nHOST db6,2001:db8::6\n");
     CHECK(h.finish() == 0);
     std::vector<std::string> expected = installed;
@@ -64,7 +64,7 @@ TEST_CASE("manager session: our bypass mark and user/group reach the request") {
     CHECK(h.finish() == 0);
     const std::string v4 =
         "v4 port=12300 dns=0 udp=0 uid=1000 gid=100 tmark=0x01 bypass=42 rules=[192.0.2.0/24:0-0 ] ns=[]";
-    CHECK(h.backend.calls == std::vector<std::string>{"restore " + v4, "setup " + v4, "restore " + v4});
+    CHECK(h.backend.calls == std::vector<std::string>{"setup " + v4, "restore " + v4});
 }
 
 TEST_CASE("manager session: EOF before ROUTES touches nothing") {
@@ -110,7 +110,7 @@ TEST_CASE("manager session: a failed IPv4 setup rolls back both families and rep
     CHECK(h.next_line() == "ERROR IPv4 setup with method 'fake' failed: iptables said no");
     CHECK(h.join() == 1);
     CHECK(h.backend.calls ==
-          std::vector<std::string>{kRestoreV6, kSetupV6, kRestoreV4, kSetupV4, kRestoreV6, kRestoreV4});
+          std::vector<std::string>{kSetupV6, kSetupV4, kRestoreV6, kRestoreV4});
 }
 
 TEST_CASE("manager session: a method without IPv6 refuses an IPv6 port before touching anything") {
@@ -126,15 +126,15 @@ TEST_CASE("manager session: a method without IPv6 refuses an IPv6 port before to
 
 TEST_CASE("manager session: a failing IPv6 restore does not keep IPv4 from being restored") {
     SessionHarness h;
-    h.backend.fail_restore_family_ = net::Family::kIPv6;  // the stale-rule cleanup before setup fails too
+    h.backend.fail_restore_family_ = net::Family::kIPv6;
     h.start();
     CHECK(h.next_line() == "READY fake");
     h.send(kOrder + go_line(getpid()));
     CHECK(h.next_line() == "STARTED");
     CHECK(h.finish() == 1);
-    REQUIRE(h.backend.calls.size() == 6);
-    CHECK(h.backend.calls[4] == kRestoreV6);
-    CHECK(h.backend.calls[5] == kRestoreV4);
+    REQUIRE(h.backend.calls.size() == 4);
+    CHECK(h.backend.calls[2] == kRestoreV6);
+    CHECK(h.backend.calls[3] == kRestoreV4);
 }
 
 TEST_CASE("manager session: an unknown line after STARTED restores and ends the session") {
@@ -146,7 +146,7 @@ TEST_CASE("manager session: an unknown line after STARTED restores and ends the 
     h.send("QUERY_PF_NAT 2,6,192.0.2.1,1000,192.0.2.2,80\n");
     CHECK(h.next_line() == "ERROR unexpected line 'QUERY_PF_NAT 2,6,192.0.2.1,1000,192.0.2.2,80'");
     CHECK(h.join() == 1);
-    CHECK(h.backend.calls.size() == 6);
+    CHECK(h.backend.calls.size() == 4);
 }
 
 TEST_CASE("manager session: SIGTERM while waiting relays SIGINT to the client pid and restores") {
@@ -160,7 +160,7 @@ TEST_CASE("manager session: SIGTERM while waiting relays SIGINT to the client pi
     CHECK(h.join() == 0);
     CHECK(testing::victim_end(victim) == SIGINT);
     CHECK(h.backend.calls ==
-          std::vector<std::string>{kRestoreV6, kSetupV6, kRestoreV4, kSetupV4, kRestoreV6, kRestoreV4});
+          std::vector<std::string>{kSetupV6, kSetupV4, kRestoreV6, kRestoreV4});
 }
 
 TEST_CASE("manager session: SIGINT before GO stops without touching anything") {

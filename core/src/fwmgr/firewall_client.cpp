@@ -19,7 +19,7 @@ namespace {
 // Lines before READY may be long junk (sudo lectures, motd); the manager's own lines stay under 128 bytes.
 constexpr size_t kClientLineBytes = 4096;
 constexpr int kMaxJunkLines = 100;
-constexpr std::chrono::milliseconds kKillGrace{2000};
+constexpr std::chrono::milliseconds kStillWaitingInterval{10000};
 
 std::string joined(const std::vector<std::string>& argv) {
     std::string text;
@@ -117,7 +117,10 @@ int FirewallClient::close(std::chrono::milliseconds grace) {
     if (!wait_for_eof(grace)) {
         spdlog::warn("the firewall manager (pid {}) did not exit within {} ms; terminating it", pid_, grace.count());
         kill(pid_, SIGTERM);
-        if (!wait_for_eof(kKillGrace)) kill(pid_, SIGKILL);
+        // Never SIGKILL: the manager may be waiting for the xtables lock in the middle of removing the rules,
+        // and killing it then would leave them installed. SIGTERM only makes it finish and exit.
+        while (!wait_for_eof(kStillWaitingInterval))
+            spdlog::warn("still waiting for the firewall manager (pid {}) to restore the firewall", pid_);
     }
     ::close(fd_);
     fd_ = -1;

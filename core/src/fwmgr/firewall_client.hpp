@@ -52,7 +52,8 @@ class FirewallClient {
     void send_host(const std::string& name, const net::IpAddress& ip);
 
     /// Closes the socket, which makes the manager restore the rules and exit, and waits up to grace for it;
-    /// then SIGTERM (and 2 s later SIGKILL). Returns its exit status (128+signal when killed), or -1 when it
+    /// then SIGTERM, and keeps waiting (never SIGKILL: it may be removing rules). Returns its exit status
+    /// (128+signal when killed), or -1 when it
     /// was not running.
     int close(std::chrono::milliseconds grace = std::chrono::seconds(10));
 

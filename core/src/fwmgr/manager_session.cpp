@@ -2,6 +2,7 @@
 #include "fwmgr/manager_session.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -18,7 +19,7 @@ enum class Event { kLine, kEof, kSignal };
 class Session {
    public:
     Session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals)
-        : backend_(backend), reader_(in_fd), out_fd_(out_fd), signals_(signals) {}
+        : backend_(backend), reader_(in_fd), in_fd_(in_fd), out_fd_(out_fd), signals_(signals) {}
 
     int run() {
         try {
@@ -51,6 +52,22 @@ class Session {
         return Event::kLine;
     }
 
+    /// The pid that GO names, if it may be signalled. The manager is root, often through a NOPASSWD sudo rule:
+    /// a plain user could otherwise name any process (pid 1...) for the SIGINT relay. A non-root peer may only
+    /// name itself (SO_PEERCRED of the socketpair); a root peer may name any process.
+    pid_t trusted_client_pid(pid_t claimed) const {
+        ucred peer{};
+        socklen_t len = sizeof peer;
+        if (getsockopt(in_fd_, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+            spdlog::debug("no peer credentials on the client socket: SIGINT will not be relayed");
+            return 0;
+        }
+        if (peer.uid == 0 || peer.pid == claimed) return claimed;
+        spdlog::warn("GO names pid {}, but the client is pid {} (uid {}): relaying SIGINT to pid {} instead",
+                     claimed, peer.pid, peer.uid, peer.pid);
+        return peer.pid;
+    }
+
     /// ROUTES, rules, NSLIST, nameservers, PORTS, GO; anything else is a ProtocolError.
     Event read_order(InstallOrder& order) {
         std::string line;
@@ -66,7 +83,7 @@ class Session {
         order.ports = parse_ports(line);
         if ((event = next_line(line)) != Event::kLine) return event;
         order.go = parse_go(line);
-        client_pid_ = order.go.client_pid;
+        client_pid_ = trusted_client_pid(order.go.client_pid);
         return Event::kLine;
     }
 
@@ -76,13 +93,7 @@ class Session {
         for (const auto& request : requests) {
             const char* family = family_name(request.family);
             touched_.push_back(request);  // before setup: a half-done setup is rolled back too
-            // Setup removes stale rules of the same port itself; doing it here as well costs little and
-            // heals what a SIGKILLed manager left behind even with a plugin that forgets to.
-            try {
-                backend_.restore(request);
-            } catch (const std::exception& e) {
-                spdlog::debug("removing stale {} rules: {}", family, e.what());
-            }
+            // No restore() first: setup removes stale rules of the same port itself (the ABI's contract).
             spdlog::debug("setting up {} rules: port {}, DNS port {}, {} rules, {} nameservers", family, request.port,
                           request.dns_port, request.subnets.size(), request.nameservers.size());
             try {
@@ -151,6 +162,7 @@ class Session {
 
     FirewallBackend& backend_;
     LineReader reader_;
+    int in_fd_;
     int out_fd_;
     SignalRelay& signals_;
     pid_t client_pid_ = 0;
