@@ -48,4 +48,19 @@ lab_in client unshare -m --propagation private sh -c \
     "$(as_user_cmd sudo -n "$SSHUTTLE_BIN" --firewall --method nat --plugin-dir /tmp)" </dev/null >/dev/null 2>&1 || rc=$?
 ((rc != 0)) || lab_fail "sudo allowed the firewall manager with --plugin-dir"
 lab_pass "sudo refuses the firewall manager with --plugin-dir"
+
+# A sudoers rule for a binary that a user can replace would give that user root: refused.
+cp "$SSHUTTLE_BIN" "$home/sshuttle"
+chown "$user" "$home/sshuttle"
+rc=0
+out="$("$home/sshuttle" --sudoers-no-modify 2>&1)" || rc=$?
+[[ $rc -ne 0 && "$out" == *"is not owned by root"* ]] ||
+    lab_fail "--sudoers-no-modify printed a rule for a user-owned binary (status $rc): $out"
+lab_pass "no sudoers rule for a binary a user could replace"
+
+# Local mode as a plain user would loop every connection (its server cannot mark them): refused up front.
+rc=0
+out="$(lab_in client setpriv --reuid="$user" --regid="$group" --clear-groups "$SSHUTTLE_BIN" "$PRIVATE_V4" 2>&1)" || rc=$?
+[[ $rc -eq 2 && "$out" == *"must run as root"* ]] || lab_fail "local mode as $user was not refused (status $rc): $out"
+lab_pass "local mode as a plain user is refused"
 lab_pass "sudo_client"

@@ -3,6 +3,8 @@
 // small informational commands. Every error ends here as one line on stderr; never a stack trace.
 #include "app/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
@@ -79,7 +81,13 @@ int dispatch(const cli::Options& options) {
             if (std::find(methods.begin(), methods.end(), options.method) == methods.end())
                 methods.push_back(options.method);
             std::string who = options.sudoers_user.empty() ? default_sudoers_user() : options.sudoers_user;
-            std::cout << sudoers_fragment(who, fwmgr::self_executable(), methods);
+            const std::string self = fwmgr::self_executable();
+            if (std::string why = why_not_root_only(self); !why.empty()) {
+                std::cerr << "sshuttle: refusing to print a sudoers rule for " << self << ": " << why
+                          << " (whoever can replace it would get root); install sshuttle first\n";
+                return kExitFatal;
+            }
+            std::cout << sudoers_fragment(who, self, methods);
             return 0;
         }
         case cli::Mode::kServer:
@@ -94,6 +102,13 @@ int dispatch(const cli::Options& options) {
             if (options.dry_run) return run_dry_run(options, std::cout);
             if (options.daemon) {
                 std::cerr << "sshuttle: --daemon is not implemented yet: run sshuttle under systemd, or with nohup\n";
+                return kExitUsage;
+            }
+            if (!options.remote && geteuid() != 0) {
+                // The local server marks its own connections (SO_MARK, which needs CAP_NET_ADMIN) so that they
+                // are not redirected back into the tunnel; as a plain user every connection would loop.
+                std::cerr << "sshuttle: local mode (no -r) must run as root: its server marks its own connections "
+                             "so the firewall does not capture them again\n";
                 return kExitUsage;
             }
             enter_network_namespace(options);

@@ -2,7 +2,10 @@
 #include "app/sudoers.hpp"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <cstdlib>
 #include <functional>
@@ -23,6 +26,20 @@ std::string sudoers_escape(const std::string& word) {
 }
 
 }  // namespace
+
+std::string why_not_root_only(const std::string& path) {
+    std::filesystem::path p = std::filesystem::absolute(path);
+    for (bool is_file = true;; is_file = false) {
+        struct stat st {};
+        if (lstat(p.c_str(), &st) != 0) return "cannot stat " + p.string();
+        const bool sticky_dir = !is_file && (st.st_mode & S_ISVTX) != 0;
+        if (st.st_uid != 0) return p.string() + " is not owned by root";
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky_dir)
+            return p.string() + " is writable by users other than root";
+        if (!p.has_parent_path() || p.parent_path() == p) return {};
+        p = p.parent_path();
+    }
+}
 
 std::string default_sudoers_user() {
     if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user != '\0') return sudo_user;

@@ -13,6 +13,11 @@ namespace sshuttle::app {
 std::string sudoers_fragment(const std::string& who, const std::string& self_exe,
                              const std::vector<std::string>& methods);
 
+/// Empty when only root can change `path` (the file and every directory above it are owned by root and not
+/// group- or world-writable; sticky directories such as /tmp are fine). Otherwise the reason: a NOPASSWD
+/// rule for a binary that a user can replace would give that user root.
+std::string why_not_root_only(const std::string& path);
+
 /// The user to name when --sudoers-user is not given: SUDO_USER when run through sudo, else the current user.
 std::string default_sudoers_user();
 
