@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <stdexcept>
 
 #include "mux/frame.hpp"
 
@@ -103,4 +104,14 @@ TEST_CASE("sync: a wrong tag fails with what was received") {
     CHECK(reader.feed(bytes(input)) == input.size());
     CHECK(reader.state() == SyncReader::State::kFailed);
     CHECK(reader.error() == "expected server init string 'SSHUTTLE0001', got 'SSHUTTLE0002'");
+}
+
+TEST_CASE("frame: a payload longer than a frame can carry is refused, never truncated") {
+    std::vector<uint8_t> out;
+    std::vector<uint8_t> payload(sshuttle::mux::kMaxPayload + 1, 'x');
+    CHECK_THROWS_AS(sshuttle::mux::append_frame(out, 1, sshuttle::mux::Command::kTcpData, payload), std::length_error);
+    CHECK(out.empty());
+    payload.pop_back();
+    sshuttle::mux::append_frame(out, 1, sshuttle::mux::Command::kTcpData, payload);
+    CHECK(out.size() == sshuttle::mux::kHeaderSize + sshuttle::mux::kMaxPayload);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "mux/frame.hpp"
 
+#include <stdexcept>
+
 #include <array>
 #include <cstring>
 
@@ -47,6 +49,11 @@ std::string command_name(uint16_t value) {
 }
 
 void append_frame(std::vector<uint8_t>& out, uint16_t channel, Command cmd, std::span<const uint8_t> payload) {
+    // A longer payload would not fit the u16 length and the peer would read the rest as frames.
+    if (payload.size() > kMaxPayload)
+        throw std::length_error(fmt::format("{} payload of {} bytes exceeds the frame limit of {}",
+                                            command_name(static_cast<uint16_t>(cmd)),
+                                            payload.size(), kMaxPayload));
     out.reserve(out.size() + kHeaderSize + payload.size());
     out.push_back('S');
     out.push_back('S');

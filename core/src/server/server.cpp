@@ -41,8 +41,19 @@ class Server::Impl {
         mux_->on_closed = std::move(on_closed);
         mux_->start();
         const auto routes = options_.auto_nets ? list_local_routes() : std::vector<mux::RouteLine>{};
-        for (const auto& route : routes) spdlog::debug("available route: {}/{}", route.address.to_string(), route.width);
-        mux_->send(0, mux::Command::kRoutes, mux::text_bytes(mux::format_routes(routes)));
+        // The client reads only the first ROUTES frame: announce the routes that fit in one.
+        std::string payload;
+        std::size_t announced = 0;
+        for (const auto& route : routes) {
+            std::string line = mux::format_routes({route});
+            if (payload.size() + line.size() > mux::kMaxPayload) break;
+            spdlog::debug("available route: {}/{}", route.address.to_string(), route.width);
+            payload += line;
+            ++announced;
+        }
+        if (announced < routes.size())
+            spdlog::warn("too many routes for one ROUTES frame: announcing {} of {}", announced, routes.size());
+        mux_->send(0, mux::Command::kRoutes, mux::text_bytes(payload));
     }
 
     void stop(const std::string& reason) { mux_->close(reason, true); }
