@@ -18,6 +18,9 @@ namespace sshuttle::util {
 namespace {
 
 [[noreturn]] void exec_or_die(const std::vector<std::string>& argv) {
+    // The parent ignores SIGPIPE (it writes to pipes whose reader may be gone); an ignored disposition
+    // survives exec, and the command must not inherit it.
+    signal(SIGPIPE, SIG_DFL);
     std::string path = find_program(argv[0]);
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -72,8 +75,14 @@ RunResult run_command(const std::vector<std::string>& argv, const std::string* s
     }
     int in_pipe[2] = {-1, -1};
     int out_pipe[2] = {-1, -1};
-    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0) {
+    if (pipe2(in_pipe, O_CLOEXEC) != 0) {
         result.error = std::string("pipe: ") + strerror(errno);
+        return result;
+    }
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+        result.error = std::string("pipe: ") + strerror(errno);
+        close(in_pipe[0]);
+        close(in_pipe[1]);
         return result;
     }
     pid_t pid = fork();
@@ -97,12 +106,13 @@ RunResult run_command(const std::vector<std::string>& argv, const std::string* s
         close(in_pipe[1]);
         in_pipe[1] = -1;
     }
-    signal(SIGPIPE, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);  // a command that exits without reading its input must not kill us
     char buf[65536];
     while (true) {
         pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {in_pipe[1], POLLOUT, 0}};
         int n = poll(fds, in_pipe[1] >= 0 ? 2 : 1, -1);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;  // nothing will change: stop rather than spin
         if (in_pipe[1] >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
             ssize_t w = write(in_pipe[1], input.data() + written, input.size() - written);
             if (w > 0) written += static_cast<size_t>(w);
