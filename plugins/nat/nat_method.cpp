@@ -52,8 +52,12 @@ void NatMethod::restore(const sdk::FwRequest& req) {
         for (const Argv& del : stale_rule_deletions(req.family, table, shown.output, req.port)) host_.run(del);
     }
     if (!chain_exists) return;  // removing a missing chain only prints iptables errors
-    // Non-zero exits mean "no such chain": restore is idempotent.
     for (const Argv& cmd : chain_removal_commands(req.family, req.port)) host_.run(cmd);
+    // Rules left behind after exit would keep capturing traffic: check, and say so if the chain survived.
+    const Argv list = listing_commands(req.family).front();
+    sdk::CommandResult after = host_.run(list);
+    if (after.exit_status == 0 && chain_listed(after.output, req.port))
+        throw sdk::Error(SSHUTTLE_ECOMMAND, "nat: chain " + chain_name(req.port) + " is still there after removal");
 }
 
 std::string NatMethod::render(const sdk::FwRequest& req) {

@@ -63,8 +63,13 @@ void NftMethod::setup(const sdk::FwRequest& req) {
 }
 
 void NftMethod::restore(const sdk::FwRequest& req) {
-    std::string ignored;  // "No such file or directory": the table is already gone
-    runner_->run(teardown_script(req.family, req.port), ignored);
+    std::string error;
+    if (runner_->run(teardown_script(req.family, req.port), error)) return;
+    // Failing because the table is already gone is success; failing while it is still there is not.
+    const std::string table = table_name(req.family, req.port);
+    std::string ignored;
+    if (runner_->run("list table inet " + table + "\n", ignored))
+        throw sdk::Error(SSHUTTLE_ECOMMAND, "nft: cannot delete table '" + table + "': " + error);
 }
 
 std::string NftMethod::render(const sdk::FwRequest& req) {

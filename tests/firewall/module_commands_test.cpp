@@ -28,7 +28,10 @@ sdk::FwRequest dns_request() {
 
 TEST_CASE("nat module: setup removes stale rules found by -S, then applies one iptables-restore") {
     RecordingHost host;
-    host.answer("iptables -w -t nat -S", 0, "-P OUTPUT ACCEPT\n-N sshuttle-12300\n-A OUTPUT -j sshuttle-12300\n");
+    // Listed before and after each removal: a stale chain first, then gone.
+    const std::string stale = "-P OUTPUT ACCEPT\n-N sshuttle-12300\n-A OUTPUT -j sshuttle-12300\n";
+    for (const std::string& listing : {stale, std::string("-P OUTPUT ACCEPT\n"), stale, std::string("-P OUTPUT ACCEPT\n")})
+        host.answer_in_turn("iptables -w -t nat -S", 0, listing);
     host.answer("iptables -w -t mangle -S OUTPUT", 0,
                 "-P OUTPUT ACCEPT\n-A OUTPUT -m owner --gid-owner 100 -j MARK --set-xmark 0x300c/0xffffffff\n");
     host.answer("iptables -w -t nat -X sshuttle-12300", 1);
@@ -41,6 +44,15 @@ TEST_CASE("nat module: setup removes stale rules found by -S, then applies one i
     check_golden("nat/module_setup_transcript", host.take_transcript());
     REQUIRE(nat.restore(req, error) == SSHUTTLE_OK);
     check_golden("nat/module_restore_transcript", host.take_transcript());
+}
+
+TEST_CASE("nat module: a chain that survives its removal is an error, not a silent success") {
+    RecordingHost host;
+    host.answer("iptables -w -t nat -S", 0, "-N sshuttle-12300\n");
+    LoadedFirewall nat("nat", host.get());
+    std::string error;
+    CHECK(nat.restore(dns_request(), error) == SSHUTTLE_ECOMMAND);
+    CHECK(error == "nat: chain sshuttle-12300 is still there after removal");
 }
 
 TEST_CASE("nat module: a failing iptables-restore is a one-line error naming the command") {
@@ -81,6 +93,18 @@ TEST_CASE("nft module: command backend deletes the stale table, then applies the
     check_golden("nft/module_setup_transcript", host.take_transcript());
     REQUIRE(nft.restore(dns_request(), error) == SSHUTTLE_OK);
     CHECK(host.take_transcript() == "$ nft -f -\n<<EOF\ndelete table inet sshuttle-ipv4-12300\nEOF\n");
+}
+
+TEST_CASE("nft module: restore fails only when the table is still there") {
+    RecordingHost host;
+    LoadedFirewall nft("nft", host.get(), {{"backend", "command"}});
+    std::string error;
+    host.answer("nft -f -", 1);  // delete fails, and so does listing: the table is gone
+    CHECK(nft.restore(dns_request(), error) == SSHUTTLE_OK);
+    host.answer_in_turn("nft -f -", 1);  // delete fails ...
+    host.answer_in_turn("nft -f -", 0);  // ... but the table still lists
+    CHECK(nft.restore(dns_request(), error) == SSHUTTLE_ECOMMAND);
+    CHECK(error.rfind("nft: cannot delete table 'sshuttle-ipv4-12300'", 0) == 0);
 }
 
 TEST_CASE("nft module: --dry-run records through the host even with the libnftables backend") {

@@ -12,7 +12,11 @@ RecordingHost::RecordingHost(bool dry_run) {
 }
 
 void RecordingHost::answer(const std::string& joined, int status, const std::string& output) {
-    answers_[joined] = {status, output};
+    answers_[joined] = {Answer{status, output}};
+}
+
+void RecordingHost::answer_in_turn(const std::string& joined, int status, const std::string& output) {
+    answers_[joined].push_back({status, output});
 }
 
 std::string RecordingHost::take_transcript() {
@@ -30,8 +34,11 @@ int RecordingHost::run(void* ctx, const char* const* argv, const char* stdin_tex
     if (stdin_text != nullptr) self->transcript_ += "<<EOF\n" + std::string(stdin_text) + "EOF\n";
     auto found = self->answers_.find(joined);
     if (found == self->answers_.end()) return 0;
-    if (out != nullptr) out(out_ctx, found->second.output.data(), found->second.output.size());
-    return found->second.status;
+    std::deque<Answer>& queue = found->second;
+    Answer answer = queue.front();
+    if (queue.size() > 1) queue.pop_front();  // the last answer repeats
+    if (out != nullptr) out(out_ctx, answer.output.data(), answer.output.size());
+    return answer.status;
 }
 
 }  // namespace sshuttle::test

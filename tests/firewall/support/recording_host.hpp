@@ -3,6 +3,7 @@
 // with canned exit statuses and outputs, so that command sequences are tested without root.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,8 +20,10 @@ class RecordingHost {
 
     const sshuttle_host_v1* get() const { return &host_; }
 
-    /// The command `joined` (argv joined by spaces) exits with status and prints output.
+    /// The command `joined` (argv joined by spaces) exits with status and prints output (replacing earlier answers).
     void answer(const std::string& joined, int status, const std::string& output = "");
+    /// Adds one more answer for `joined`: the answers are given in turn, the last one repeating.
+    void answer_in_turn(const std::string& joined, int status, const std::string& output = "");
 
     /// Every command so far, one "$ argv" line each, stdin text as a heredoc; then clears the record.
     std::string take_transcript();
@@ -34,7 +37,7 @@ class RecordingHost {
         std::string output;
     };
     sshuttle_host_v1 host_{};
-    std::map<std::string, Answer> answers_;
+    std::map<std::string, std::deque<Answer>> answers_;
     std::string transcript_;
 };
 
