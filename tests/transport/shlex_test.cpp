@@ -23,7 +23,7 @@ TEST_CASE("shlex: splits like Python's shlex.split") {
 }
 
 TEST_CASE("shlex: unterminated quotes are errors naming the text") {
-    CHECK_THROWS_WITH_AS(shlex_split("ssh 'oops"), "invalid ssh command 'ssh 'oops': no closing quotation",
+    CHECK_THROWS_WITH_AS(shlex_split("ssh 'oops"), "invalid ssh command 'ssh 'oops': no closing ' quote",
                          TransportError);
     CHECK_THROWS_AS(shlex_split("ssh \"oops"), TransportError);
     CHECK_THROWS_AS(shlex_split("ssh oops\\"), TransportError);

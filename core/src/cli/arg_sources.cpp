@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/arg_sources.hpp"
 
+#include "util/shell_words.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -55,45 +57,11 @@ std::vector<std::string> expand_at_files(const std::vector<std::string>& args) {
 }
 
 std::vector<std::string> split_shell_words(const std::string& text) {
-    std::vector<std::string> words;
-    std::string word;
-    bool in_word = false;
-    char quote = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quote == '\'') {
-            if (c == '\'') {
-                quote = 0;
-            } else {
-                word += c;
-            }
-        } else if (quote == '"') {
-            if (c == '"') {
-                quote = 0;
-            } else if (c == '\\' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) {
-                word += text[++i];
-            } else {
-                word += c;
-            }
-        } else if (std::strchr(kSpace, c) != nullptr) {
-            if (in_word) words.push_back(word);
-            word.clear();
-            in_word = false;
-        } else {
-            in_word = true;
-            if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '\\') {
-                if (i + 1 == text.size()) throw UsageError("SSHUTTLE_ARGS: nothing after the final '\\'");
-                word += text[++i];
-            } else {
-                word += c;
-            }
-        }
+    try {
+        return util::split_shell_words(text);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("SSHUTTLE_ARGS: ") + e.what());
     }
-    if (quote != 0) throw UsageError(std::string("SSHUTTLE_ARGS: no closing ") + quote + " quote");
-    if (in_word) words.push_back(word);
-    return words;
 }
 
 }  // namespace sshuttle::cli

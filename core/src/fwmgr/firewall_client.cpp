@@ -12,6 +12,7 @@
 
 #include "fwmgr/manager_command.hpp"
 #include "util/process.hpp"
+#include "util/shell_words.hpp"
 
 namespace sshuttle::fwmgr {
 namespace {
@@ -20,12 +21,6 @@ namespace {
 constexpr size_t kClientLineBytes = 4096;
 constexpr int kMaxJunkLines = 100;
 constexpr std::chrono::milliseconds kStillWaitingInterval{10000};
-
-std::string joined(const std::vector<std::string>& argv) {
-    std::string text;
-    for (const auto& arg : argv) text += (text.empty() ? "" : " ") + util::shell_quote(arg);
-    return text;
-}
 
 }  // namespace
 
@@ -44,13 +39,13 @@ void FirewallClient::start(const cli::Options& options) {
 
 void FirewallClient::start_command(const std::vector<std::string>& argv) {
     if (pid_ >= 0) throw FirewallError("the firewall manager is already running (pid " + std::to_string(pid_) + ")");
-    spdlog::debug("starting the firewall manager: {}", joined(argv));
+    spdlog::debug("starting the firewall manager: {}", util::join_shell_words(argv));
     try {
         util::Child child = util::spawn_with_socketpair(argv);
         pid_ = child.pid;
         fd_ = child.fd;
     } catch (const std::exception& e) {
-        throw FirewallError("cannot start the firewall manager '" + joined(argv) + "': " + e.what());
+        throw FirewallError("cannot start the firewall manager '" + util::join_shell_words(argv) + "': " + e.what());
     }
     reader_ = std::make_unique<LineReader>(fd_, kClientLineBytes);
     for (int junk = 0;; ++junk) {

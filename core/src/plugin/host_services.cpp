@@ -8,6 +8,7 @@
 
 #include "plugin/plugins.hpp"
 #include "util/process.hpp"
+#include "util/shell_words.hpp"
 
 namespace sshuttle::plugin {
 namespace {
@@ -26,12 +27,6 @@ void fill_error(sshuttle_error* err, const std::string& message) {
     if (err == nullptr) return;
     err->sys_errno = 0;
     std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-}
-
-std::string joined(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& arg : argv) out += (out.empty() ? "" : " ") + util::shell_quote(arg);
-    return out;
 }
 
 }  // namespace
@@ -71,7 +66,7 @@ int HostServices::run_cb(void* ctx, const char* const* argv, const char* stdin_t
         fill_error(err, "empty command");
         return SSHUTTLE_EINVAL;
     }
-    std::string command = joined(args);
+    std::string command = util::join_shell_words(args);
     HostServices& services = *binding->services;
     if (services.dry_run_) {
         services.recorded_.push_back(stdin_text != nullptr && *stdin_text != '\0' ? command + "\n" + stdin_text

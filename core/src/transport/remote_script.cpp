@@ -3,6 +3,7 @@
 
 #include "transport/server_args.hpp"
 #include "util/process.hpp"
+#include "util/shell_words.hpp"
 
 namespace sshuttle::transport {
 
@@ -31,13 +32,13 @@ std::string upload_script(const UploadSpec& spec, const std::vector<std::string>
          " cachedir $d\"; exit " + std::to_string(kExitCacheDir) + "; }; ";
     s += "fi; ";
     s += "echo \"" + std::string(kExecMarker) + " $f\"; ";
-    s += "exec \"$f\" " + join_shell_words(server_args) + "; ";
+    s += "exec \"$f\" " + util::join_shell_words(server_args) + "; ";
     s += "echo \"" + std::string(kErrorMarker) + " exec $f\"; exit " + std::to_string(kExitExecFailed);
     return s;
 }
 
 std::string server_cmd_script(const std::string& cmd, const std::vector<std::string>& server_args) {
-    return cmd + " " + join_shell_words(server_args);
+    return cmd + " " + util::join_shell_words(server_args);
 }
 
 std::string sh_command(const std::string& script) { return "/bin/sh -c " + util::shell_quote(script); }

@@ -42,13 +42,4 @@ std::vector<std::string> server_arguments(const cli::Options& options, uint32_t 
     return args;
 }
 
-std::string join_shell_words(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& word : words) {
-        if (!out.empty()) out += ' ';
-        out += util::shell_quote(word);
-    }
-    return out;
-}
-
 }  // namespace sshuttle::transport

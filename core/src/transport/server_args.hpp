@@ -14,7 +14,4 @@ namespace sshuttle::transport {
 /// [--mark N]`; --mark only when bypass_mark is non-zero (local mode).
 std::vector<std::string> server_arguments(const cli::Options& options, uint32_t bypass_mark);
 
-/// Words joined by spaces, each quoted for /bin/sh where needed.
-std::string join_shell_words(const std::vector<std::string>& words);
-
 }  // namespace sshuttle::transport

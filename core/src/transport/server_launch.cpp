@@ -19,6 +19,7 @@
 #include "transport/ssh_command.hpp"
 #include "transport/sync_reader.hpp"
 #include "util/process.hpp"
+#include "util/shell_words.hpp"
 
 namespace sshuttle::transport {
 namespace {
@@ -94,7 +95,7 @@ LaunchPlan plan_local(const cli::Options& options, const LaunchParams& params) {
 }
 
 ServerLaunch run_plan(const LaunchPlan& plan) {
-    spdlog::debug("starting the server: {}", join_shell_words(plan.argv));
+    spdlog::debug("starting the server: {}", util::join_shell_words(plan.argv));
     util::Child child;
     try {
         std::string password = plan.password;
