@@ -8,7 +8,7 @@ packages=(
   # build
   cmake g++ make pkg-config
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
-  libssh2-1-dev libnftables-dev libsystemd-dev
+  libssh2-1-dev libssl-dev libnftables-dev libsystemd-dev
   # run and test: firewalls, namespaces, a real sshd, targets and tools
   iptables nftables iproute2 openssh-server openssh-client procps psmisc
   curl iperf3 socat python3 dnsmasq-base sshuttle sudo

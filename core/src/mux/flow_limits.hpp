@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "mux/frame.hpp"
+
 namespace sshuttle::mux {
 
 struct FlowLimits {
@@ -23,17 +25,26 @@ struct FlowLimits {
     /// stops reading the transport until half of it drained. The wire protocol has no per-channel window, so
     /// this is the only backstop against one stuck receiver filling our memory.
     std::size_t receive_backlog_bytes = 0;
+    /// Bytes one socket read may take (then split into frames). At least one full frame; more only when the
+    /// per-channel bound allows it: a larger read lets one bulk channel put several frames in a batch ahead
+    /// of an interactive frame (measured: +0.4 ms p50 RTT under a download), but costs fewer wake-ups per byte.
+    std::size_t read_bytes = 0;
 
     static FlowLimits from(bool latency_control, std::size_t latency_buffer_size) {
         const std::size_t buffer = std::max<std::size_t>(latency_buffer_size, 2048);
+        FlowLimits limits;
         if (latency_control) {
             // Default 32 KiB: 32 KiB per channel and 256 KiB in total, a few ms of a fast link.
-            return {buffer, buffer * 8, std::max<std::size_t>(buffer * 256, 8u << 20)};
+            limits = {buffer, buffer * 8, std::max<std::size_t>(buffer * 256, 8u << 20)};
+        } else {
+            // Without latency control favour throughput: deep queues, bounded only to protect memory.
+            limits = {std::max<std::size_t>(buffer * 32, 1u << 20), std::max<std::size_t>(buffer * 512, 16u << 20),
+                      std::max<std::size_t>(buffer * 1024, 32u << 20)};
         }
-        // Without latency control favour throughput: deep queues, bounded only to protect memory.
-        return {std::max<std::size_t>(buffer * 32, 1u << 20), std::max<std::size_t>(buffer * 512, 16u << 20),
-                std::max<std::size_t>(buffer * 1024, 32u << 20)};
+        limits.read_bytes = std::clamp<std::size_t>(limits.per_channel_bytes, kMaxPayload, kMaxReadBytes);
+        return limits;
     }
+    static constexpr std::size_t kMaxReadBytes = 4 * kMaxPayload;
 };
 
 }  // namespace sshuttle::mux

@@ -34,7 +34,7 @@ Mux::Mux(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> str
       limits_(FlowLimits::from(options.latency_control, options.latency_buffer_size)),
       synced_(options.is_server || !options.expect_sync_header),
       read_buffer_(kReadBytes),
-      scratch_(kMaxPayload) {
+      scratch_(limits_.read_bytes) {
     if (options_.wrap == 0) options_.wrap = 65535;
 }
 

@@ -90,7 +90,8 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void wait_for_room(uint16_t channel);
     /// Endpoints report bytes received but not yet delivered (+) and delivered (-).
     void add_receive_backlog(std::ptrdiff_t delta);
-    /// A 64 KiB scratch buffer for socket reads that are sent right away (single-threaded, so shared).
+    /// A scratch buffer for socket reads that are sent right away (single-threaded, so shared), of
+    /// limits().read_bytes.
     std::span<uint8_t> scratch() { return scratch_; }
     const FlowLimits& limits() const { return limits_; }
     boost::asio::io_context& io() { return io_; }

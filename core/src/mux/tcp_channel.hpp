@@ -41,7 +41,9 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
    private:
     TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket);
     void read_socket();
-    void on_readable();
+    void wait_readable();
+    /// One non-blocking read; false when it started waiting or the socket ended.
+    bool read_once();
     void end_socket_to_peer(bool tell_peer);
     void write_socket();
     void on_socket_write_failed();

@@ -8,6 +8,8 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "transport/descriptor_write.hpp"
+
 namespace sshuttle::server {
 namespace {
 
@@ -25,27 +27,7 @@ class StdioStream final : public transport::ByteStream {
         in_.async_read_some(boost::asio::buffer(data, size), std::move(handler));
     }
     void async_write_some(const void* data, std::size_t size, Handler handler) override {
-        // send(MSG_NOSIGNAL) instead of write(): a peer that went away must be an EPIPE error for this
-        // stream, not a SIGPIPE that kills a process which did not ignore it.
-        out_.async_wait(boost::asio::posix::descriptor_base::wait_write,
-                             [this, data, size, handler = std::move(handler)](boost::system::error_code ec) mutable {
-                                 if (ec) {
-                                     handler(ec, 0);  // possibly after destruction: touch nothing else
-                                     return;
-                                 }
-                                 const int fd = out_.native_handle();
-                                 ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-                                 if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data, size);
-                                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                                     async_write_some(data, size, std::move(handler));
-                                     return;
-                                 }
-                                 if (n < 0) {
-                                     handler(boost::system::error_code(errno, boost::system::system_category()), 0);
-                                 } else {
-                                     handler({}, static_cast<std::size_t>(n));
-                                 }
-                             });
+        writer_.async_write_some(data, size, std::move(handler));
     }
     void shutdown_write() override {
         boost::system::error_code ignored;
@@ -61,6 +43,7 @@ class StdioStream final : public transport::ByteStream {
    private:
     boost::asio::posix::stream_descriptor in_;
     boost::asio::posix::stream_descriptor out_;
+    transport::DescriptorWriter writer_{out_};
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -22,8 +23,8 @@
 #include "util/shell_words.hpp"
 
 namespace sshuttle::transport {
-namespace {
 
+// Outside the anonymous namespace: PendingServer::State (external linkage) holds one.
 struct LaunchPlan {
     LaunchKind kind = LaunchKind::kLocal;
     std::vector<std::string> argv;
@@ -32,6 +33,13 @@ struct LaunchPlan {
     std::string password;     // SSHPASS for sshpass, if any
     std::optional<ServerHelper> helper;
 };
+
+struct PendingServer::State {
+    LaunchPlan plan;
+    util::Child child;
+};
+
+namespace {
 
 // Kills and reaps a child whose start failed, so no process outlives the error.
 void abandon(int fd, pid_t pid) {
@@ -94,17 +102,22 @@ LaunchPlan plan_local(const cli::Options& options, const LaunchParams& params) {
     return plan;
 }
 
-ServerLaunch run_plan(const LaunchPlan& plan) {
+std::unique_ptr<PendingServer::State> spawn_plan(LaunchPlan plan) {
     spdlog::debug("starting the server: {}", util::join_shell_words(plan.argv));
-    util::Child child;
+    auto state = std::make_unique<PendingServer::State>();
     try {
         std::string password = plan.password;
-        child = util::spawn_with_socketpair(plan.argv, [password] {
+        state->child = util::spawn_with_socketpair(plan.argv, [password] {
             if (!password.empty()) setenv("SSHPASS", password.c_str(), 1);
         });
     } catch (const std::exception& e) {
         throw TransportError("cannot start '" + plan.argv[0] + "': " + e.what());
     }
+    state->plan = std::move(plan);
+    return state;
+}
+
+ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
     BootstrapLog log;
     bool ok = false;
     try {
@@ -132,8 +145,26 @@ ServerLaunch run_plan(const LaunchPlan& plan) {
 
 }  // namespace
 
+PendingServer::PendingServer() = default;
+PendingServer::PendingServer(PendingServer&&) noexcept = default;
+PendingServer::~PendingServer() {
+    // Never finished (the caller failed in between): no process may outlive the error.
+    if (state_ && state_->child.pid > 0) abandon(state_->child.fd, state_->child.pid);
+}
+
+PendingServer launch_server(const cli::Options& options, const LaunchParams& params) {
+    PendingServer pending;
+    pending.state_ = spawn_plan(options.remote ? plan_over_ssh(options) : plan_local(options, params));
+    return pending;
+}
+
+ServerLaunch finish_server(PendingServer pending) {
+    auto state = std::move(pending.state_);
+    return wait_for_sync(state->plan, state->child);
+}
+
 ServerLaunch start_server(const cli::Options& options, const LaunchParams& params) {
-    return run_plan(options.remote ? plan_over_ssh(options) : plan_local(options, params));
+    return finish_server(launch_server(options, params));
 }
 
 }  // namespace sshuttle::transport

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +44,27 @@ struct ServerLaunch {
 /// (junk before the first NUL is skipped, as upstream does). Bytes after the header are left unread.
 /// Throws TransportError with one clear line; the child is reaped and the fd closed in that case.
 ServerLaunch start_server(const cli::Options& options, const LaunchParams& params);
+
+/// start_server in two steps, so that the caller can do other work while ssh connects (the slowest part of
+/// the start). Destroying a PendingServer that was never finished kills and reaps its child.
+class PendingServer {
+   public:
+    PendingServer();
+    PendingServer(PendingServer&&) noexcept;
+    PendingServer& operator=(PendingServer&&) = delete;
+    ~PendingServer();
+    struct State;
+
+   private:
+    friend PendingServer launch_server(const cli::Options& options, const LaunchParams& params);
+    friend ServerLaunch finish_server(PendingServer pending);
+    std::unique_ptr<State> state_;
+};
+
+/// Spawns the server child (ssh, the local server, --server-cmd) and returns at once. Throws TransportError.
+PendingServer launch_server(const cli::Options& options, const LaunchParams& params);
+/// Blocks until the sync header of a launched server has been read, answering an upload request on the way.
+ServerLaunch finish_server(PendingServer pending);
 
 /// The addresses the firewall must not capture so that ssh keeps reaching its server: the -r host, or what
 /// `ssh -G` says the real HostName or first ProxyJump hop is. Empty in local mode or when nothing resolves.
