@@ -19,7 +19,9 @@
 #include <optional>
 #include <stdexcept>
 
+#include "app/dns_listeners.hpp"
 #include "app/listeners.hpp"
+#include "app/nameservers.hpp"
 #include "app/rule_plan.hpp"
 #include "client/engine.hpp"
 #include "fwmgr/firewall_client.hpp"
@@ -67,10 +69,22 @@ std::optional<net::Endpoint> endpoint_from(const sockaddr_storage& ss) {
 
 int run_client(const cli::Options& options) {
     signal(SIGPIPE, SIG_IGN);
-    if (options.dns || !options.ns_hosts.empty())
-        spdlog::warn("--dns/--ns-hosts: the client does not forward DNS yet; DNS queries are left alone");
+    const auto nameservers = captured_nameservers(options);
+    if (options.dns && nameservers.empty()) spdlog::warn("--dns: no nameserver found in /etc/resolv.conf");
+    // As upstream: without captured DNS the server never gets a query, so --to-ns would do nothing.
+    if (options.to_ns && !options.dns && options.ns_hosts.empty())
+        spdlog::warn("--to-ns is ignored without --dns or --ns-hosts");
+    const int64_t uid = resolve_uid(options.user);  // before anything starts: a typo fails at once
+    const int64_t gid = resolve_gid(options.group);
     plugin::HostServices host;
     auto plugin_dirs = plugin::search_dirs(options.plugin_dirs);
+
+    // ssh connecting (and the remote shell starting) is the slowest step of the start. As root no sudo prompt
+    // can come, so ssh starts first and connects while the manager probes and the listeners are bound.
+    transport::LaunchParams launch_params;
+    launch_params.bypass_mark = local_bypass_mark(options);
+    std::optional<transport::PendingServer> early_server;
+    if (options.remote && geteuid() == 0) early_server.emplace(transport::launch_server(options, launch_params));
 
     // 1. The root part first, so that a sudo password prompt comes before anything else happens.
     fwmgr::FirewallClient firewall;
@@ -78,6 +92,15 @@ int run_client(const cli::Options& options) {
     auto method = plugin::load_firewall(firewall.method(), plugin_dirs, host);
     spdlog::debug("firewall method: {}", method->name());
     const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
+    // Capabilities the client half of these methods lacks so far: refuse rather than capture and drop.
+    if (method->has(SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER) && !method->has_original_dst())
+        throw std::runtime_error("method '" + method->name() +
+                                 "': looking up original destinations through the firewall manager is not "
+                                 "implemented yet");
+    if (method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER) && !nameservers.empty())
+        throw std::runtime_error("method '" + method->name() +
+                                 "' cannot answer captured DNS yet (replies must come from the nameserver's "
+                                 "address); use --method nat or nft with --dns");
 
     // 2. Listeners.
     std::vector<net::Endpoint> wanted = options.listen_given ? options.listen : default_listen_addresses(ipv6);
@@ -91,12 +114,22 @@ int run_client(const cli::Options& options) {
         spdlog::debug("listening on {}", l.address.to_string());
         listen_addresses.push_back(l.address);
     }
+    std::vector<Listener> dns_listeners;
+    if (!nameservers.empty()) {
+        dns_listeners = bind_dns_listeners(listen_addresses, listeners.front().address.port,
+                                           [&](int fd, net::Family family) {
+                                               if (method->has_prepare_listener())
+                                                   method->prepare_listener(
+                                                       fd, family == net::Family::kIPv4 ? AF_INET : AF_INET6, true);
+                                           });
+        for (const auto& ns : nameservers) spdlog::debug("capturing DNS to {}", ns.to_string());
+        spdlog::debug("DNS listener on port {}", dns_listeners.front().address.port);
+    }
 
     // 3. The server.
     const auto ssh_addresses = transport::ssh_server_addresses(options);
-    transport::LaunchParams launch_params;
-    launch_params.bypass_mark = local_bypass_mark(options);
-    transport::ServerLaunch server = transport::start_server(options, launch_params);
+    transport::ServerLaunch server = early_server ? transport::finish_server(std::move(*early_server))
+                                                  : transport::start_server(options, launch_params);
     spdlog::debug("server started: {}{}", server.description, server.uploaded ? " (helper uploaded)" : "");
 
     boost::asio::io_context io;
@@ -118,8 +151,8 @@ int run_client(const cli::Options& options) {
     // 4. Rules go in once the server has answered with its routes.
     fwmgr::GoFields go;
     go.udp = false;
-    go.uid = resolve_uid(options.user);
-    go.gid = resolve_gid(options.group);
+    go.uid = uid;
+    go.gid = gid;
     go.tmark = options.tmark;
     go.client_pid = getpid();
     go.bypass_mark = launch_params.bypass_mark;
@@ -128,7 +161,10 @@ int run_client(const cli::Options& options) {
             fwmgr::Ports ports;
             for (const auto& l : listeners)
                 (l.address.address.family == net::Family::kIPv4 ? ports.tcp_v4 : ports.tcp_v6) = l.address.port;
-            firewall.install(build_rules(options, listen_addresses, ssh_addresses, routes, ipv6), {}, ports, go);
+            for (const auto& l : dns_listeners)
+                (l.address.address.family == net::Family::kIPv4 ? ports.dns_v4 : ports.dns_v6) = l.address.port;
+            firewall.install(build_rules(options, listen_addresses, ssh_addresses, routes, ipv6), nameservers, ports,
+                             go);
             spdlog::info("Connected to server.");
             if (options.auto_hosts || !options.seed_hosts.empty()) engine.request_hosts(options.seed_hosts);
         } catch (const std::exception& e) {
@@ -163,6 +199,8 @@ int run_client(const cli::Options& options) {
             return ep;
         });
     }
+
+    for (const auto& l : dns_listeners) engine.add_dns_listener(l.fd);
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/listeners.hpp"
+#include "app/nameservers.hpp"
 #include "app/rule_plan.hpp"
 #include "cli/help.hpp"
 #include "fwmgr/request_plan.hpp"
@@ -48,11 +49,11 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
         if (ep.address.family == net::Family::kIPv6 && !ipv6) continue;
         (ep.address.family == net::Family::kIPv4 ? order.ports.tcp_v4 : order.ports.tcp_v6) = ep.port;
     }
-    const bool dns = options.dns || !options.ns_hosts.empty();
-    if (dns) {
+    // The same discovery as the real run (this machine's resolv.conf files for --dns).
+    order.nameservers = captured_nameservers(options);
+    if (!order.nameservers.empty()) {
         order.ports.dns_v4 = kShownDnsPort;
         if (ipv6) order.ports.dns_v6 = kShownDnsPort;
-        order.nameservers = options.ns_hosts;
     }
     order.routes = build_rules(options, listen, transport::ssh_server_addresses(options), {}, ipv6);
     order.go.tmark = options.tmark;

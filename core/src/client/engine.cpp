@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <spdlog/spdlog.h>
 
+#include "client/dns_proxy.hpp"
 #include "client/fd_limit.hpp"
 #include "client/tcp_listener.hpp"
 #include "mux/mux.hpp"
@@ -70,6 +71,12 @@ class ClientEngine::Impl {
         *self_ref = listener;
         listeners_.push_back(listener);
         listener->start();
+    }
+
+    void add_dns_listener(int udp_fd) {
+        auto proxy = DnsProxy::create(mux_, udp_fd);
+        dns_proxies_.push_back(proxy);
+        proxy->start();
     }
 
     void request_hosts(const std::vector<std::string>& seed_hosts) {
@@ -141,12 +148,15 @@ class ClientEngine::Impl {
     void stop_listeners() {
         for (auto& listener : listeners_) listener->stop();
         listeners_.clear();
+        for (auto& proxy : dns_proxies_) proxy->stop();
+        dns_proxies_.clear();
     }
 
     ClientEngine& owner_;
     boost::asio::io_context& io_;
     std::shared_ptr<mux::Mux> mux_;
     std::vector<std::shared_ptr<TcpListener>> listeners_;
+    std::vector<std::shared_ptr<DnsProxy>> dns_proxies_;
     bool routes_seen_ = false;
     std::string host_buffer_;
 };
@@ -168,6 +178,8 @@ void ClientEngine::start() { impl_->start(); }
 void ClientEngine::add_tcp_listener(int listen_fd, OriginalDst original_dst) {
     impl_->add_tcp_listener(listen_fd, std::move(original_dst));
 }
+
+void ClientEngine::add_dns_listener(int udp_fd) { impl_->add_dns_listener(udp_fd); }
 
 void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { impl_->request_hosts(seed_hosts); }
 

@@ -54,6 +54,8 @@ class ClientEngine {
     void start();
     /// Accepts on a listening TCP socket (non-blocking, already bound and listening). Takes ownership.
     void add_tcp_listener(int listen_fd, OriginalDst original_dst);
+    /// Forwards the DNS queries arriving on a bound UDP socket (non-blocking) to the server. Takes ownership.
+    void add_dns_listener(int udp_fd);
     /// Sends CMD_HOST_REQ with the seed hosts (for -H / --seed-hosts).
     void request_hosts(const std::vector<std::string>& seed_hosts);
     /// Stops accepting, closes every channel and the server stream. Does not call on_closed.

@@ -99,6 +99,7 @@ class FirewallPlugin {
     void restore(const FirewallRequest& request) const;    // throws PluginError
     std::string render(const FirewallRequest& request) const;  // throws PluginError
     bool has_prepare_listener() const { return table_.prepare_listener != nullptr; }
+    bool has_original_dst() const { return table_.original_dst != nullptr; }
     /// No-op when the plugin has no prepare_listener; throws PluginError when it fails.
     void prepare_listener(int fd, int family, bool is_udp) const;
     /// The original destination of a redirected connection; nullopt (with reason) when unknown.

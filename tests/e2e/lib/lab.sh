@@ -68,12 +68,36 @@ lab_wait_listen() {
     lab_fail "port $port never started listening in the $role namespace (${timeout_s}s)"
 }
 
+# lab_write_resolv_conf ROLE LINE...: that namespace's /etc/resolv.conf from now on (`ip netns exec` bind-mounts
+# /etc/netns/<ns>/resolv.conf over /etc/resolv.conf for every process it starts).
+lab_write_resolv_conf() {
+    local role=$1; shift
+    printf '%s\n' "$@" >"/etc/netns/sst-${role:0:1}-$LAB_ID/resolv.conf"
+}
+
+# Every namespace gets its own resolv.conf naming documentation addresses only, so nothing in the lab ever asks
+# the host's nameservers. The client's nameserver does not exist (only `sshuttle --dns` can answer for it); the
+# server's is the target, where test_dns.sh runs dnsmasq.
+lab_make_resolv_confs() {
+    local role
+    for role in client server target; do mkdir -p "/etc/netns/sst-${role:0:1}-$LAB_ID"; done
+    lab_write_resolv_conf client "nameserver 203.0.113.53" "options timeout:1 attempts:1"
+    lab_write_resolv_conf server "nameserver $TARGET_V4"
+    lab_write_resolv_conf target "nameserver $TARGET_V4"
+    for role in client server target; do
+        # A failed bind mount (e.g. a dangling /etc/resolv.conf symlink) would leave the host's file visible.
+        [[ "$(lab_in "$role" cat /etc/resolv.conf)" == "$(cat "/etc/netns/sst-${role:0:1}-$LAB_ID/resolv.conf")" ]] ||
+            lab_fail "the $role namespace does not see its own /etc/resolv.conf"
+    done
+}
+
 lab_make_netns() {
     local c="sst-c-$LAB_ID" s="sst-s-$LAB_ID" t="sst-t-$LAB_ID"
     for ns in "$c" "$s" "$t"; do
         ip netns add "$ns"
         ip -n "$ns" link set lo up
     done
+    lab_make_resolv_confs
     # veth pairs are created inside the namespaces, so their short names never clash between labs.
     ip -n "$c" link add eth0 type veth peer name eth0c netns "$s"
     ip -n "$s" link add eth0t type veth peer name eth0 netns "$t"
@@ -183,6 +207,12 @@ lab_reap_stale() {
         owner=${owner%%-*}
         kill -0 "$owner" 2>/dev/null || rm -rf "$dir"
     done
+    for dir in /etc/netns/sst-[cst]-*; do
+        [[ -d $dir ]] || continue
+        owner=${dir#/etc/netns/sst-?-}
+        owner=${owner%%-*}
+        kill -0 "$owner" 2>/dev/null || rm -rf "$dir"
+    done
 }
 
 # Build the whole lab. Options: LAB_FIXTURE_MB (default 100; 0 = no big file).
@@ -230,6 +260,7 @@ lab_cleanup() {
     for ns in "sst-c-$LAB_ID" "sst-s-$LAB_ID" "sst-t-$LAB_ID"; do lab_kill_netns_pids "$ns"; done
     for p in "${LAB_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     for ns in "sst-c-$LAB_ID" "sst-s-$LAB_ID" "sst-t-$LAB_ID"; do ip netns del "$ns" 2>/dev/null; done
+    for ns in "sst-c-$LAB_ID" "sst-s-$LAB_ID" "sst-t-$LAB_ID"; do rm -rf "/etc/netns/$ns"; done
     [[ -n "$LAB_TMP" && -d "$LAB_TMP" ]] && rm -rf "$LAB_TMP"
     # The remote side of the client may have cached its server helper; the "remote" is this machine.
     ((LAB_CACHE_EXISTED == 0)) && rm -rf /root/.cache/sshuttle

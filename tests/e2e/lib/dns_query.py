@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Send COUNT DNS queries for NAME to SERVER:53 at once, each from its own UDP socket with its own id, and wait
+up to TIMEOUT seconds for the answers (no retries). Prints the distinct addresses answered and
+'answered N/COUNT'; exit 0 only if every query got an answer with an address of the asked type.
+Usage: dns_query.py SERVER NAME [A|AAAA] [COUNT] [TIMEOUT]
+"""
+import selectors
+import socket
+import struct
+import sys
+import time
+
+TYPES = {"A": (1, socket.AF_INET, 4), "AAAA": (28, socket.AF_INET6, 16)}
+
+
+def build_query(ident, name, qtype):
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split("."))
+    return struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0) + labels + b"\0" + struct.pack("!HH", qtype, 1)
+
+
+def skip_name(data, pos):
+    while True:
+        length = data[pos]
+        if length & 0xC0 == 0xC0:  # compression pointer ends the name
+            return pos + 2
+        pos += 1 + length
+        if length == 0:
+            return pos
+
+
+def first_address(data, ident, qtype, family, size):
+    """The first answer record of the asked type, as text; None for a wrong id or no such record."""
+    got_id, flags, qdcount, ancount = struct.unpack("!HHHH", data[:8])
+    if got_id != ident or not flags & 0x8000 or flags & 0x000F:
+        return None
+    pos = 12
+    for _ in range(qdcount):
+        pos = skip_name(data, pos) + 4
+    for _ in range(ancount):
+        pos = skip_name(data, pos)
+        rtype, _, _, rdlength = struct.unpack("!HHIH", data[pos:pos + 10])
+        pos += 10
+        if rtype == qtype and rdlength == size:
+            return socket.inet_ntop(family, data[pos:pos + size])
+        pos += rdlength
+    return None
+
+
+def main(server, name, type_name="A", count=1, timeout=10.0):
+    qtype, family, size = TYPES[type_name]
+    server_family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    selector = selectors.DefaultSelector()
+    for i in range(count):
+        sock = socket.socket(server_family, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        ident = (i * 7919 + 1) & 0xFFFF
+        sock.sendto(build_query(ident, name, qtype), (server, 53))
+        selector.register(sock, selectors.EVENT_READ, ident)
+    answers = {}
+    deadline = time.monotonic() + timeout
+    while len(selector.get_map()) > 0 and time.monotonic() < deadline:
+        for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
+            try:
+                data = key.fileobj.recv(65535)
+            except OSError:
+                continue
+            address = first_address(data, key.data, qtype, family, size)
+            if address is not None:
+                answers[key.data] = address
+                selector.unregister(key.fileobj)
+                key.fileobj.close()
+    for address in sorted(set(answers.values())):
+        print(address)
+    print("answered %d/%d" % (len(answers), count))
+    sys.exit(0 if len(answers) == count else 1)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    main(args[0], args[1], args[2] if len(args) > 2 else "A", int(args[3]) if len(args) > 3 else 1,
+         float(args[4]) if len(args) > 4 else 10.0)
