@@ -38,6 +38,7 @@ server::ServerOptions server_options_from(const cli::Options& options) {
     s.to_ns = options.to_ns;
     s.auto_nets = options.auto_nets;
     s.mark = options.server_mark;
+    s.syslog = options.syslog;
     return s;
 }
 
@@ -91,8 +92,7 @@ int dispatch(const cli::Options& options) {
             return 0;
         }
         case cli::Mode::kServer:
-            util::setup_logging("server", options.verbose, options.syslog);
-            log_warnings(options);
+            // run_server sets up logging itself (the static helper calls it too).
             return server::run_server(server_options_from(options));
         case cli::Mode::kFirewall:  // sets up its own logging: stdout is its protocol socket
             return fwmgr::run_firewall_manager(options);

@@ -111,7 +111,7 @@ void Server::start() {
 void Server::stop() { impl_->stop("stopped"); }
 
 int run_server(const ServerOptions& options) {
-    util::setup_logging("s", options.verbosity, false);
+    util::setup_logging("s", options.verbosity, options.syslog);
     // A client or destination going away must show up as EPIPE on that one socket, not kill the server.
     std::signal(SIGPIPE, SIG_IGN);
     boost::asio::io_context io;

@@ -23,6 +23,7 @@ struct ServerOptions {
     std::optional<net::Endpoint> to_ns;  // --to-ns: the nameserver for DNS_REQ (port 0 = 53)
     bool auto_nets = false;              // announce the local routes in ROUTES
     uint32_t mark = 0;                   // non-zero: SO_MARK on every outgoing socket (local mode)
+    bool syslog = false;                 // log to syslog instead of stderr (run_server only)
 };
 
 /// One server session over a byte stream; usable in-process (tests, local mode) and by run_server.

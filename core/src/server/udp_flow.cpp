@@ -48,9 +48,14 @@ void UdpFlow::receive() {
                 if (from.is_v6() && from.to_v6().is_v4_mapped()) {
                     from = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, from.to_v6());
                 }
-                auto data = mux::format_udp_data(from, self->sender_.port(),
-                                                 std::span<const uint8_t>(self->buffer_.data(), n));
-                self->mux_->send(self->channel_, mux::Command::kUdpData, data);
+                if (!self->mux_->can_send(self->channel_)) {
+                    // UDP may be lost: under back-pressure drop the datagram rather than queue without bound.
+                    spdlog::trace("UDP channel {}: tunnel busy, dropped {} bytes", self->channel_, n);
+                } else {
+                    auto data = mux::format_udp_data(from, self->sender_.port(),
+                                                     std::span<const uint8_t>(self->buffer_.data(), n));
+                    self->mux_->send(self->channel_, mux::Command::kUdpData, data);
+                }
             }
             self->receive();
         });
