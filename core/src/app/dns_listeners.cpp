@@ -29,21 +29,8 @@ int try_bind_udp(const net::Endpoint& ep, const PrepareSocket& prepare) {
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     if (prepare) prepare(fd, ep.address.family);
-    sockaddr_storage ss{};
     socklen_t len = 0;
-    if (v4) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(ep.port);
-        std::memcpy(&sin->sin_addr, ep.address.bytes.data(), 4);
-        len = sizeof *sin;
-    } else {
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(ep.port);
-        std::memcpy(&sin6->sin6_addr, ep.address.bytes.data(), 16);
-        len = sizeof *sin6;
-    }
+    sockaddr_storage ss = to_sockaddr(ep, len);
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         int saved = errno;
         close(fd);

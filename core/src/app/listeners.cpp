@@ -16,24 +16,6 @@ namespace {
 constexpr uint16_t kFirstSearchPort = 12300;
 constexpr uint16_t kLastSearchPort = 9001;
 
-sockaddr_storage to_sockaddr(const net::Endpoint& ep, socklen_t& len) {
-    sockaddr_storage ss{};
-    if (ep.address.family == net::Family::kIPv4) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(ep.port);
-        std::memcpy(&sin->sin_addr, ep.address.bytes.data(), 4);
-        len = sizeof *sin;
-    } else {
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(ep.port);
-        std::memcpy(&sin6->sin6_addr, ep.address.bytes.data(), 16);
-        len = sizeof *sin6;
-    }
-    return ss;
-}
-
 /// Returns the listening fd, or -1 with errno set.
 int try_bind(const net::Endpoint& ep, const PrepareSocket& prepare) {
     int family = ep.address.family == net::Family::kIPv4 ? AF_INET : AF_INET6;
@@ -60,6 +42,24 @@ void close_all(std::vector<Listener>& listeners) {
 }
 
 }  // namespace
+
+sockaddr_storage to_sockaddr(const net::Endpoint& ep, socklen_t& len) {
+    sockaddr_storage ss{};
+    if (ep.address.family == net::Family::kIPv4) {
+        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(ep.port);
+        std::memcpy(&sin->sin_addr, ep.address.bytes.data(), 4);
+        len = sizeof *sin;
+    } else {
+        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(ep.port);
+        std::memcpy(&sin6->sin6_addr, ep.address.bytes.data(), 16);
+        len = sizeof *sin6;
+    }
+    return ss;
+}
 
 std::vector<net::Endpoint> default_listen_addresses(bool ipv6) {
     std::vector<net::Endpoint> out;

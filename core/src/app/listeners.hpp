@@ -3,6 +3,8 @@
 // upstream's search (12300 down to 9001) unless -l fixed it.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -16,6 +18,9 @@ struct Listener {
     int fd = -1;              // listening, non-blocking, close-on-exec
     net::Endpoint address;    // bound address (port filled in)
 };
+
+/// The socket address of ep; len gets its size.
+sockaddr_storage to_sockaddr(const net::Endpoint& ep, socklen_t& len);
 
 /// Called on each new socket before bind (the tproxy method sets IP_TRANSPARENT there).
 using PrepareSocket = std::function<void(int fd, net::Family family)>;
