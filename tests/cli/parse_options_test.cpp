@@ -8,29 +8,18 @@
 
 #include "cli/usage_error.hpp"
 #include "support/temp_files.hpp"
+#include "support/parse_helpers.hpp"
 
 using namespace sshuttle::cli;
 using Args = std::vector<std::string>;
+
+using sshuttle::test::error_of;
+using sshuttle::test::texts;
 
 namespace {
 
 Options parse(const Args& args, const char* env = nullptr) {
     return parse_options(args, env);
-}
-
-std::string error_of(const Args& args, const char* env = nullptr) {
-    try {
-        parse_options(args, env);
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "no error";
-}
-
-std::vector<std::string> texts(const std::vector<sshuttle::net::Subnet>& subnets) {
-    std::vector<std::string> out;
-    for (const auto& s : subnets) out.push_back(s.to_string());
-    return out;
 }
 
 }  // namespace

@@ -9,9 +9,13 @@
 #include "cli/parse_options.hpp"
 #include "cli/usage_error.hpp"
 #include "support/temp_files.hpp"
+#include "support/parse_helpers.hpp"
 
 using namespace sshuttle::cli;
 using Args = std::vector<std::string>;
+
+using sshuttle::test::error_of;
+using sshuttle::test::texts;
 
 namespace {
 
@@ -31,21 +35,6 @@ const char* const kConfig =
     "    method: nat\n"
     "    exclude: [203.0.113.5]\n"
     "    no-latency-control: yes\n";
-
-std::string error_of(const Args& args, const char* env = nullptr) {
-    try {
-        parse_options(args, env);
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "no error";
-}
-
-std::vector<std::string> texts(const std::vector<sshuttle::net::Subnet>& subnets) {
-    std::vector<std::string> out;
-    for (const auto& s : subnets) out.push_back(s.to_string());
-    return out;
-}
 
 }  // namespace
 
