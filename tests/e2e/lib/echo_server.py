@@ -5,10 +5,9 @@ A connection whose first line is exactly 'WHOAMI' gets 'ip port' of its peer as 
 Tests use it to prove a connection went through the proxy: the proxy's own socket has another address/port.
 Usage: echo_server.py PORT
 """
-import asyncio
 import sys
 
-from net_util import dual_stack_listener, peer_text, raise_fd_limit
+from net_util import peer_text, run_server
 
 
 async def serve_one(reader, writer):
@@ -28,12 +27,5 @@ async def serve_one(reader, writer):
         writer.close()
 
 
-async def main(port):
-    server = await asyncio.start_server(serve_one, sock=dual_stack_listener(port), backlog=4096)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    raise_fd_limit()
-    asyncio.run(main(int(sys.argv[1])))
+    run_server(serve_one, sys.argv)

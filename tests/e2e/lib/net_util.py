@@ -26,3 +26,16 @@ def peer_text(addr):
     if ip.startswith("::ffff:"):
         ip = ip[len("::ffff:"):]
     return "%s %d" % (ip, addr[1])
+
+
+def run_server(serve_one, argv):
+    """Serve connections on the dual-stack port argv[1] with serve_one(reader, writer), forever."""
+    import asyncio
+
+    async def main(port):
+        server = await asyncio.start_server(serve_one, sock=dual_stack_listener(port), backlog=4096)
+        async with server:
+            await server.serve_forever()
+
+    raise_fd_limit()
+    asyncio.run(main(int(argv[1])))

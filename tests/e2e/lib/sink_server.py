@@ -4,11 +4,10 @@
 Answering after the client's half-close also checks that TCP_EOF travels through the tunnel.
 Usage: sink_server.py PORT
 """
-import asyncio
 import hashlib
 import sys
 
-from net_util import dual_stack_listener, raise_fd_limit
+from net_util import run_server
 
 
 async def serve_one(reader, writer):
@@ -29,12 +28,5 @@ async def serve_one(reader, writer):
         writer.close()
 
 
-async def main(port):
-    server = await asyncio.start_server(serve_one, sock=dual_stack_listener(port), backlog=4096)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    raise_fd_limit()
-    asyncio.run(main(int(sys.argv[1])))
+    run_server(serve_one, sys.argv)
