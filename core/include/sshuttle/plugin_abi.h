@@ -186,13 +186,20 @@ typedef struct sshuttle_transport_v1 {
                   void **self, sshuttle_error *err);
     void (*destroy)(void *self);
     int (*is_supported)(void *self, char *reason, size_t reason_len);
-    /** Start connecting; then the host calls step until it returns SSHUTTLE_OK. Non-blocking. */
+    /** Start connecting; then the host calls step until it returns SSHUTTLE_OK. Non-blocking.
+     *  SSHUTTLE_EUNSUPPORTED (from open or step) with a message means "this transport cannot make this
+     *  connection": the host may fall back to another transport and logs the message as one line. */
     int (*open)(void *self, const sshuttle_transport_request *req, sshuttle_error *err);
+    /** While connecting: SSHUTTLE_AGAIN (poll and call again) or SSHUTTLE_OK (connected); a blocking prompt on
+     *  /dev/tty is allowed here. Once connected the host keeps calling step about once a second (keepalive,
+     *  dead-peer detection): a negative status then means the transport is dead, err->message says why. */
     int (*step)(void *self, sshuttle_error *err);
     /** The fd the host polls, and which directions the plugin waits for (SSHUTTLE_WANT_*). */
     int (*poll_fd)(void *self);
     unsigned (*wants)(void *self);
-    /** >0 bytes moved, 0 would block, SSHUTTLE_ECLOSED at end of stream, other negative on error. */
+    /** >0 bytes moved, 0 would block (the host then waits on poll_fd for wants), SSHUTTLE_ECLOSED at end of
+     *  stream, other negative on error. With SSHUTTLE_ECLOSED a plugin may say how the remote command ended in
+     *  err->message, as "exit status <N>[: <last line of its stderr>]". */
     long (*read)(void *self, void *buf, size_t len, sshuttle_error *err);
     long (*write)(void *self, const void *buf, size_t len, sshuttle_error *err);
     /** Half-close the sending direction (remote stdin EOF). */

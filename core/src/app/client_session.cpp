@@ -138,7 +138,7 @@ int run_client(const cli::Options& options) {
     engine_options.latency_buffer_size = static_cast<std::size_t>(options.latency_buffer_size);
     engine_options.wrap = static_cast<uint16_t>(options.wrap);
     engine_options.expect_sync_header = false;  // start_server consumed it
-    client::ClientEngine engine(io, transport::make_fd_stream(io, server.fd, server.description), engine_options);
+    client::ClientEngine engine(io, transport::make_server_stream(io, server), engine_options);
 
     int exit_status = 0;
     std::string failure;
@@ -215,21 +215,8 @@ int run_client(const cli::Options& options) {
     // 5. Undo everything: stop the data plane, let the manager restore the rules, end the server.
     engine.stop();
     firewall.close();
-    int server_status = 0;
-    bool alive = transport::server_alive(server.pid, &server_status);
-    if (alive) {
-        kill(server.pid, SIGTERM);
-        for (int i = 0; i < 50 && alive; ++i) {
-            usleep(20000);
-            alive = transport::server_alive(server.pid, &server_status);
-        }
-        if (alive) {
-            kill(server.pid, SIGKILL);
-            while (transport::server_alive(server.pid, &server_status)) usleep(5000);
-        }
-    } else if (!failure.empty()) {
-        failure += " (" + transport::describe_exit(server_status) + ")";
-    }
+    const std::string server_end = transport::stop_server(server);
+    if (!failure.empty() && !server_end.empty()) failure += " (" + server_end + ")";
     if (!failure.empty()) spdlog::error("fatal: {}", failure);
     return exit_status;
 }

@@ -89,6 +89,11 @@ std::string describe_options(const Options& o) {
     out << "python: " << quoted(o.python) << "\n";
     out << "remote-shell: " << quoted(o.remote_shell) << "\n";
     out << "server-cmd: " << quoted(o.server_cmd) << "\n";
+    out << "transport: " << quoted(o.transport) << "\n";
+    // A password given as a transport option is not echoed.
+    write_list(out, "transport-option", o.transport_options, [](const std::pair<std::string, std::string>& kv) {
+        return quoted(kv.first + "=" + (kv.first == "password" ? std::string("***") : kv.second));
+    });
     out << "latency-control: " << yes_no(o.latency_control) << "\n";
     out << "latency-buffer-size: " << o.latency_buffer_size << "\n";
     out << "wrap: " << o.wrap << "\n";

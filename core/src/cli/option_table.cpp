@@ -42,6 +42,25 @@ Values split_list(const Values& values) {
     return items;
 }
 
+// --transport: a plugin name is a file name part (sshuttle-<name>.so), so keep it to safe characters.
+void apply_transport(Options& o, const Values& v, std::size_t) {
+    static const std::regex kName(R"(^[A-Za-z0-9][A-Za-z0-9_.-]*$)");
+    if (!std::regex_match(v.back(), kName))
+        throw UsageError("invalid transport '" + v.back() + "': expected a name such as ssh, command or exec");
+    o.transport = v.back();
+}
+
+// --transport-option KEY=VALUE, kept in order (a plugin may accept a key more than once).
+void apply_transport_options(Options& o, const Values& v, std::size_t) {
+    o.transport_options.clear();
+    for (const std::string& item : v) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("invalid transport option '" + item + "': expected KEY=VALUE");
+        o.transport_options.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+}
+
 void add_subnets(std::vector<net::Subnet>& to, const Values& values, bool exclude, Warnings* warnings) {
     for (const std::string& value : values) {
         for (net::Subnet subnet : net::parse_subnetport(value, warnings)) {
@@ -222,6 +241,11 @@ const std::vector<OptionSpec>& option_table() {
              o.namespace_pid = parse_int(v.back(), "--namespace-pid", 1); }},
         {"--server-cmd", "server-cmd", V, "CMD", "run this installed server on the remote instead of uploading",
          [](Options& o, const Values& v, std::size_t) { o.server_cmd = v.back(); }},
+        {"--transport", "transport", V, "NAME",
+         "how to reach the remote: ssh (built-in libssh2), command (the ssh program, as -e) or a plugin's name",
+         apply_transport},
+        {"--transport-option", "transport-option", L, "KEY=VALUE",
+         "an option for the transport plugin (can be used more than once)", apply_transport_options},
         {"--plugin-dir", "plugin-dir", L, "DIR", "also look for plugins here (can be used more than once)",
          [](Options& o, const Values& v, std::size_t) { o.plugin_dirs = v; }},
         {"--config", nullptr, V, "FILE", "read options from this YAML file first",

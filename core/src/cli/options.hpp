@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/address.hpp"
@@ -60,6 +61,8 @@ struct Options {
     std::string python;                  // --python; empty = python3 then python
     std::string remote_shell;            // --remote-shell (accepted for compatibility)
     std::string server_cmd;              // --server-cmd: run an installed server instead of uploading one
+    std::string transport;               // --transport; empty = ssh (libssh2) when available, else command
+    std::vector<std::pair<std::string, std::string>> transport_options;  // --transport-option KEY=VALUE
 
     // Flow control.
     bool latency_control = true;

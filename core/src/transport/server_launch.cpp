@@ -6,14 +6,20 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "transport/launch_failure.hpp"
+#include "transport/plugin_connection.hpp"
+#include "transport/shlex.hpp"
+#include "transport/transport_choice.hpp"
 #include "transport/remote_script.hpp"
 #include "transport/server_args.hpp"
 #include "transport/server_helper.hpp"
@@ -32,11 +38,15 @@ struct LaunchPlan {
     std::string description;  // ServerLaunch::description
     std::string password;     // SSHPASS for sshpass, if any
     std::optional<ServerHelper> helper;
+    std::string transport;  // a transport plugin to try first; empty = spawn argv
+    PluginTarget target;    // what the plugin connects to and runs
+    bool may_fall_back = false;  // the plugin was not asked for by name: the ssh command may stand in
 };
 
 struct PendingServer::State {
     LaunchPlan plan;
     util::Child child;
+    std::shared_ptr<PluginConnection> plugin;  // set instead of child when a transport plugin connects
 };
 
 namespace {
@@ -49,7 +59,8 @@ void abandon(int fd, pid_t pid) {
 }
 
 // Answers "SSHUTTLE-UPLOAD <hash> <size>" with the helper's bytes, after checking it asks for this helper.
-void answer_upload(int fd, const std::string& line, const std::optional<ServerHelper>& helper, BootstrapLog& log) {
+void answer_upload(const std::function<bool(const std::string&)>& send, const std::string& line,
+                   const std::optional<ServerHelper>& helper, BootstrapLog& log) {
     std::istringstream words(line);
     std::string marker, hash;
     std::size_t size = 0;
@@ -60,7 +71,7 @@ void answer_upload(int fd, const std::string& line, const std::optional<ServerHe
     spdlog::info("uploading the server helper ({} bytes) to the remote cache", size);
     log.note_upload();
     // If the remote has gone, the header never comes and its exit code explains why; nothing to do here.
-    if (!send_all(fd, helper->content)) spdlog::debug("remote closed the connection during the upload");
+    if (!send(helper->content)) spdlog::debug("remote closed the connection during the upload");
 }
 
 LaunchPlan plan_over_ssh(const cli::Options& options) {
@@ -82,7 +93,14 @@ LaunchPlan plan_over_ssh(const cli::Options& options) {
         plan.kind = LaunchKind::kServerCmd;
         plan.description = "ssh " + plan.what + " (" + options.server_cmd + ")";
     }
-    plan.argv = ssh_argv(options, remote_command(options, script));
+    const std::string command = remote_command(options, script);
+    plan.argv = ssh_argv(options, command);
+    plan.target.host = remote.host;
+    plan.target.user = remote.user;
+    plan.target.port = remote.port;
+    plan.target.remote_command = command;
+    // The same command as an argv, for transports that exec instead of passing a string to a login shell.
+    plan.target.remote_argv = shlex_split(command);
     return plan;
 }
 
@@ -117,18 +135,58 @@ std::unique_ptr<PendingServer::State> spawn_plan(LaunchPlan plan) {
     return state;
 }
 
+// Reads the remote's bootstrap output up to the sync header, answering an upload request on the way.
+bool read_bootstrap(const ByteReader& read_byte, const std::function<bool(const std::string&)>& send,
+                    const LaunchPlan& plan, BootstrapLog& log) {
+    return read_sync_header(read_byte, [&](const std::string& line) {
+        if (line.rfind(std::string(kUploadMarker) + " ", 0) == 0) {
+            answer_upload(send, line, plan.helper, log);
+            return;
+        }
+        spdlog::debug("remote: {}", line);
+        log.add_line(line);
+    });
+}
+
+// "exit status 3: ..." in a plugin's end message: the remote command's exit code, or -1.
+int exit_status_in(const std::string& message) {
+    static const std::regex kExit(R"(exit (?:status|code) (\d+))");
+    std::smatch m;
+    return std::regex_search(message, m, kExit) ? std::stoi(m[1]) : -1;
+}
+
+ServerLaunch wait_for_sync_plugin(const LaunchPlan& plan, std::shared_ptr<PluginConnection> plugin) {
+    BootstrapLog log;
+    plugin->wait_open();
+    const std::string description = plan.transport + " " + plan.what;
+    bool ok = read_bootstrap([&](char& c) { return plugin->read_byte(c); },
+                             [&](const std::string& data) { return plugin->write_all(data); }, plan, log);
+    if (!ok) {
+        const std::string& why = plugin->end_message();
+        const int status = exit_status_in(why);
+        std::string message = status >= 0 ? launch_failure_message(plan.kind, plan.what, log, status)
+                                          : "ssh " + plan.what + " ended before the server's sync header";
+        if (!why.empty() && message.find(why) == std::string::npos) message += " (" + why + ")";
+        throw TransportError(message);
+    }
+    spdlog::debug("server is up ({}){}", description, log.uploaded() ? ", helper uploaded" : "");
+    ServerLaunch launch{-1, -1, description, log.uploaded(), nullptr};
+    launch.plugin = std::move(plugin);
+    return launch;
+}
+
 ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
     BootstrapLog log;
     bool ok = false;
     try {
-        ok = read_sync_header(child.fd, [&](const std::string& line) {
-            if (line.rfind(std::string(kUploadMarker) + " ", 0) == 0) {
-                answer_upload(child.fd, line, plan.helper, log);
-                return;
-            }
-            spdlog::debug("remote: {}", line);
-            log.add_line(line);
-        });
+        ok = read_bootstrap(
+            [fd = child.fd](char& c) {
+                ssize_t n;
+                while ((n = ::read(fd, &c, 1)) < 0 && errno == EINTR) {
+                }
+                return n == 1;
+            },
+                            [fd = child.fd](const std::string& data) { return send_all(fd, data); }, plan, log);
     } catch (...) {
         abandon(child.fd, child.pid);
         throw;
@@ -140,7 +198,7 @@ ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
         throw TransportError(launch_failure_message(plan.kind, plan.what, log, exit_status));
     }
     spdlog::debug("server is up ({}){}", plan.description, log.uploaded() ? ", helper uploaded" : "");
-    return ServerLaunch{child.pid, child.fd, plan.description, log.uploaded()};
+    return ServerLaunch{child.pid, child.fd, plan.description, log.uploaded(), nullptr};
 }
 
 }  // namespace
@@ -154,12 +212,48 @@ PendingServer::~PendingServer() {
 
 PendingServer launch_server(const cli::Options& options, const LaunchParams& params) {
     PendingServer pending;
-    pending.state_ = spawn_plan(options.remote ? plan_over_ssh(options) : plan_local(options, params));
+    if (!options.remote) {
+        pending.state_ = spawn_plan(plan_local(options, params));
+        return pending;
+    }
+    LaunchPlan plan = plan_over_ssh(options);
+    if (std::optional<TransportChoice> choice = choose_transport(options)) {
+        // The plugin connects now (non-blocking) and the handshake goes on in finish_server.
+        try {
+            auto plugin = std::make_shared<PluginConnection>(choice->name, options.plugin_dirs, choice->options);
+            plugin->open(plan.target);
+            plan.transport = choice->name;
+            plan.may_fall_back = !choice->explicit_choice || choice->name == "ssh";
+            pending.state_ = std::make_unique<PendingServer::State>();
+            pending.state_->plan = std::move(plan);
+            pending.state_->plugin = std::move(plugin);
+            return pending;
+        } catch (const TransportUnsupported& e) {
+            if (choice->explicit_choice && choice->name != "ssh") throw TransportError(e.what());
+            spdlog::info("{}; using the ssh command instead", e.what());
+        } catch (const plugin::PluginError& e) {
+            if (choice->explicit_choice) throw;
+            spdlog::warn("the built-in ssh transport cannot be used ({}); using the ssh command instead", e.what());
+        }
+    }
+    pending.state_ = spawn_plan(std::move(plan));
     return pending;
 }
 
 ServerLaunch finish_server(PendingServer pending) {
     auto state = std::move(pending.state_);
+    if (state->plugin) {
+        try {
+            return wait_for_sync_plugin(state->plan, std::move(state->plugin));
+        } catch (const TransportUnsupported& e) {
+            // Found out while connecting (the ssh configuration asks for something libssh2 cannot do).
+            if (!state->plan.may_fall_back) throw TransportError(e.what());
+            spdlog::info("{}; using the ssh command instead", e.what());
+            LaunchPlan plan = std::move(state->plan);
+            plan.transport.clear();
+            state = spawn_plan(std::move(plan));
+        }
+    }
     return wait_for_sync(state->plan, state->child);
 }
 

@@ -13,9 +13,12 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "transport/byte_stream.hpp"
 #include "net/address.hpp"
 
 namespace sshuttle::transport {
+
+class PluginConnection;
 
 /// Starting the server failed; what() is one line that names the cause and, where there is one, the fix.
 class TransportError : public std::runtime_error {
@@ -38,6 +41,7 @@ struct ServerLaunch {
     int fd = -1;              // our end of the socketpair (blocking, close-on-exec); the next byte is the mux's
     std::string description;  // "ssh user@host", "local server", ... for messages
     bool uploaded = false;    // the helper was not in the remote cache and has been sent
+    std::shared_ptr<PluginConnection> plugin;  // a transport plugin's connection (then pid and fd are -1)
 };
 
 /// Starts the server as the options say and blocks until its sync header `\0\0SSHUTTLE0001` has been read
@@ -73,6 +77,13 @@ std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options);
 /// True while pid runs. Once it has exited, reaps it, stores its exit code (or 128+signal) in *exit_status
 /// when given, and returns false. Safe to call repeatedly until it returns false.
 bool server_alive(pid_t pid, int* exit_status = nullptr);
+
+/// The mux's stream to a started server: its socket, or the transport plugin's connection.
+std::unique_ptr<ByteStream> make_server_stream(boost::asio::io_context& io, const ServerLaunch& server);
+
+/// Ends a server at the close of the session: SIGTERM, then SIGKILL after a second, or closing the plugin's
+/// connection. Returns how it had ended by itself ("exit code 255 ..."), or "" when it was still running.
+std::string stop_server(ServerLaunch& server);
 
 /// What an exit code of ssh / the server means, in upstream's terms (97, 98, 99, 127, 255) and ours.
 std::string describe_exit(int exit_status);

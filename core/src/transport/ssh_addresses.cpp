@@ -61,6 +61,11 @@ std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::stri
             // start_server reports the bad -e; here plain ssh will do.
         }
     }
+    // The libssh2 transport's ssh-config option is the -F of the configuration it follows.
+    if (options.ssh_cmd.empty() && options.transport != "command") {
+        for (const auto& [key, value] : options.transport_options)
+            if (key == "ssh-config") argv.insert(argv.end(), {"-F", value});
+    }
     if (options.remote->port) argv.insert(argv.end(), {"-p", std::to_string(options.remote->port)});
     argv.insert(argv.end(), {"-G", host});
     return argv;
@@ -70,6 +75,8 @@ std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::stri
 
 std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options) {
     if (!options.remote || options.remote->host.empty()) return {};
+    // Other transport plugins (exec: kubectl, docker...) do not connect to -r over the network at all.
+    if (!options.transport.empty() && options.transport != "ssh" && options.transport != "command") return {};
     const std::string& host = options.remote->host;
     std::vector<std::string> argv = ssh_g_argv(options, host);
     std::string output;

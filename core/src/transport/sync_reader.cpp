@@ -15,7 +15,7 @@ constexpr const char kSyncMagic[] = "SSHUTTLE0001";
 constexpr size_t kSyncMagicSize = sizeof kSyncMagic - 1;
 
 // One byte, so nothing beyond the header is taken from the socket. False at EOF or on an error.
-bool read_byte(int fd, char& c) {
+bool read_fd_byte(int fd, char& c) {
     while (true) {
         ssize_t n = read(fd, &c, 1);
         if (n == 1) return true;
@@ -43,10 +43,14 @@ std::string printable(const std::string& bytes) {
 }  // namespace
 
 bool read_sync_header(int fd, const JunkLineHandler& on_line) {
+    return read_sync_header([fd](char& c) { return read_fd_byte(fd, c); }, on_line);
+}
+
+bool read_sync_header(const ByteReader& read_byte, const JunkLineHandler& on_line) {
     std::string line;
     char c = 0;
     while (true) {
-        if (!read_byte(fd, c)) {
+        if (!read_byte(c)) {
             if (!line.empty()) on_line(line);
             return false;
         }
@@ -62,11 +66,11 @@ bool read_sync_header(int fd, const JunkLineHandler& on_line) {
     if (!line.empty()) on_line(line);
     // Upstream skips up to a second NUL as well, then expects the magic immediately.
     do {
-        if (!read_byte(fd, c)) return false;
+        if (!read_byte(c)) return false;
     } while (c != '\0');
     std::string magic;
     while (magic.size() < kSyncMagicSize) {
-        if (!read_byte(fd, c)) return false;
+        if (!read_byte(c)) return false;
         magic += c;
     }
     if (magic != kSyncMagic) {

@@ -16,6 +16,12 @@ using JunkLineHandler = std::function<void(const std::string& line)>;
 /// TransportError when the bytes after the NULs are not "SSHUTTLE0001".
 bool read_sync_header(int fd, const JunkLineHandler& on_line);
 
+/// One byte from wherever the server's output comes from (a transport plugin); false at the end or on an error.
+using ByteReader = std::function<bool(char& c)>;
+
+/// The same over any byte source.
+bool read_sync_header(const ByteReader& read_byte, const JunkLineHandler& on_line);
+
 /// Writes all of data to a socket (blocking, no SIGPIPE). False when the peer has gone.
 bool send_all(int fd, const std::string& data);
 

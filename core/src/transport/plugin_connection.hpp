@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// One connection made by a transport plugin (libssh2, exec, ...): the plugin instance, the open/step handshake,
+// and the blocking helpers the bootstrap needs before the mux takes over. The asynchronous side is
+// make_plugin_stream() (plugin_stream.hpp).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plugin/plugins.hpp"
+
+namespace sshuttle::transport {
+
+/// What open() needs: the -r destination and the command the remote must run.
+struct PluginTarget {
+    std::string host;
+    std::string user;                      // empty = the plugin's default
+    int port = 0;                          // 0 = the plugin's default
+    std::vector<std::string> remote_argv;  // e.g. {"/bin/sh", "-c", script}
+    std::string remote_command;            // the same as one shell-quoted string
+};
+
+/// The plugin said it cannot make this connection (SSHUTTLE_EUNSUPPORTED): the caller falls back to the
+/// OpenSSH command transport. what() is the plugin's one-line reason.
+class TransportUnsupported : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
+class PluginConnection {
+   public:
+    /// Loads the transport `name` with its --transport-option pairs. Throws plugin::PluginError.
+    PluginConnection(const std::string& name, const std::vector<std::string>& plugin_dirs,
+                     const std::vector<std::pair<std::string, std::string>>& options);
+    ~PluginConnection();
+    PluginConnection(const PluginConnection&) = delete;
+    PluginConnection& operator=(const PluginConnection&) = delete;
+
+    std::string name() const { return plugin_->name(); }
+
+    /// Starts connecting (non-blocking). Throws TransportUnsupported or TransportError.
+    void open(const PluginTarget& target);
+    /// Drives step() until the connection is up (blocking; the plugin may prompt on the terminal meanwhile).
+    void wait_open();
+
+    /// Blocking: one byte (false at the end of the stream; then end_message() says why).
+    bool read_byte(char& c);
+    /// Blocking: all of data (false when the stream has ended).
+    bool write_all(const std::string& data);
+
+    /// Non-blocking calls for the stream: >0 moved, 0 would block, <0 ended or failed (end_message()).
+    long read_some(void* data, std::size_t size);
+    long write_some(const void* data, std::size_t size);
+    void shutdown_write();
+    /// The keepalive tick: false when the plugin reports the transport dead (end_message() says why).
+    bool tick();
+
+    int poll_fd() const;
+    bool wants_write() const;
+
+    /// Why the stream ended or failed: the plugin's message ("exit status 3: ..." for a remote command that
+    /// exited), empty when it said nothing.
+    const std::string& end_message() const { return end_message_; }
+
+   private:
+    // Waits until poll_fd is ready for what the plugin wants, ticking the keepalive once a second.
+    void wait_ready();
+    [[noreturn]] void fail(const std::string& what, int status, const sshuttle_error& err);
+    long finish_io(long result, const sshuttle_error& err);
+
+    plugin::HostServices host_;                       // must outlive the plugin, which keeps its table
+    std::unique_ptr<plugin::TransportPlugin> plugin_;
+    std::string end_message_;
+};
+
+}  // namespace sshuttle::transport
