@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/transparent_udp_linux.hpp"
+#include "tproxy_routes.hpp"
 #include "tproxy_rules.hpp"
 
 namespace sshuttle::plugins::tproxy {
@@ -18,8 +20,6 @@ constexpr int kIpv6Transparent = 75;
 constexpr int kIpv6RecvOrigDstAddr = 74;
 constexpr int kSolIp = 0;
 constexpr int kSolIpv6 = 41;
-// Stale jumps may have piled up; this bounds the delete loop if -D keeps succeeding for another reason.
-constexpr int kMaxStaleJumps = 64;
 
 void check_request(const sdk::FwRequest& req) {
     if (req.family != SSHUTTLE_AF_INET && req.family != SSHUTTLE_AF_INET6)
@@ -46,25 +46,43 @@ bool TproxyMethod::is_supported(std::string& reason) {
             return false;
         }
     }
-    reason = "iptables mangle tables are usable (policy routing for the tmark must be set up by hand)";
+    reason = "iptables mangle tables are usable (the mark needs policy routing: by hand or --tproxy-setup-routes)";
     return true;
 }
 
 void TproxyMethod::setup(const sdk::FwRequest& req) {
     check_request(req);
-    restore(req);  // stale rules of a crashed instance on the same port
+    remove_rules(req);  // stale rules of a crashed instance on the same port; its routes are the client's now
     const std::string text = restore_input(req);
     host_.run_checked(restore_command(req.family), &text);
 }
 
 void TproxyMethod::restore(const sdk::FwRequest& req) {
-    const std::vector<Argv> commands = teardown_commands(req.family, req.port);
-    for (const Argv& cmd : commands) {
-        // Jump deletions repeat until they fail, removing piled-up duplicates; other failures mean "absent".
-        const bool is_jump_delete = cmd[4] == "-D";
-        for (int i = 0; i < (is_jump_delete ? kMaxStaleJumps : 1); ++i)
-            if (host_.run(cmd).exit_status != 0) break;
-    }
+    remove_rules(req);
+    remove_own_routes(req);
+}
+
+void TproxyMethod::remove_rules(const sdk::FwRequest& req) {
+    // Only what the listing shows is removed, so restoring nothing prints no iptables "does not exist" noise.
+    const sdk::CommandResult listing = host_.run(list_command(req.family));
+    if (listing.exit_status != 0) return;  // no mangle table at all: nothing of ours can be there
+    const std::vector<Argv> commands = present_teardown_commands(req.family, req.port, listing.output);
+    int failures = 0;
+    for (const Argv& cmd : commands)
+        if (host_.run(cmd).exit_status != 0) ++failures;
+    if (failures > 0)
+        throw sdk::Error(SSHUTTLE_ECOMMAND, "tproxy: " + std::to_string(failures) + " of " +
+                                                std::to_string(commands.size()) +
+                                                " teardown commands failed for port " + std::to_string(req.port));
+}
+
+void TproxyMethod::remove_own_routes(const sdk::FwRequest& req) {
+    const sdk::CommandResult rules = host_.run(rule_show_command(req.family));
+    const sdk::CommandResult routes = host_.run(route_show_command(req.family, own_table(req.port)));
+    if (rules.exit_status != 0) return;  // no `ip` or no policy routing: nothing of ours either
+    const std::string route_listing = routes.exit_status == 0 ? routes.output : "";
+    for (const Argv& cmd : own_routes_teardown(req.family, req.port, rules.output, route_listing))
+        host_.run_checked(cmd);
 }
 
 std::string TproxyMethod::render(const sdk::FwRequest& req) {
@@ -86,5 +104,31 @@ bool TproxyMethod::original_dst(int fd, sockaddr_storage& out, socklen_t& len) {
     len = sizeof out;
     return getsockname(fd, reinterpret_cast<sockaddr*>(&out), &len) == 0;
 }
+
+#if defined(__linux__)
+bool TproxyMethod::recv_udp(int fd, void* buf, size_t len, size_t& got, sockaddr_storage& src, socklen_t& src_len,
+                            sockaddr_storage& dst, socklen_t& dst_len) {
+    const TransparentRead read = recv_with_original_dst(fd, buf, len, src, src_len, dst, dst_len);
+    if (read.status == TransparentRead::kFailed) throw sdk::Error(SSHUTTLE_ESYSTEM, "tproxy: " + read.error, errno);
+    got = read.size;
+    return read.status == TransparentRead::kDatagram;
+}
+
+int TproxyMethod::open_udp_reply(const sockaddr* from, socklen_t from_len, const sockaddr* to, socklen_t to_len) {
+    std::string error;
+    const int fd = open_transparent_udp(from, from_len, to, to_len, error);
+    if (fd < 0) throw sdk::Error(SSHUTTLE_ESYSTEM, "tproxy: UDP reply socket: " + error, errno);
+    return fd;
+}
+#else
+bool TproxyMethod::recv_udp(int, void*, size_t, size_t&, sockaddr_storage&, socklen_t&, sockaddr_storage&,
+                            socklen_t&) {
+    throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "tproxy: UDP needs Linux");
+}
+
+int TproxyMethod::open_udp_reply(const sockaddr*, socklen_t, const sockaddr*, socklen_t) {
+    throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "tproxy: UDP needs Linux");
+}
+#endif
 
 }  // namespace sshuttle::plugins::tproxy

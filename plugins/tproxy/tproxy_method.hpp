@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The tproxy firewall method: applies tproxy_rules through iptables-restore (commands run by the host) and
-// prepares transparent listeners. Policy routing (fwmark -> local table) is the user's job, as upstream.
+// prepares transparent listeners, and receives and answers UDP with original addresses. Policy routing (fwmark ->
+// local table) is the user's job as upstream, or the client's with --tproxy-setup-routes; restore() removes what
+// the latter installed, so it is gone even when the client was killed (the manager restores on EOF).
 #pragma once
 
 #include <string>
@@ -22,8 +24,18 @@ class TproxyMethod {
     void prepare_listener(int fd, int family, bool is_udp);
     /// A TPROXY'd socket's local address is the original destination.
     bool original_dst(int fd, sockaddr_storage& out, socklen_t& len);
+    /// One datagram with its original destination (IP_RECVORIGDSTADDR); false when none is waiting.
+    bool recv_udp(int fd, void* buf, size_t len, size_t& got, sockaddr_storage& src, socklen_t& src_len,
+                  sockaddr_storage& dst, socklen_t& dst_len);
+    /// A transparent UDP socket bound to `from`, connected to `to` when given.
+    int open_udp_reply(const sockaddr* from, socklen_t from_len, const sockaddr* to, socklen_t to_len);
 
    private:
+    /// Removes this port's chains and jumps that exist (stale ones first, in setup).
+    void remove_rules(const sdk::FwRequest& req);
+    /// Removes the rule and route --tproxy-setup-routes installed for this port, if any.
+    void remove_own_routes(const sdk::FwRequest& req);
+
     sdk::Host host_;
 };
 

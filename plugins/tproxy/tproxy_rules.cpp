@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tproxy_rules.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 namespace sshuttle::plugins::tproxy {
 namespace {
@@ -96,6 +98,32 @@ std::vector<Argv> teardown_commands(int family, int port) {
             cmd({"-X", t}),
             cmd({"-F", d}),
             cmd({"-X", d})};
+}
+
+Argv list_command(int family) { return {binary(family), "-w", "-t", "mangle", "-S"}; }
+
+std::vector<Argv> present_teardown_commands(int family, int port, const std::string& listing) {
+    std::vector<std::string> lines;
+    std::istringstream in(listing);
+    for (std::string line; std::getline(in, line);) {
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+        lines.push_back(line);
+    }
+    auto count = [&](const std::string& wanted) {
+        return std::count(lines.begin(), lines.end(), wanted);
+    };
+    std::vector<Argv> out;
+    for (const Argv& cmd : teardown_commands(family, port)) {
+        // cmd is {ipt, -w, -t, mangle, op, ...}: -D <hook> -j <chain>, or -F/-X <chain>.
+        const std::string& op = cmd[4];
+        if (op == "-D") {
+            const auto n = count("-A " + cmd[5] + " -j " + cmd[7]);
+            for (long i = 0; i < n; ++i) out.push_back(cmd);
+        } else if (count("-N " + cmd[5]) > 0) {
+            out.push_back(cmd);
+        }
+    }
+    return out;
 }
 
 std::string render(const sdk::FwRequest& req) {

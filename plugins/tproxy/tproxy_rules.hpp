@@ -27,6 +27,14 @@ std::string restore_input(const sdk::FwRequest& req);
 /// Teardown in order (jumps, then flush and delete of each chain); a failing command means "already gone".
 std::vector<Argv> teardown_commands(int family, int port);
 
+/// `iptables -w -t mangle -S` (or ip6tables): the listing present_teardown_commands() reads.
+Argv list_command(int family);
+
+/// The part of teardown_commands() that applies to `listing` (the output of list_command()): one jump delete per
+/// jump found, flush and delete only for chains that exist. Empty when nothing is installed, so a restore of
+/// nothing runs no command that could print "does not exist".
+std::vector<Argv> present_teardown_commands(int family, int port, const std::string& listing);
+
 /// Human-readable setup and teardown for --dry-run.
 std::string render(const sdk::FwRequest& req);
 

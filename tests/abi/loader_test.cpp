@@ -42,12 +42,12 @@ TEST_CASE("abi: a good firewall fixture loads and reports its table") {
 
 TEST_CASE("abi: wrong major is refused before the table is touched") {
     CHECK(load_error(ABI_FIXTURE_WRONG_MAJOR) ==
-          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.0");
+          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.1");
 }
 
 TEST_CASE("abi: a newer minor is refused with both versions") {
     CHECK(load_error(ABI_FIXTURE_NEWER_MINOR) == "plugin " ABI_FIXTURE_NEWER_MINOR
-                                                 ": built for ABI 1.1, newer than this sshuttle's 1.0 "
+                                                 ": built for ABI 1.2, newer than this sshuttle's 1.1 "
                                                  "(upgrade sshuttle)");
 }
 
@@ -70,6 +70,19 @@ TEST_CASE("abi: an older minor's shorter table loads; members past struct_size r
     CHECK_FALSE(plugin->original_dst(0, reason).has_value());
     CHECK(reason == "method older-minor cannot look up original destinations");
     CHECK(plugin->render(abi_test::sample_request()) == "raw");
+}
+
+TEST_CASE("abi: a 1.0 plugin loads into a 1.1 host; its UDP members past struct_size are never called") {
+    HostServices host(true);
+    auto plugin = load_firewall_file(ABI_FIXTURE_MINOR_ZERO, host);
+    CHECK(plugin->name() == "minor-zero");
+    CHECK(plugin->has(SSHUTTLE_FEAT_UDP));
+    CHECK_FALSE(plugin->has_udp());
+    uint8_t buffer[16];
+    CHECK_THROWS_WITH_AS(plugin->recv_udp(0, buffer), doctest::Contains("recv_udp: the method cannot receive UDP"),
+                         PluginError);
+    sockaddr_storage from{};
+    CHECK_THROWS_AS(plugin->open_udp_reply(from, nullptr), PluginError);
 }
 
 TEST_CASE("abi: copy_table ignores members appended by a newer layout") {

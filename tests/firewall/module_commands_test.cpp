@@ -118,16 +118,16 @@ TEST_CASE("nft module: --dry-run records through the host even with the libnftab
     CHECK(nft.setup(req, error) == SSHUTTLE_EUNSUPPORTED);
 }
 
-TEST_CASE("tproxy module: setup tears down first, then one ip6tables-restore; listeners get IP_TRANSPARENT") {
+TEST_CASE("tproxy module: setup removes what the listing shows, then one ip6tables-restore; listeners get IP_TRANSPARENT") {
     RecordingHost host;
     LoadedFirewall tproxy("tproxy", host.get());
     CHECK(tproxy.table().priority == 100);
     REQUIRE((tproxy.table().prepare_listener != nullptr));
     sdk::FwRequest req = request(SSHUTTLE_AF_INET6, {subnet("2001:db8::", 32)}, {"2001:db8::53"});
     req.udp = true;
-    // No stale jumps: the first -D fails, which ends the delete loop.
-    host.answer("ip6tables -w -t mangle -D OUTPUT -j sshuttle-m-12300", 1);
-    host.answer("ip6tables -w -t mangle -D PREROUTING -j sshuttle-t-12300", 1);
+    // A stale instance's chain and jump on the same port: removed first, and only what the listing shows.
+    host.answer("ip6tables -w -t mangle -S", 0,
+                "-P OUTPUT ACCEPT\n-N sshuttle-m-12300\n-A OUTPUT -j sshuttle-m-12300\n");
     std::string error;
     REQUIRE_MESSAGE(tproxy.setup(req, error) == SSHUTTLE_OK, error);
     check_golden("tproxy/module_setup_transcript", host.take_transcript());

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define SSHUTTLE_ABI_MAJOR 1 /* incompatible change: the host rejects any other major */
-#define SSHUTTLE_ABI_MINOR 0 /* appended members: the host rejects a plugin minor newer than its own */
+#define SSHUTTLE_ABI_MINOR 1 /* appended members: the host rejects a plugin minor newer than its own */
 #define SSHUTTLE_ABI_VERSION ((uint32_t)((SSHUTTLE_ABI_MAJOR << 16) | SSHUTTLE_ABI_MINOR))
 #define SSHUTTLE_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 #define SSHUTTLE_ABI_VERSION_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -162,6 +162,28 @@ typedef struct sshuttle_firewall_v1 {
     int (*prepare_listener)(void *self, int fd, int family, int is_udp, sshuttle_error *err);
     /** Optional (NULL): the original destination of an accepted redirected TCP connection. */
     int (*original_dst)(void *self, int fd, void *sockaddr_out, uint32_t *sockaddr_len, sshuttle_error *err);
+
+    /* ---- appended in ABI 1.1: UDP for transparent-proxy methods (tproxy). Both optional (NULL); the host
+     *      calls neither on a table whose struct_size does not reach them, and uses UDP only when both exist. */
+
+    /** Reads one datagram from fd, a UDP socket the host bound after prepare_listener(fd, family, is_udp=1), and
+     *  reports where it was really going. fd is non-blocking and stays the host's. buf (buf_len bytes) is the
+     *  host's; *datagram_len gets the datagram's full size, which is larger than buf_len when it was cut (the
+     *  host then drops it). src_out and dst_out are caller-owned struct sockaddr_storage buffers whose sizes
+     *  come in src_len and dst_len; on return those hold the sizes written. dst is the original destination (e.g. from
+     *  IP_RECVORIGDSTADDR), src the sender. Returns SSHUTTLE_OK, SSHUTTLE_AGAIN when no datagram is waiting, or
+     *  a negative status (err filled) for a failure of this one read (e.g. an ICMP error): the socket stays
+     *  usable. */
+    int (*recv_udp)(void *self, int fd, void *buf, size_t buf_len, size_t *datagram_len, void *src_out,
+                    uint32_t *src_len, void *dst_out, uint32_t *dst_len, sshuttle_error *err);
+    /** Opens a UDP socket whose datagrams leave from `from` (a struct sockaddr of from_len bytes), an address
+     *  that need not be local: the original destination a reply must appear to come from. When `to` is not
+     *  NULL the socket is also connected to it (to_len bytes), so it receives only that peer's datagrams to
+     *  `from`; the method's rules then deliver that flow's later datagrams to this socket instead of the
+     *  listener. The address structs are borrowed for the call. On SSHUTTLE_OK *fd_out is a non-blocking,
+     *  close-on-exec socket that now belongs to the host, which closes it; the plugin keeps no reference. */
+    int (*open_udp_reply)(void *self, const void *from, uint32_t from_len, const void *to, uint32_t to_len,
+                          int *fd_out, sshuttle_error *err);
 } sshuttle_firewall_v1;
 
 /* ---- transport plugins ----------------------------------------------------------------------- */

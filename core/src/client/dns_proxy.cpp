@@ -2,9 +2,11 @@
 #include "client/dns_proxy.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -22,8 +24,14 @@ std::string describe(const udp::endpoint& ep) { return "[" + ep.address().to_str
 /// One query in flight on its own channel: the answer, or the expiry, frees the channel.
 class DnsQuery : public mux::ChannelEndpoint, public std::enable_shared_from_this<DnsQuery> {
    public:
-    DnsQuery(std::weak_ptr<DnsProxy> proxy, std::shared_ptr<mux::Mux> mux, uint16_t channel, udp::endpoint client)
-        : proxy_(std::move(proxy)), mux_(std::move(mux)), channel_(channel), client_(client), timer_(mux_->io()) {}
+    DnsQuery(std::weak_ptr<DnsProxy> proxy, std::shared_ptr<mux::Mux> mux, uint16_t channel, udp::endpoint client,
+             udp::endpoint nameserver)
+        : proxy_(std::move(proxy)),
+          mux_(std::move(mux)),
+          channel_(channel),
+          client_(client),
+          nameserver_(nameserver),
+          timer_(mux_->io()) {}
 
     void arm(std::chrono::steady_clock::duration expiry) {
         timer_.expires_after(expiry);
@@ -41,7 +49,7 @@ class DnsQuery : public mux::ChannelEndpoint, public std::enable_shared_from_thi
             spdlog::debug("DNS channel {}: unexpected {} ignored", channel_, mux::command_name(static_cast<uint16_t>(cmd)));
             return;
         }
-        if (auto proxy = proxy_.lock()) proxy->reply(client_, payload);
+        if (auto proxy = proxy_.lock()) proxy->reply(client_, nameserver_, payload);
         finish();
     }
 
@@ -61,6 +69,7 @@ class DnsQuery : public mux::ChannelEndpoint, public std::enable_shared_from_thi
     std::shared_ptr<mux::Mux> mux_;
     uint16_t channel_;
     udp::endpoint client_;
+    udp::endpoint nameserver_;
     boost::asio::steady_timer timer_;
     bool done_ = false;
 };
@@ -75,16 +84,19 @@ udp protocol_of(int fd) {
 }  // namespace
 
 std::shared_ptr<DnsProxy> DnsProxy::create(std::shared_ptr<mux::Mux> mux, int udp_fd,
-                                           std::chrono::steady_clock::duration expiry) {
-    return std::shared_ptr<DnsProxy>(new DnsProxy(std::move(mux), udp_fd, expiry));
+                                           std::chrono::steady_clock::duration expiry,
+                                           std::optional<TransparentUdp> transparent) {
+    return std::shared_ptr<DnsProxy>(new DnsProxy(std::move(mux), udp_fd, expiry, std::move(transparent)));
 }
 
-DnsProxy::DnsProxy(std::shared_ptr<mux::Mux> mux, int udp_fd, std::chrono::steady_clock::duration expiry)
+DnsProxy::DnsProxy(std::shared_ptr<mux::Mux> mux, int udp_fd, std::chrono::steady_clock::duration expiry,
+                   std::optional<TransparentUdp> transparent)
     : mux_(std::move(mux)),
       socket_(mux_->io(), protocol_of(udp_fd), udp_fd),
       expiry_(expiry),
       // A query may be as large as a mux frame: EDNS and DNSSEC queries can exceed upstream's 4096 bytes.
-      buffer_(mux::kMaxPayload) {
+      buffer_(mux::kMaxPayload),
+      transparent_(std::move(transparent)) {
     socket_.non_blocking(true);
 }
 
@@ -106,51 +118,98 @@ void DnsProxy::wait_readable() {
     });
 }
 
+bool DnsProxy::read_one(udp::endpoint& from, udp::endpoint& to, std::size_t& size) {
+    if (transparent_) {
+        auto datagram = transparent_->receive(socket_.native_handle(), buffer_);
+        if (!datagram) return false;
+        from = datagram->source;
+        to = datagram->destination;
+        size = datagram->size;
+        return true;
+    }
+    socklen_t from_len = static_cast<socklen_t>(from.capacity());
+    // MSG_TRUNC: the real size, so that a datagram too large for one frame is dropped instead of cut.
+    const ssize_t n =
+        ::recvfrom(socket_.native_handle(), buffer_.data(), buffer_.size(), MSG_TRUNC, from.data(), &from_len);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+        throw std::system_error(errno, std::generic_category(), "recvfrom");
+    }
+    from.resize(from_len);
+    to = socket_.local_endpoint();
+    size = static_cast<std::size_t>(n);
+    return true;
+}
+
 void DnsProxy::drain() {
     for (int i = 0; i < kReadsPerTurn; ++i) {
-        udp::endpoint from;
-        socklen_t from_len = static_cast<socklen_t>(from.capacity());
-        // MSG_TRUNC: the real size, so that a datagram too large for one frame is dropped instead of cut.
-        const ssize_t n = ::recvfrom(socket_.native_handle(), buffer_.data(), buffer_.size(), MSG_TRUNC, from.data(),
-                                     &from_len);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            if (errno == EINTR) continue;
+        udp::endpoint from, to;
+        std::size_t size = 0;
+        try {
+            if (!read_one(from, to, size)) break;
+        } catch (const std::exception& e) {
             // ICMP errors from earlier replies show up here (ECONNREFUSED and friends): per query, not fatal.
-            spdlog::debug("DNS listener: {}", std::strerror(errno));
+            spdlog::debug("DNS listener: {}", e.what());
             continue;
         }
-        from.resize(from_len);
-        if (static_cast<std::size_t>(n) > buffer_.size()) {
-            spdlog::warn("dropped a {}-byte DNS query from {}: larger than one mux frame", n, describe(from));
+        if (size > buffer_.size()) {
+            spdlog::warn("dropped a {}-byte DNS query from {}: larger than one mux frame", size, describe(from));
             continue;
         }
-        if (n == 0) continue;
-        forward(from, std::span<const uint8_t>(buffer_.data(), static_cast<std::size_t>(n)));
+        if (size == 0) continue;
+        forward(from, to, std::span<const uint8_t>(buffer_.data(), size));
     }
     wait_readable();
 }
 
-void DnsProxy::forward(const udp::endpoint& from, std::span<const uint8_t> query) {
+void DnsProxy::forward(const udp::endpoint& from, const udp::endpoint& to, std::span<const uint8_t> query) {
     if (mux_->is_closed()) return;
     const uint16_t channel = mux_->allocate_channel();
     if (channel == 0) {
         spdlog::warn("too many open channels; dropped a DNS query from {}", describe(from));
         return;
     }
-    spdlog::debug("DNS query from {}: {} bytes on channel {}", describe(from), query.size(), channel);
-    auto endpoint = std::make_shared<DnsQuery>(weak_from_this(), mux_, channel, from);
+    spdlog::debug("DNS query from {} to {}: {} bytes on channel {}", describe(from), describe(to), query.size(),
+                  channel);
+    auto endpoint = std::make_shared<DnsQuery>(weak_from_this(), mux_, channel, from, to);
     mux_->attach(channel, endpoint);
     endpoint->arm(expiry_);
     mux_->send(channel, mux::Command::kDnsReq, query);
 }
 
-void DnsProxy::reply(const udp::endpoint& to, std::span<const uint8_t> answer) {
+void DnsProxy::reply(const udp::endpoint& to, const udp::endpoint& nameserver, std::span<const uint8_t> answer) {
     if (stopped_) return;
+    if (transparent_) {
+        reply_transparent(to, nameserver, answer);
+        return;
+    }
     boost::system::error_code ec;
     socket_.send_to(boost::asio::buffer(answer.data(), answer.size()), to, 0, ec);
     // A full socket buffer or a vanished client loses this answer only; the application will retry.
     if (ec) spdlog::debug("DNS answer to {} lost: {}", describe(to), ec.message());
+}
+
+void DnsProxy::reply_transparent(const udp::endpoint& to, const udp::endpoint& nameserver,
+                                 std::span<const uint8_t> answer) {
+    int fd = -1;
+    try {
+        fd = transparent_->open_reply(nameserver, &to);
+    } catch (const std::exception& e) {
+        spdlog::debug("DNS answer to {} lost: {}", describe(to), e.what());
+        return;
+    }
+    if (::send(fd, answer.data(), answer.size(), MSG_DONTWAIT) < 0)
+        spdlog::debug("DNS answer to {} lost: {}", describe(to), std::strerror(errno));
+    // While it existed, the socket was the best match for this application's next query to the same nameserver
+    // (the method's "socket" rule delivers to it): forward what it caught instead of losing it.
+    std::vector<uint8_t> caught(mux::kMaxPayload);
+    for (;;) {
+        const ssize_t n = ::recv(fd, caught.data(), caught.size(), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || static_cast<std::size_t>(n) > caught.size()) break;
+        forward(to, nameserver, std::span<const uint8_t>(caught.data(), static_cast<std::size_t>(n)));
+    }
+    ::close(fd);
 }
 
 }  // namespace sshuttle::client

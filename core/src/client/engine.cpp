@@ -9,6 +9,7 @@
 #include "client/dns_proxy.hpp"
 #include "client/fd_limit.hpp"
 #include "client/tcp_listener.hpp"
+#include "client/udp_proxy.hpp"
 #include "mux/mux.hpp"
 #include "mux/payloads.hpp"
 #include "mux/tcp_channel.hpp"
@@ -42,7 +43,7 @@ class ClientEngine::Impl {
    public:
     Impl(ClientEngine& owner, boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
          EngineOptions options)
-        : owner_(owner), io_(io) {
+        : owner_(owner), io_(io), udp_timeout_(options.udp_timeout) {
         raise_fd_limit();
         mux::MuxOptions mux_options;
         mux_options.expect_sync_header = options.expect_sync_header;
@@ -73,10 +74,22 @@ class ClientEngine::Impl {
         listener->start();
     }
 
-    void add_dns_listener(int udp_fd) {
-        auto proxy = DnsProxy::create(mux_, udp_fd);
+    void add_dns_listener(int udp_fd, std::optional<TransparentUdp> transparent) {
+        auto proxy = DnsProxy::create(mux_, udp_fd, DnsProxy::kExpiry, std::move(transparent));
         dns_proxies_.push_back(proxy);
         proxy->start();
+    }
+
+    void add_udp_listener(int udp_fd, TransparentUdp transparent) {
+        auto proxy = UdpProxy::create(mux_, udp_fd, std::move(transparent), udp_timeout_);
+        udp_proxies_.push_back(proxy);
+        proxy->start();
+    }
+
+    std::size_t udp_flows() const {
+        std::size_t count = 0;
+        for (const auto& proxy : udp_proxies_) count += proxy->flow_count();
+        return count;
     }
 
     void request_hosts(const std::vector<std::string>& seed_hosts) {
@@ -150,6 +163,8 @@ class ClientEngine::Impl {
         listeners_.clear();
         for (auto& proxy : dns_proxies_) proxy->stop();
         dns_proxies_.clear();
+        for (auto& proxy : udp_proxies_) proxy->stop();
+        udp_proxies_.clear();
     }
 
     ClientEngine& owner_;
@@ -157,6 +172,8 @@ class ClientEngine::Impl {
     std::shared_ptr<mux::Mux> mux_;
     std::vector<std::shared_ptr<TcpListener>> listeners_;
     std::vector<std::shared_ptr<DnsProxy>> dns_proxies_;
+    std::vector<std::shared_ptr<UdpProxy>> udp_proxies_;
+    std::chrono::steady_clock::duration udp_timeout_;
     bool routes_seen_ = false;
     std::string host_buffer_;
 };
@@ -179,7 +196,15 @@ void ClientEngine::add_tcp_listener(int listen_fd, OriginalDst original_dst) {
     impl_->add_tcp_listener(listen_fd, std::move(original_dst));
 }
 
-void ClientEngine::add_dns_listener(int udp_fd) { impl_->add_dns_listener(udp_fd); }
+void ClientEngine::add_dns_listener(int udp_fd, std::optional<TransparentUdp> transparent) {
+    impl_->add_dns_listener(udp_fd, std::move(transparent));
+}
+
+void ClientEngine::add_udp_listener(int udp_fd, TransparentUdp transparent) {
+    impl_->add_udp_listener(udp_fd, std::move(transparent));
+}
+
+std::size_t ClientEngine::udp_flows() const { return impl_->udp_flows(); }
 
 void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { impl_->request_hosts(seed_hosts); }
 

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "client/transparent_udp.hpp"
 #include "net/address.hpp"
 #include "transport/byte_stream.hpp"
 
@@ -24,6 +26,7 @@ struct EngineOptions {
     std::size_t latency_buffer_size = 32768;
     uint16_t wrap = 65535;             // channel numbers wrap here
     bool expect_sync_header = true;    // false when the bootstrap already consumed "\0\0SSHUTTLE0001"
+    std::chrono::steady_clock::duration udp_timeout = std::chrono::seconds(30);  // idle UDP flows close
 };
 
 /// One route announced by the server (CMD_ROUTES).
@@ -55,7 +58,13 @@ class ClientEngine {
     /// Accepts on a listening TCP socket (non-blocking, already bound and listening). Takes ownership.
     void add_tcp_listener(int listen_fd, OriginalDst original_dst);
     /// Forwards the DNS queries arriving on a bound UDP socket (non-blocking) to the server. Takes ownership.
-    void add_dns_listener(int udp_fd);
+    /// With `transparent` (tproxy), queries carry their original destination and answers leave from it.
+    void add_dns_listener(int udp_fd, std::optional<TransparentUdp> transparent = std::nullopt);
+    /// Captures UDP on a bound transparent UDP socket (non-blocking): one UDP_OPEN channel per (source,
+    /// original destination), replies from the original destination. Takes ownership.
+    void add_udp_listener(int udp_fd, TransparentUdp transparent);
+    /// Open UDP flows (tests, -v).
+    std::size_t udp_flows() const;
     /// Sends CMD_HOST_REQ with the seed hosts (for -H / --seed-hosts).
     void request_hosts(const std::vector<std::string>& seed_hosts);
     /// Stops accepting, closes every channel and the server stream. Does not call on_closed.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // FirewallPlugin: the C++ face of one sshuttle_firewall_v1 instance.
+#include <netinet/in.h>
+
 #include <cstring>
 #include <vector>
 
@@ -94,6 +96,32 @@ std::optional<sockaddr_storage> FirewallPlugin::original_dst(int fd, std::string
         return std::nullopt;
     }
     return address;
+}
+
+std::optional<FirewallPlugin::UdpDatagram> FirewallPlugin::recv_udp(int fd, std::span<uint8_t> buffer) const {
+    if (table_.recv_udp == nullptr) module_->fail("recv_udp: the method cannot receive UDP");
+    UdpDatagram datagram;
+    uint32_t source_len = sizeof datagram.source;
+    uint32_t destination_len = sizeof datagram.destination;
+    sshuttle_error err{};
+    int status = table_.recv_udp(self_, fd, buffer.data(), buffer.size(), &datagram.size, &datagram.source,
+                                 &source_len, &datagram.destination, &destination_len, &err);
+    if (status == SSHUTTLE_AGAIN) return std::nullopt;
+    if (status != SSHUTTLE_OK) module_->fail_call("recv_udp", status, err);
+    return datagram;
+}
+
+int FirewallPlugin::open_udp_reply(const sockaddr_storage& from, const sockaddr_storage* to) const {
+    if (table_.open_udp_reply == nullptr) module_->fail("open_udp_reply: the method cannot send UDP replies");
+    auto length = [](const sockaddr_storage& ss) -> uint32_t {
+        return ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    };
+    int fd = -1;
+    sshuttle_error err{};
+    int status = table_.open_udp_reply(self_, &from, length(from), to, to != nullptr ? length(*to) : 0, &fd, &err);
+    if (status != SSHUTTLE_OK) module_->fail_call("open_udp_reply", status, err);
+    if (fd < 0) module_->fail("open_udp_reply returned no socket");
+    return fd;
 }
 
 }  // namespace sshuttle::plugin

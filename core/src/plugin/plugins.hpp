@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -104,6 +105,21 @@ class FirewallPlugin {
     void prepare_listener(int fd, int family, bool is_udp) const;
     /// The original destination of a redirected connection; nullopt (with reason) when unknown.
     std::optional<sockaddr_storage> original_dst(int fd, std::string& reason) const;
+
+    /// ABI 1.1: both UDP members present (never true for a table whose struct_size ends before them).
+    bool has_udp() const { return table_.recv_udp != nullptr && table_.open_udp_reply != nullptr; }
+    /// One datagram read by recv_udp: its full size (> the buffer when it was cut), sender, original destination.
+    struct UdpDatagram {
+        std::size_t size = 0;
+        sockaddr_storage source{};
+        sockaddr_storage destination{};
+    };
+    /// Reads one datagram from a transparent UDP listener into buffer; nullopt when none is waiting. Throws
+    /// PluginError when this read failed (the socket stays usable) or the plugin has no recv_udp.
+    std::optional<UdpDatagram> recv_udp(int fd, std::span<uint8_t> buffer) const;
+    /// A socket sending from `from` (need not be a local address), connected to `to` when given; the caller
+    /// owns the returned fd. Throws PluginError on failure or when the plugin has no open_udp_reply.
+    int open_udp_reply(const sockaddr_storage& from, const sockaddr_storage* to) const;
 
    private:
     std::shared_ptr<Module> module_;  // first: destroyed last

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A flood of DNS queries through the tunnel with SSHUTTLE_METHOD (nat by default; tproxy adds
+# --tproxy-setup-routes): 500 concurrent IPv4 and 500 concurrent IPv6 queries, each from its own socket, all
+# answered by dnsmasq in the target namespace (test_dns.sh's getent checks that answers come from the nameserver's
+# address, which the C library insists on). Then nothing is left behind.
+set -euo pipefail
+LAB_FIXTURE_MB=0
+source "$(dirname "$0")/lib/lab.sh"
+source "$(dirname "$0")/lib/tproxy.sh"
+lab_setup
+
+NAME=flood.lab.test
+NS_V4=203.0.113.53 NS_V6=2001:db8:e::53
+lab_spawn target "$LAB_TMP/dnsmasq.log" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+    --pid-file= --bind-interfaces "--listen-address=$TARGET_V4" "--listen-address=$TARGET_V6" --port 53 \
+    --dns-forward-max=1000 "--address=/$NAME/$TARGET_V4" "--address=/$NAME/$TARGET_V6"
+lab_wait_listen target 53
+lab_write_resolv_conf client "nameserver $NS_V4" "nameserver $NS_V6" "options timeout:1 attempts:1"
+
+extra=()
+[[ $SSHUTTLE_METHOD == tproxy ]] && extra=(--tproxy-setup-routes)
+sst_start_remote flood "${extra[@]}" --dns "$PRIVATE_V4"
+sst_wait_tunnel "$TARGET_V4"
+for round in 1 2; do
+    out="$(lab_in client "$LAB_PY" "$LAB_DIR_SRC/dns_query.py" "$NS_V4" "$NAME" A 500 30)" ||
+        lab_fail "round $round, 500 IPv4 queries: $out"
+    [[ "$out" == "$TARGET_V4"$'\n'"answered 500/500" ]] || lab_fail "round $round, IPv4: $out"
+    out="$(lab_in client "$LAB_PY" "$LAB_DIR_SRC/dns_query.py" "$NS_V6" "$NAME" AAAA 500 30)" ||
+        lab_fail "round $round, 500 IPv6 queries: $out"
+    [[ "$out" == "$TARGET_V6"$'\n'"answered 500/500" ]] || lab_fail "round $round, IPv6: $out"
+done
+lab_pass "$SSHUTTLE_METHOD: 2 x 500 concurrent IPv4 and IPv6 queries all answered"
+sst_expect_proxied client "$TARGET_V4" >/dev/null
+sst_stop
+tp_expect_no_policy_routes client
+lab_pass "dns_flood ($SSHUTTLE_METHOD)"
