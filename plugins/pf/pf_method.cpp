@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "pf_method.hpp"
 
+#include "pf_ioctl.hpp"
+
 namespace sshuttle::plugins::pf {
 namespace {
 
@@ -26,7 +28,7 @@ void check_request(const sdk::FwRequest& req) {
 PfMethod::PfMethod(const sdk::Host& host, const sdk::Options&) : host_(host) {}
 
 Flavor PfMethod::flavor_of(const sdk::FwRequest& req) const {
-    return req.os_flavor.empty() ? build_flavor() : parse_flavor(req.os_flavor);
+    return req.os_flavor.empty() ? host_flavor() : parse_flavor(req.os_flavor);
 }
 
 void PfMethod::require_platform() const {
@@ -60,14 +62,13 @@ void PfMethod::setup(const sdk::FwRequest& req) {
         }
     }
     const std::string anchor = anchor_name(req.family, req.port);
-    const std::string all = host_.run_checked({"pfctl", "-s", "all"});
-    const bool has_anchor = contains(all, "\nanchor \"" + anchor + "\"") &&
-                            (flavor == Flavor::kOpenBsd || contains(all, "\nrdr-anchor \"" + anchor + "\""));
-    // Appending the anchor reference needs the DIOCCHANGERULE ioctl, which is not implemented yet.
-    if (!has_anchor)
-        throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "pf: anchor '" + anchor +
-                                                    "' is not referenced by the main ruleset; add 'rdr-anchor \"" +
-                                                    anchor + "\"' and 'anchor \"" + anchor + "\"' to /etc/pf.conf");
+    // pf only evaluates an anchor the main ruleset references; append the missing references in place
+    // (DIOCCHANGERULE) instead of reloading the user's pf.conf.
+    for (AnchorKind kind : missing_anchor_rules(flavor, anchor, host_.run_checked({"pfctl", "-s", "all"}))) {
+        host_.debug(std::string("pf: adding '") + anchor_kind_name(kind) + " \"" + anchor +
+                    "\"' to the main ruleset");
+        add_anchor_rule(flavor, kind, anchor);
+    }
     const std::string rules = anchor_rules(req, flavor);
     host_.run_checked({"pfctl", "-a", anchor, "-f", "/dev/stdin"}, &rules);
     enable(flavor);

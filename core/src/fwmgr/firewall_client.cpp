@@ -105,6 +105,25 @@ void FirewallClient::send_host(const std::string& name, const net::IpAddress& ip
     }
 }
 
+std::optional<net::Endpoint> FirewallClient::query_nat(const net::Endpoint& src, const net::Endpoint& dst,
+                                                       std::string& why) {
+    if (pid_ < 0) throw FirewallError("the firewall manager is not running");
+    try {
+        write_all(fd_, format_nat_query(NatQuery{6, src, dst}));
+    } catch (const std::exception& e) {
+        throw FirewallError(std::string("asking the firewall manager for a NAT lookup: ") + e.what());
+    }
+    const std::string line = read_reply("QUERY_PF_NAT_SUCCESS");
+    NatReply reply;
+    try {
+        reply = parse_nat_reply(line);
+    } catch (const ProtocolError& e) {
+        throw FirewallError(std::string("firewall manager: ") + e.what());
+    }
+    if (!reply.original_dst) why = reply.failure;
+    return reply.original_dst;
+}
+
 int FirewallClient::close(std::chrono::milliseconds grace) {
     if (pid_ < 0) return -1;
     // Half-close: the manager sees EOF and restores; our read side tells us when it has gone.

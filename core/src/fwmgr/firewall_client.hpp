@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -50,6 +51,12 @@ class FirewallClient {
 
     /// Tells the manager one --auto-hosts entry. A name too long for one line is logged and skipped.
     void send_host(const std::string& name, const net::IpAddress& ip);
+
+    /// QUERY_PF_NAT (methods with SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER, i.e. pf): the original destination of
+    /// an accepted connection from `src` (the peer) to `dst` (our listener), looked up by the root manager.
+    /// Blocks for the one-line answer, as upstream does. nullopt with `why` set on QUERY_PF_NAT_FAILURE; throws
+    /// FirewallError when the manager is not running, has gone, or answers anything else.
+    std::optional<net::Endpoint> query_nat(const net::Endpoint& src, const net::Endpoint& dst, std::string& why);
 
     /// Closes the socket, which makes the manager restore the rules and exit, and waits up to grace for it;
     /// then SIGTERM, and keeps waiting (never SIGKILL: it may be removing rules). Returns its exit status

@@ -94,6 +94,21 @@ bool parse_id(std::string_view text, int64_t& out) {
     return parse_decimal(text, int64_t{std::numeric_limits<uint32_t>::max()}, out);
 }
 
+/// "<ip>,<port>" of one family; false when malformed.
+bool parse_endpoint(net::Family family, std::string_view ip, std::string_view port, net::Endpoint& out) {
+    return parse_address(family, ip, out.address) &&
+           parse_decimal(port, std::numeric_limits<uint16_t>::max(), out.port);
+}
+
+/// text as the tail of one line: newlines flattened, cut so that `prefix text\n` fits kMaxLineBytes.
+std::string one_line_tail(std::string_view prefix, const std::string& text) {
+    std::string line = std::string(prefix) + text;
+    for (char& c : line)
+        if (c == '\n' || c == '\r') c = ' ';
+    if (line.size() > kMaxLineBytes - 1) line = line.substr(0, kMaxLineBytes - 4) + "...";
+    return line + '\n';
+}
+
 }  // namespace
 
 std::string address_text(const net::IpAddress& ip) {
@@ -212,18 +227,68 @@ std::optional<std::string> parse_ready(std::string_view line) {
     return method;
 }
 
-std::string format_error(const std::string& text) {
-    std::string line = "ERROR " + text;
-    for (char& c : line)
-        if (c == '\n' || c == '\r') c = ' ';
-    if (line.size() > kMaxLineBytes - 1) line = line.substr(0, kMaxLineBytes - 4) + "...";
-    return line + '\n';
-}
+std::string format_error(const std::string& text) { return one_line_tail("ERROR ", text); }
 
 std::optional<std::string> parse_error(std::string_view line) {
     constexpr std::string_view kPrefix = "ERROR ";
     if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
     return std::string(line.substr(kPrefix.size()));
+}
+
+std::string format_nat_query(const NatQuery& query) {
+    if (query.src.address.family != query.dst.address.family)
+        throw ProtocolError("QUERY_PF_NAT: source " + query.src.to_string() + " and destination " +
+                            query.dst.to_string() + " differ in address family");
+    return checked_line(std::string(kNatQueryKeyword) + " " + std::to_string(wire_family(query.src.address.family)) +
+                        "," + std::to_string(query.proto) + "," + address_text(query.src.address) + "," +
+                        std::to_string(query.src.port) + "," + address_text(query.dst.address) + "," +
+                        std::to_string(query.dst.port));
+}
+
+NatQuery parse_nat_query(std::string_view line) {
+    auto fields = split(after_keyword(line, kNatQueryKeyword), ',');
+    if (fields.size() != 6)
+        fail(kNatQueryKeyword, line, "expected <family>,<proto>,<src ip>,<src port>,<dst ip>,<dst port>");
+    net::Family family{};
+    if (!parse_family(fields[0], family))
+        fail(kNatQueryKeyword, line, "unknown address family '" + std::string(fields[0]) + "'");
+    NatQuery query;
+    if (!parse_decimal(fields[1], 255, query.proto) || query.proto == 0)
+        fail(kNatQueryKeyword, line, "bad protocol '" + std::string(fields[1]) + "'");
+    if (!parse_endpoint(family, fields[2], fields[3], query.src))
+        fail(kNatQueryKeyword, line, "bad source '" + std::string(fields[2]) + "," + std::string(fields[3]) + "'");
+    if (!parse_endpoint(family, fields[4], fields[5], query.dst))
+        fail(kNatQueryKeyword, line,
+             "bad destination '" + std::string(fields[4]) + "," + std::string(fields[5]) + "'");
+    return query;
+}
+
+std::string format_nat_success(const net::Endpoint& original_dst) {
+    return checked_line("QUERY_PF_NAT_SUCCESS " + address_text(original_dst.address) + "," +
+                        std::to_string(original_dst.port));
+}
+
+std::string format_nat_failure(const std::string& text) { return one_line_tail("QUERY_PF_NAT_FAILURE ", text); }
+
+NatReply parse_nat_reply(std::string_view line) {
+    constexpr std::string_view kSuccess = "QUERY_PF_NAT_SUCCESS ";
+    constexpr std::string_view kFailure = "QUERY_PF_NAT_FAILURE ";
+    NatReply reply;
+    if (line.starts_with(kFailure)) {
+        reply.failure = std::string(line.substr(kFailure.size()));
+        return reply;
+    }
+    if (!line.starts_with(kSuccess)) fail("QUERY_PF_NAT reply", line, "expected QUERY_PF_NAT_SUCCESS or _FAILURE");
+    std::string_view rest = line.substr(kSuccess.size());
+    size_t comma = rest.rfind(',');
+    net::Endpoint dst;
+    // The manager answers in the query's family; either is accepted here.
+    if (comma == std::string_view::npos ||
+        (!parse_endpoint(net::Family::kIPv4, rest.substr(0, comma), rest.substr(comma + 1), dst) &&
+         !parse_endpoint(net::Family::kIPv6, rest.substr(0, comma), rest.substr(comma + 1), dst)))
+        fail("QUERY_PF_NAT reply", line, "expected <ip>,<port>");
+    reply.original_dst = dst;
+    return reply;
 }
 
 }  // namespace sshuttle::fwmgr

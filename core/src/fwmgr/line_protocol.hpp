@@ -11,6 +11,8 @@
 //                       GO <udp 0|1> <uid|-> <gid|-> <tmark> <client pid>[ <bypass mark>]
 //   manager -> client   STARTED   or   ERROR <one line>
 //   client  -> manager  HOST <name>,<ip>   (any number, until EOF)
+//   client  -> manager  QUERY_PF_NAT <family>,<proto>,<src ip>,<src port>,<dst ip>,<dst port>   (pf: after
+//   manager -> client   QUERY_PF_NAT_SUCCESS <ip>,<port>  or  QUERY_PF_NAT_FAILURE <text>  STARTED, any number)
 //
 // <family> is this platform's AF_INET/AF_INET6 value (2/10 on Linux), as upstream sends it. Every line,
 // newline included, is at most kMaxLineBytes long: upstream's manager reads with readline(128).
@@ -96,6 +98,34 @@ std::optional<std::string> parse_ready(std::string_view line);
 std::string format_error(const std::string& text);
 /// The text of an `ERROR <text>` line; nullopt for anything else.
 std::optional<std::string> parse_error(std::string_view line);
+
+/// One QUERY_PF_NAT: an accepted connection as the client sees it (src = the peer, dst = our listener).
+struct NatQuery {
+    int proto = 6;  // IPPROTO_TCP
+    net::Endpoint src;
+    net::Endpoint dst;
+    auto operator<=>(const NatQuery&) const = default;
+};
+
+/// The manager's answer: the original destination, or why there is none.
+struct NatReply {
+    std::optional<net::Endpoint> original_dst;
+    std::string failure;  // set when original_dst is empty
+};
+
+/// `QUERY_PF_NAT <family>,<proto>,<src ip>,<src port>,<dst ip>,<dst port>`; src and dst of one family.
+std::string format_nat_query(const NatQuery& query);
+/// Parses a `QUERY_PF_NAT ...` line; both addresses must be of the family given.
+NatQuery parse_nat_query(std::string_view line);
+
+/// `QUERY_PF_NAT_SUCCESS <ip>,<port>`.
+std::string format_nat_success(const net::Endpoint& original_dst);
+/// `QUERY_PF_NAT_FAILURE <text>`, flattened to one line and cut to fit.
+std::string format_nat_failure(const std::string& text);
+/// Parses either answer; throws ProtocolError for any other line.
+NatReply parse_nat_reply(std::string_view line);
+
+inline constexpr std::string_view kNatQueryKeyword = "QUERY_PF_NAT";
 
 inline constexpr std::string_view kRoutesLine = "ROUTES";
 inline constexpr std::string_view kNslistLine = "NSLIST";
