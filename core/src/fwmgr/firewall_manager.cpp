@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "fwmgr/hosts_file.hpp"
 #include "fwmgr/line_channel.hpp"
 #include "fwmgr/manager_session.hpp"
 #include "fwmgr/plugin_backend.hpp"
@@ -31,7 +32,7 @@ int run_firewall_manager(const cli::Options& options) {
         }
         return 1;
     }
-    return run_manager_session(*backend, STDIN_FILENO, STDOUT_FILENO, signals);
+    return run_manager_session(*backend, STDIN_FILENO, STDOUT_FILENO, signals, kSystemHostsPath);
 }
 
 }  // namespace sshuttle::fwmgr

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "server/server.hpp"
 
+#include <algorithm>
 #include <csignal>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -10,6 +11,7 @@
 #include "mux/payloads.hpp"
 #include "mux/tcp_channel.hpp"
 #include "server/dns_request.hpp"
+#include "server/hostwatch_process.hpp"
 #include "server/local_routes.hpp"
 #include "server/nameservers.hpp"
 #include "server/stdio_stream.hpp"
@@ -35,10 +37,11 @@ class Server::Impl {
         mux_->on_open = [this](uint16_t channel, mux::Command cmd, std::span<const uint8_t> payload) {
             open_channel(channel, cmd, payload);
         };
-        mux_->on_host_req = [](std::span<const uint8_t>) {
-            spdlog::info("host list requested (-H/--seed-hosts): not supported by this server yet");
+        mux_->on_host_req = [this](std::span<const uint8_t> payload) { start_hostwatch(payload); };
+        mux_->on_closed = [this, on_closed = std::move(on_closed)](const std::string& reason, bool clean) {
+            stop_hostwatch();  // its pending read would keep the event loop running
+            if (on_closed) on_closed(reason, clean);
         };
-        mux_->on_closed = std::move(on_closed);
         mux_->start();
         const auto routes = options_.auto_nets ? list_local_routes() : std::vector<mux::RouteLine>{};
         // The client reads only the first ROUTES frame: announce the routes that fit in one.
@@ -56,9 +59,40 @@ class Server::Impl {
         mux_->send(0, mux::Command::kRoutes, mux::text_bytes(payload));
     }
 
-    void stop(const std::string& reason) { mux_->close(reason, true); }
+    void stop(const std::string& reason) {
+        stop_hostwatch();
+        mux_->close(reason, true);
+    }
 
    private:
+    /// HOST_REQ: the payload is the seed names, one per line. Like upstream, the first request starts the
+    /// watcher with every source (a client sends HOST_REQ only for -H); a later one changes nothing.
+    void start_hostwatch(std::span<const uint8_t> payload) {
+        if (hostwatch_) {
+            spdlog::debug("host list requested again: the hostwatch is already running");
+            return;
+        }
+        HostwatchConfig config = options_.hostwatch;
+        std::string seeds(mux::as_text(payload));
+        for (std::size_t start = 0; start < seeds.size();) {
+            auto end = std::min(seeds.find('\n', start), seeds.size());
+            if (end > start) config.seed_hosts.push_back(seeds.substr(start, end - start));
+            start = end + 1;
+        }
+        spdlog::debug("host list requested: starting the hostwatch with {} seed names", config.seed_hosts.size());
+        try {
+            hostwatch_ = HostwatchProcess::start(io_, config, mux::kMaxPayload, [this](const std::string& lines) {
+                if (!mux_->is_closed()) mux_->send(0, mux::Command::kHostList, mux::text_bytes(lines));
+            });
+        } catch (const std::exception& e) {
+            spdlog::warn("{}", e.what());  // the tunnel works without it
+        }
+    }
+
+    void stop_hostwatch() {
+        if (hostwatch_) hostwatch_->stop();
+    }
+
     void open_channel(uint16_t channel, mux::Command cmd, std::span<const uint8_t> payload) {
         switch (cmd) {
             case mux::Command::kTcpConnect:
@@ -92,6 +126,7 @@ class Server::Impl {
     boost::asio::io_context& io_;
     ServerOptions options_;
     std::shared_ptr<mux::Mux> mux_;
+    std::shared_ptr<HostwatchProcess> hostwatch_;
 };
 
 Server::Server(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, ServerOptions options)

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "net/address.hpp"
+#include "server/hostwatch.hpp"
 #include "transport/byte_stream.hpp"
 
 namespace sshuttle::server {
@@ -24,6 +25,7 @@ struct ServerOptions {
     bool auto_nets = false;              // announce the local routes in ROUTES
     uint32_t mark = 0;                   // non-zero: SO_MARK on every outgoing socket (local mode)
     bool syslog = false;                 // log to syslog instead of stderr (run_server only)
+    HostwatchConfig hostwatch;           // where the hostwatch looks, once the client sends HOST_REQ
 };
 
 /// One server session over a byte stream; usable in-process (tests, local mode) and by run_server.
