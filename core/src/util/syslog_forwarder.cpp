@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "util/syslog_forwarder.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "util/log.hpp"
+
+namespace sshuttle::util {
+
+bool start_syslog_forwarder(int err_fd) {
+    const pid_t pid = fork();
+    if (pid != 0) {
+        if (pid < 0) spdlog::warn("cannot start the stderr-to-syslog forwarder: {}", std::strerror(errno));
+        return pid > 0;
+    }
+    // Above stderr, which /dev/null replaces below.
+    if (err_fd <= STDERR_FILENO) err_fd = fcntl(err_fd, F_DUPFD, STDERR_FILENO + 1);
+    // Only the pipe: holding anything else the parent had open would keep it open for as long as we run.
+    if (err_fd > STDERR_FILENO + 1) close_range(STDERR_FILENO + 1, static_cast<unsigned>(err_fd) - 1, 0);
+    close_range(static_cast<unsigned>(err_fd) + 1, ~0U, 0);
+    setsid();  // out of the terminal's session: no SIGHUP or Ctrl+C from it
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    (void)!chdir("/");  // not to keep a directory busy; nothing here uses a relative path
+    int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+        for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) dup2(null_fd, fd);
+        if (null_fd > STDERR_FILENO) close(null_fd);
+    }
+    openlog("sshuttle", LOG_PID, LOG_DAEMON);
+    std::string pending;
+    char buf[4096];
+    for (;;) {
+        ssize_t got = read(err_fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;  // every writer is gone: the daemon and its children have exited
+        pending.append(buf, static_cast<std::size_t>(got));
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+            if (nl > start) syslog(LOG_INFO, "%s", pending.substr(start, nl - start).c_str());
+        }
+        pending.erase(0, start);
+    }
+    if (!pending.empty()) syslog(LOG_INFO, "%s", pending.c_str());
+    _exit(0);
+}
+
+bool forward_stderr_to_syslog() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        spdlog::warn("cannot send stderr to syslog: pipe: {}", std::strerror(errno));
+        return false;
+    }
+    std::cerr.flush();
+    const bool started = start_syslog_forwarder(fds[0]);
+    close(fds[0]);
+    if (started) dup2(fds[1], STDERR_FILENO);  // clears close-on-exec: children inherit it
+    close(fds[1]);
+    return started;
+}
+
+}  // namespace sshuttle::util
