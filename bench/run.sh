@@ -1,20 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck disable=SC2034  # variables used by lib/measure.sh
-# Benchmark: our sshuttle, upstream sshuttle and `ssh -L`, one after another over the same namespace lab
+# Benchmark: our sshuttle (with the OpenSSH command transport, and with the built-in libssh2 transport), upstream
+# sshuttle and `ssh -L`, one after another over the same namespace lab
 # (tests/e2e/lib/lab.sh) and the same ssh binary and sshd. Per mode: time to first proxied byte, iperf3 bulk up
 # and down, echo RTT p50/p99 idle and under a saturating download, 1000 and 10000 concurrent connections, client
 # CPU seconds per GB and peak RSS. Prints a table with ratios, writes bench/results/<UTC time>.json.
 # Needs root. Not part of CI.
 #
-# Environment: BENCH_MODES (default "ours upstream sshL"), BENCH_BULK_S (5), BENCH_RTT_S (4),
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"), BENCH_BULK_S (5), BENCH_RTT_S (4),
 # BENCH_CONCURRENCY ("1000 10000"), BENCH_HANG_S (180), SSHUTTLE_BIN (ours; default the build tree),
-# UPSTREAM_BIN (/usr/bin/sshuttle).
+# UPSTREAM_BIN (/usr/bin/sshuttle), BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with
+# --transport-option, e.g. "window-bytes=4194304").
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
 source "$BENCH_DIR/../tests/e2e/lib/lab.sh"
 
-BENCH_MODES=${BENCH_MODES:-"ours upstream sshL"}
+BENCH_MODES=${BENCH_MODES:-"ours ours-libssh2 upstream sshL"}
 BENCH_BULK_S=${BENCH_BULK_S:-5}
 BENCH_RTT_S=${BENCH_RTT_S:-4}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-"1000 10000"}
@@ -25,6 +27,32 @@ OURS_BIN=$SSHUTTLE_BIN
 FWD_IPERF=15201 FWD_ECHO=17000
 
 source "$BENCH_DIR/lib/measure.sh"
+
+# Mode ours-libssh2: the same client without -e, so it speaks SSH itself through sshuttle-transport-ssh.so,
+# reading the same ssh_config as the other modes. Every other mode is measure.sh's own bench_start.
+eval "$(declare -f bench_start | sed '1s/^bench_start/bench_start_measure/')"
+bench_start() {
+    if [[ $1 != ours-libssh2 ]]; then
+        bench_start_measure "$@"
+        return
+    fi
+    local extra=() option
+    for option in ${BENCH_SSH2_OPTIONS:-}; do extra+=(--transport-option "$option"); done
+    lab_spawn client "$LAB_TMP/$2.log" "$OURS_BIN" -r "root@$SERVER_V4" \
+        --transport-option "ssh-config=$LAB_SSH_CONFIG" "${extra[@]}" --method "$SSHUTTLE_METHOD" "$PRIVATE_V4"
+    BENCH_HOST=$TARGET_V4 BENCH_IPERF_PORT=$IPERF_PORT BENCH_ECHO_PORT=$ECHO_PORT
+    BENCH_PID=$LAB_LAST_PID
+}
+
+# The two transports of our client side by side (report.py's table has one column per upstream/ours/sshL).
+transport_rows() {
+    local metric
+    printf '%-22s %14s %14s\n' "transport" "command (-e)" "libssh2"
+    for metric in ttfb_warm_s bulk_up bulk_down rtt_idle rtt_load load_down; do
+        printf '%-22s %14s %14s\n' "$metric" "$(cat "$RESULTS/ours/$metric.json" 2>/dev/null || echo -)" \
+            "$(cat "$RESULTS/ours-libssh2/$metric.json" 2>/dev/null || echo -)"
+    done
+}
 
 LAB_FIXTURE_MB=0
 lab_setup
@@ -41,3 +69,4 @@ done
 out="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ).json"
 "$LAB_PY" "$BENCH_DIR/lib/report.py" "$out" "$RESULTS"
 lab_log "results written to $out"
+[[ -d "$RESULTS/ours-libssh2" ]] && transport_rows

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Module entry points of the libssh2 transport ("ssh"). Options (--transport-option KEY=VALUE):
+//   ssh-config=FILE        passed to `ssh -G -F FILE` when reading the OpenSSH configuration
+//   password=SECRET        password / keyboard-interactive answer (from -r user:password@host)
+//   ssh=PATH|none          the ssh binary asked for the configuration (default: ssh; none: ssh's defaults)
+//   window-bytes=N         receive window of the exec channel (default 4 MiB)
+//   connect-timeout=S      TCP connect timeout in seconds (default: ConnectTimeout, else 60)
+#include "ssh_transport.hpp"
+
+SSHUTTLE_DECLARE_TRANSPORT(sshuttle::plugins::transport_ssh::SshTransport, "ssh",
+                           "in-process SSH (libssh2): agent, keys, passwords, known_hosts, ProxyJump, keepalive", 0)

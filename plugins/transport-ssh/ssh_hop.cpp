@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ssh_hop.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+namespace sshuttle::plugins::transport_ssh {
+
+namespace {
+
+SshHop* hop_of(void** abstract) { return static_cast<SshHop*>(*abstract); }
+
+void set_callback(LIBSSH2_SESSION* session, int which, void* fn) {
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+    libssh2_session_callback_set2(session, which, reinterpret_cast<libssh2_cb_generic*>(fn));
+#else
+    libssh2_session_callback_set(session, which, fn);
+#endif
+}
+
+}  // namespace
+
+SshHop::SshHop(int fd, std::string label) : fd_(fd), label_(std::move(label)) {
+    init_session();
+    set_callback(session_, LIBSSH2_CALLBACK_RECV, reinterpret_cast<void*>(&recv_socket));
+    set_callback(session_, LIBSSH2_CALLBACK_SEND, reinterpret_cast<void*>(&send_socket));
+}
+
+SshHop::SshHop(int fd, LIBSSH2_CHANNEL* carrier, std::string label)
+    : fd_(fd), carrier_(carrier), label_(std::move(label)) {
+    init_session();
+    set_callback(session_, LIBSSH2_CALLBACK_RECV, reinterpret_cast<void*>(&recv_channel));
+    set_callback(session_, LIBSSH2_CALLBACK_SEND, reinterpret_cast<void*>(&send_channel));
+}
+
+void SshHop::init_session() {
+    session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
+    if (session_ == nullptr) throw std::runtime_error("libssh2 could not create a session for " + label_);
+    libssh2_session_set_blocking(session_, 0);
+}
+
+SshHop::~SshHop() {
+    // A bounded blocking goodbye: a slow peer gets two seconds, a dead one (socket shut down) none.
+    libssh2_session_set_timeout(session_, 2000);
+    libssh2_session_set_blocking(session_, 1);
+    libssh2_session_disconnect(session_, "sshuttle closing");
+    libssh2_session_free(session_);
+}
+
+std::string SshHop::last_error() const {
+    char* message = nullptr;
+    int len = 0;
+    libssh2_session_last_error(session_, &message, &len, 0);
+    return message != nullptr && len > 0 ? std::string(message, static_cast<size_t>(len)) : "unknown error";
+}
+
+LIBSSH2_RECV_FUNC(SshHop::recv_socket) {
+    ssize_t n = ::recv(socket, buffer, length, flags);
+    if (n < 0) return -errno;
+    if (n > 0) hop_of(abstract)->last_received_ = Clock::now();
+    return n;
+}
+
+LIBSSH2_SEND_FUNC(SshHop::send_socket) {
+    ssize_t n = ::send(socket, buffer, length, flags | MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
+LIBSSH2_RECV_FUNC(SshHop::recv_channel) {
+    (void)socket;
+    (void)flags;
+    SshHop* hop = hop_of(abstract);
+    ssize_t n = libssh2_channel_read(hop->carrier_, static_cast<char*>(buffer), length);
+    if (n == LIBSSH2_ERROR_EAGAIN) return -EAGAIN;
+    if (n < 0) return -ECONNRESET;
+    if (n == 0 && !libssh2_channel_eof(hop->carrier_)) return -EAGAIN;
+    if (n > 0) hop->last_received_ = Clock::now();
+    return n;  // 0 at the carrier's EOF: libssh2 sees a closed connection
+}
+
+LIBSSH2_SEND_FUNC(SshHop::send_channel) {
+    (void)socket;
+    (void)flags;
+    ssize_t n = libssh2_channel_write(hop_of(abstract)->carrier_, static_cast<const char*>(buffer), length);
+    if (n == LIBSSH2_ERROR_EAGAIN) return -EAGAIN;
+    return n < 0 ? -ECONNRESET : n;
+}
+
+bool wait_socket(LIBSSH2_SESSION* outer, int fd, Clock::time_point deadline) {
+    int dirs = libssh2_session_block_directions(outer);
+    pollfd pfd{fd, 0, 0};
+    if ((dirs & LIBSSH2_SESSION_BLOCK_INBOUND) != 0 || dirs == 0) pfd.events |= POLLIN;
+    if ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0) pfd.events |= POLLOUT;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) return false;
+        int rc = ::poll(&pfd, 1, static_cast<int>(left));
+        if (rc > 0) return true;
+        if (rc < 0 && errno != EINTR) return true;  // let the call itself report the socket error
+    }
+}
+
+}  // namespace sshuttle::plugins::transport_ssh

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The libssh2 transport: one SSH connection (through ProxyJump hops when configured) running the remote
+// command on an exec channel, whose stdin/stdout become the host's byte stream.
+//
+// Connecting (step() until it returns true) is done in one go with bounded waits: TCP, handshake, host key,
+// authentication per hop, then the exec channel. Afterwards everything is non-blocking and driven by the
+// host's loop on the one TCP socket; step() then sends keepalives and declares the peer dead after
+// ServerAliveInterval x ServerAliveCountMax seconds without a byte from it.
+#pragma once
+
+#include <libssh2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prompt.hpp"
+#include "ssh_hop.hpp"
+#include "ssh_settings.hpp"
+#include "sshuttle/plugin_sdk.hpp"
+
+namespace sshuttle::plugins::transport_ssh {
+
+class SshTransport {
+   public:
+    /// Options: ssh-config=FILE, password=..., ssh=PATH|none, window-bytes=N, connect-timeout=S (see README.md).
+    SshTransport(const sdk::Host& host, const sdk::Options& options);
+    ~SshTransport();
+    SshTransport(SshTransport&&) = delete;
+
+    bool is_supported(std::string& reason);
+    /// Reads the ssh configuration of the target and every jump host. Throws sdk::Error(SSHUTTLE_EUNSUPPORTED)
+    /// when it asks for something libssh2 cannot do.
+    void open(const sdk::TransportRequest& req);
+    /// Connects (first call), then keepalive and dead-peer detection. Throws sdk::Error when dead.
+    bool step();
+    int poll_fd() const { return fd_; }
+    unsigned wants() const;
+    long read(void* buf, size_t len);
+    long write(const void* buf, size_t len);
+    void shutdown_write();
+
+   private:
+    SshSettings settings_for(const std::string& host, const std::string& user, int port) const;
+    void connect();
+    void start_hop(size_t index);
+    void open_exec_channel();
+    void tune_algorithms(LIBSSH2_SESSION* session) const;
+    void drain_stderr();
+    void flush_eof();
+    [[noreturn]] void fail_io(const std::string& what);
+    std::string end_message();
+    void close_all();
+
+    sdk::Host host_;
+    sdk::Options options_;
+    Prompter prompter_;
+    std::vector<SshSettings> chain_;  // jump hosts first, the target last
+    std::string remote_command_;
+    int fd_ = -1;
+    std::vector<std::unique_ptr<SshHop>> hops_;  // parallel to chain_
+    std::vector<LIBSSH2_CHANNEL*> carriers_;     // carriers_[i] carries hops_[i] (nullptr for the first)
+    LIBSSH2_CHANNEL* channel_ = nullptr;         // the exec channel on the last hop
+    bool connected_ = false;
+    bool dead_ = false;
+    bool eof_pending_ = false;
+    std::string stderr_tail_;
+    Clock::time_point last_probe_ = Clock::now();
+};
+
+}  // namespace sshuttle::plugins::transport_ssh
