@@ -99,14 +99,26 @@ TEST_CASE("bootstrap: a changed helper is uploaded again under its new hash") {
     CHECK(test::is_executable_file(remote.cached_path()));
 }
 
-TEST_CASE("bootstrap: a remote of another architecture gets the clear error") {
+TEST_CASE("bootstrap: a remote of another architecture falls back to the Python server") {
     Remote remote;
     remote.dir.write("fake-bin/uname", "#!/bin/sh\necho 'Linux aarch64'\n", 0755);
     ScopedEnv path{"FAKE_REMOTE_PATH", remote.dir / "fake-bin"};
+    ServerLaunch launch = start_server(remote.options(), LaunchParams{});
+    CHECK_FALSE(launch.uploaded);
+    test::check_real_server(launch.fd);
+    CHECK(finish(launch) == 0);
+}
+
+TEST_CASE("bootstrap: another architecture and no usable Python is exit code 97 with the reason") {
+    Remote remote;
+    remote.dir.write("fake-bin/uname", "#!/bin/sh\necho 'Linux aarch64'\n", 0755);
+    remote.dir.write("fake-bin/python3", "#!/bin/sh\nexit 1\n", 0755);
+    remote.dir.write("fake-bin/python", "#!/bin/sh\nexit 1\n", 0755);
+    ScopedEnv path{"FAKE_REMOTE_PATH", remote.dir / "fake-bin"};
     CHECK_THROWS_WITH_AS(start_server(remote.options(), LaunchParams{}),
-                         ("the remote runs 'Linux aarch64' but the server helper is built for '" + helper_platform() +
-                          "': use --server-cmd to run a server installed there (the Python fallback, --python, is "
-                          "not available yet)")
+                         ("ssh alice@192.0.2.1 (port 2222) ended before the server's sync header: " + describe_exit(97) +
+                          " (last output: no python3 or python (3.6 or later) on the remote for the Python server "
+                          "(platform Linux aarch64))")
                              .c_str(),
                          TransportError);
 }
@@ -130,19 +142,15 @@ TEST_CASE("bootstrap: an unwritable cache directory gets the clear error") {
     }
 }
 
-TEST_CASE("bootstrap: a server that cannot be executed gets the noexec hint") {
+TEST_CASE("bootstrap: a server that cannot be executed falls back to the Python server") {
     Remote remote;
-    // The interpreter named by the #! line is not executable, so exec fails with EACCES as on a noexec mount.
     std::string interpreter = remote.dir.write("not-executable", "", 0644);
     remote.dir.write("helper/sshuttle-server", "#!" + interpreter + "\n", 0755);
-    CHECK_THROWS_WITH_AS(start_server(remote.options(), LaunchParams{}),
-                         ("cannot execute the uploaded server '" + remote.cached_path() +
-                          "' on the remote (exit code 126; is its file system mounted noexec?): set XDG_CACHE_HOME on "
-                          "the remote to a directory on another mount, or use --server-cmd")
-                             .c_str(),
-                         TransportError);
+    ServerLaunch launch = start_server(remote.options(), LaunchParams{});
+    test::check_real_server(launch.fd);
+    CHECK(finish(launch) == 0);
+    CHECK_FALSE(test::is_executable_file(remote.cached_path()));  // dropped, and a .noexec marker left instead
 }
-
 TEST_CASE("bootstrap: ssh failing with 255 names the -x hint") {
     Remote remote;
     cli::Options options = remote.options();

@@ -20,8 +20,8 @@ std::string marker_message(const BootstrapLog& log, int exit_status) {
     const std::string& error = log.error();
     if (starts_with(error, "platform ")) {
         return "the remote runs '" + error.substr(9) + "' but the server helper is built for '" + helper_platform() +
-               "': use --server-cmd to run a server installed there (the Python fallback, --python, is not "
-               "available yet)";
+               "' and no Python fallback could run there: install python3 on the remote, or use --server-cmd to "
+               "run a server installed there";
     }
     if (starts_with(error, "cachedir ")) {
         return "cannot write the remote cache directory '" + error.substr(9) + "'" + output_suffix(log) +

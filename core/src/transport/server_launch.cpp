@@ -8,14 +8,17 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
 #include <sstream>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
+#include "server_py/python_server.hpp"
 #include "transport/launch_failure.hpp"
 #include "transport/plugin_connection.hpp"
 #include "transport/shlex.hpp"
@@ -74,6 +77,20 @@ void answer_upload(const std::function<bool(const std::string&)>& send, const st
     if (!send(helper->content)) spdlog::debug("remote closed the connection during the upload");
 }
 
+// Answers "SSHUTTLE-UPLOAD-PY <hash> <size>" with the embedded Python server, after checking it asks for this one.
+void answer_python_upload(const std::function<bool(const std::string&)>& send, const std::string& line) {
+    std::istringstream words(line);
+    std::string marker, hash;
+    std::size_t size = 0;
+    words >> marker >> hash >> size;
+    const std::string_view source = server_py::python_server_source();
+    if (hash != server_py::python_server_hash() || size != source.size()) {
+        throw TransportError("unexpected Python server request from the remote: '" + line + "'");
+    }
+    spdlog::debug("sending the Python server ({} bytes)", size);
+    if (!send(std::string(source))) spdlog::debug("remote closed the connection while the Python server was sent");
+}
+
 LaunchPlan plan_over_ssh(const cli::Options& options) {
     LaunchPlan plan;
     const cli::Remote& remote = options.remote.value();
@@ -81,14 +98,20 @@ LaunchPlan plan_over_ssh(const cli::Options& options) {
     plan.password = remote.password;
     std::string script;
     if (options.server_cmd.empty()) {
-        if (!options.python.empty())
-            spdlog::warn("--python '{}' is ignored: the Python server is not available yet; uploading the native one",
-                         options.python);
         plan.kind = LaunchKind::kUpload;
-        plan.helper = load_server_helper(server_helper_path());
-        UploadSpec spec{plan.helper->hash, plan.helper->content.size(), helper_platform_pattern()};
-        script = upload_script(spec, server_arguments(options, 0));
-        plan.description = "ssh " + plan.what;
+        const PythonSpec python{options.python, std::string(server_py::python_server_hash()),
+                                server_py::python_server_source().size()};
+        if (!options.python.empty()) {
+            // --python names the interpreter, as upstream: the Python server is used directly, no helper.
+            script = python_script(python, server_arguments(options, 0));
+            plan.description = "ssh " + plan.what + " (Python server)";
+        } else {
+            // The helper, with the Python server as the fallback where it cannot run (remote_script.hpp).
+            plan.helper = load_server_helper(server_helper_path());
+            UploadSpec spec{plan.helper->hash, plan.helper->content.size(), helper_platform_pattern(), python};
+            script = upload_script(spec, server_arguments(options, 0));
+            plan.description = "ssh " + plan.what;
+        }
     } else {
         plan.kind = LaunchKind::kServerCmd;
         plan.description = "ssh " + plan.what + " (" + options.server_cmd + ")";
@@ -141,6 +164,14 @@ bool read_bootstrap(const ByteReader& read_byte, const std::function<bool(const 
     return read_sync_header(read_byte, [&](const std::string& line) {
         if (line.rfind(std::string(kUploadMarker) + " ", 0) == 0) {
             answer_upload(send, line, plan.helper, log);
+            return;
+        }
+        if (line.rfind(std::string(kUploadPythonMarker) + " ", 0) == 0) {
+            answer_python_upload(send, line);
+            return;
+        }
+        if (line.rfind(std::string(kFallbackMarker) + " ", 0) == 0) {
+            spdlog::info("{}", describe_fallback(line.substr(std::strlen(kFallbackMarker) + 1)));
             return;
         }
         spdlog::debug("remote: {}", line);

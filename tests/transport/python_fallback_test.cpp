@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The remote script's Python fallback, run under a real /bin/sh with a scratch cache: another platform, a
+// helper that does not run, no usable Python, --python, and the SSHUTTLE_TEST_HELPER_PLATFORM hook. The
+// launcher's part (answering the upload lines) is played by run_remote_script.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "python_test_support.hpp"
+#include "stand_in_server.hpp"
+#include "transport/server_helper.hpp"
+#include "transport/server_launch.hpp"
+#include "util/shell_words.hpp"
+
+using namespace sshuttle;
+using namespace sshuttle::test;
+using transport::PythonSpec;
+using transport::UploadSpec;
+
+namespace {
+
+const std::vector<std::string> kServerArgs = {"--server", "-v"};
+
+PythonSpec embedded(const std::string& interpreter = "") {
+    return PythonSpec{interpreter, std::string(server_py::python_server_hash()),
+                      server_py::python_server_source().size()};
+}
+
+// A scratch "remote": cache directory, helper bytes, and a bin directory put first in the script's PATH.
+struct Remote {
+    ScratchDir dir;
+    ScopedEnv home{"HOME", dir / "home"};
+    ScopedEnv cache{"XDG_CACHE_HOME", dir / "cache"};
+    ScopedEnv stand_in_argv{"STAND_IN_ARGV", dir / "server-argv"};
+    ScopedEnv platform{transport::kPlatformOverrideEnv, std::nullopt};
+    std::string helper = kStandInServer;
+
+    void fake_uname(const std::string& output) { dir.write("bin/uname", "#!/bin/sh\necho '" + output + "'\n", 0755); }
+    void no_python() {
+        // Both names exist but fail the version check, as an old Python 2 would.
+        dir.write("bin/python3", "#!/bin/sh\nexit 1\n", 0755);
+        dir.write("bin/python", "#!/bin/sh\nexit 1\n", 0755);
+    }
+    std::string cached() const { return dir / ("cache/sshuttle/sshuttle-server-" + transport::content_hash(helper)); }
+
+    UploadSpec spec() const {
+        return UploadSpec{transport::content_hash(helper), helper.size(), transport::helper_platform_pattern(),
+                          embedded()};
+    }
+    ScriptRun run(const std::string& script) const {
+        return run_remote_script("PATH=" + util::shell_quote(dir / "bin") + ":$PATH; " + script, helper,
+                                 transport::content_hash(helper));
+    }
+    ScriptRun run_upload() const { return run(transport::upload_script(spec(), kServerArgs)); }
+};
+
+// Skips the ssh options, the host and "--", then runs the remote command as sshd would, with FAKE_REMOTE_PATH
+// first in PATH (for a fake uname or python).
+constexpr const char* kFakeSsh = R"(#!/bin/sh
+while [ $# -gt 1 ]; do
+  case "$1" in
+    --) shift; break ;;
+    -p|-o|-i|-l|-F) shift 2 ;;
+    -*) shift ;;
+    *) shift; [ "$1" = "--" ] && shift; break ;;
+  esac
+done
+[ -n "$FAKE_REMOTE_PATH" ] && PATH="$FAKE_REMOTE_PATH:$PATH"
+exec /bin/sh -c "$1"
+)";
+
+// start_server over the fake ssh, with the stand-in as the helper.
+struct LaunchRemote : Remote {
+    std::string fake_ssh = dir.write("fake-ssh", kFakeSsh, 0755);
+    std::string helper_file = dir.write("helper/sshuttle-server", helper, 0755);
+    ScopedEnv helper_env{"SSHUTTLE_SERVER_HELPER", helper_file};
+    ScopedEnv remote_path{"FAKE_REMOTE_PATH", dir / "bin"};
+
+    cli::Options options() const {
+        cli::Options o;
+        o.remote = cli::Remote{"alice", "", "192.0.2.1", 0};
+        o.ssh_cmd = fake_ssh;
+        return o;
+    }
+};
+
+// The started Python server speaks the mux: PING, ROUTES, and a PONG for our PING; then it exits cleanly.
+void check_python_mux(ScriptRun& run) {
+    REQUIRE(run.synced);
+    CHECK(read_frame(run.child.fd).command == kCmdPing);
+    check_real_server(run.child.fd);
+    CHECK(end_server(run.child.fd, run.child.pid) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("python fallback: a helper that runs is uploaded and used, Python is not involved") {
+    Remote remote;
+    ScriptRun run = remote.run_upload();
+    REQUIRE(run.synced);
+    CHECK(run.helper_uploads == 1);
+    CHECK(run.python_uploads == 0);
+    CHECK_FALSE(run.saw(transport::kFallbackMarker));
+    char hello[5];
+    read_exact(run.child.fd, hello, sizeof hello);
+    CHECK(std::string(hello, 5) == "HELLO");
+    CHECK(end_server(run.child.fd, run.child.pid) == 0);
+    CHECK(read_file(remote.dir / "server-argv") == "--server\n-v\n");
+    ScriptRun cached = remote.run_upload();
+    CHECK(cached.synced);
+    CHECK(cached.helper_uploads == 0);
+    end_server(cached.child.fd, cached.child.pid);
+}
+
+TEST_CASE("python fallback: another platform gets the Python server, without uploading the helper") {
+    Remote remote;
+    remote.fake_uname("Plan9 mips");
+    ScriptRun run = remote.run_upload();
+    CHECK(run.saw("SSHUTTLE-FALLBACK platform Plan9 mips"));
+    CHECK(run.helper_uploads == 0);
+    CHECK(run.python_uploads == 1);
+    check_python_mux(run);
+    CHECK_FALSE(is_executable_file(remote.cached()));
+}
+
+TEST_CASE("python fallback: a fresh helper that does not run is dropped, remembered, and Python takes over") {
+    Remote remote;
+    remote.helper = "#!/nonexistent/interpreter\n";  // exec fails, as on a noexec mount or with a foreign libc
+    ScriptRun first = remote.run_upload();
+    CHECK(first.helper_uploads == 1);
+    CHECK(first.saw("SSHUTTLE-FALLBACK exec " + remote.cached()));
+    CHECK(first.python_uploads == 1);
+    check_python_mux(first);
+    CHECK_FALSE(is_executable_file(remote.cached()));
+    // The next start does not upload the helper again.
+    ScriptRun second = remote.run_upload();
+    CHECK(second.helper_uploads == 0);
+    CHECK(second.saw("SSHUTTLE-FALLBACK noexec " + remote.cached() + ".noexec"));
+    check_python_mux(second);
+}
+
+TEST_CASE("python fallback: no usable Python is exit code 97 with the reason") {
+    Remote remote;
+    remote.fake_uname("Plan9 mips");
+    remote.no_python();
+    ScriptRun run = remote.run_upload();
+    CHECK_FALSE(run.synced);
+    CHECK(run.saw("no python3 or python (3.6 or later) on the remote for the Python server (platform Plan9 mips)"));
+    CHECK(run.saw("SSHUTTLE-ERROR python platform Plan9 mips"));
+    CHECK(run.python_uploads == 0);
+    close(run.child.fd);
+    CHECK(util::wait_child(run.child.pid) == transport::kExitNoPython);
+}
+
+TEST_CASE("python fallback: --python runs the Python server directly, with the server arguments") {
+    Remote remote;
+    ScriptRun run = remote.run(transport::python_script(embedded("python3"), kServerArgs));
+    CHECK(run.helper_uploads == 0);
+    CHECK(run.python_uploads == 1);
+    CHECK_FALSE(run.saw(transport::kFallbackMarker));
+    check_python_mux(run);
+
+    ScriptRun missing = remote.run(transport::python_script(embedded("/nonexistent/python"), kServerArgs));
+    CHECK_FALSE(missing.synced);
+    CHECK(missing.saw("python interpreter '/nonexistent/python' not found on the remote"));
+    close(missing.child.fd);
+    CHECK(util::wait_child(missing.child.pid) == transport::kExitNoPython);
+}
+
+TEST_CASE("python fallback: SSHUTTLE_TEST_HELPER_PLATFORM forces it even when the helper is cached") {
+    Remote remote;
+    ScriptRun native = remote.run_upload();
+    REQUIRE(native.synced);
+    end_server(native.child.fd, native.child.pid);
+    REQUIRE(is_executable_file(remote.cached()));
+    ScopedEnv forced{transport::kPlatformOverrideEnv, "NoSuchOS*"};
+    ScriptRun run = remote.run_upload();
+    CHECK(run.saw("SSHUTTLE-FALLBACK platform "));
+    CHECK(run.python_uploads == 1);
+    check_python_mux(run);
+}
+
+TEST_CASE("python fallback: one-line scripts of valid sh without '!', and the client's messages") {
+    Remote remote;
+    for (const std::string& script :
+         {transport::upload_script(remote.spec(), kServerArgs), transport::python_script(embedded(), kServerArgs),
+          transport::python_script(embedded("/opt/py 3/bin/python"), kServerArgs)}) {
+        CHECK(script.find('\n') == std::string::npos);
+        CHECK(script.find('!') == std::string::npos);
+        CHECK(util::run_command({"/bin/sh", "-n", "-c", script}).exit_status == 0);
+    }
+    CHECK(transport::describe_fallback("platform Plan9 mips") ==
+          "the native server cannot run on the remote (platform Plan9 mips): starting the Python server");
+    CHECK(transport::describe_fallback("noexec /c/x.noexec") ==
+          "the native server cannot run on the remote (the helper did not start there before; remove '/c/x.noexec' "
+          "to try it again): starting the Python server");
+    CHECK(transport::python_stage1(1234) ==
+          "import sys; exec(compile(sys.stdin.buffer.read(1234), 'sshuttle_server.py', 'exec')); sys.exit(98)");
+}
+
+TEST_CASE("python fallback: start_server with --python sends the embedded server and speaks the mux") {
+    LaunchRemote remote;
+    cli::Options options = remote.options();
+    options.python = "python3";
+    transport::ServerLaunch launch = transport::start_server(options, transport::LaunchParams{});
+    CHECK(launch.description == "ssh alice@192.0.2.1 (Python server)");
+    CHECK_FALSE(launch.uploaded);
+    guard_reads(launch.fd);
+    check_real_server(launch.fd);
+    CHECK(end_server(launch.fd, launch.pid) == 0);
+}
+
+TEST_CASE("python fallback: start_server falls back on another platform; without Python it names the reason") {
+    LaunchRemote remote;
+    remote.fake_uname("Linux aarch64");
+    transport::ServerLaunch launch = transport::start_server(remote.options(), transport::LaunchParams{});
+    CHECK_FALSE(launch.uploaded);
+    guard_reads(launch.fd);
+    check_real_server(launch.fd);
+    CHECK(end_server(launch.fd, launch.pid) == 0);
+
+    remote.no_python();
+    CHECK_THROWS_WITH_AS(transport::start_server(remote.options(), transport::LaunchParams{}),
+                         ("ssh alice@192.0.2.1 ended before the server's sync header: " + transport::describe_exit(97) +
+                          " (last output: no python3 or python (3.6 or later) on the remote for the Python server "
+                          "(platform Linux aarch64))")
+                             .c_str(),
+                         transport::TransportError);
+}
