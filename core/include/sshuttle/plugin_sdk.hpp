@@ -12,6 +12,10 @@
 //     std::string render(const sshuttle::sdk::FwRequest& req);
 //     void prepare_listener(int fd, int family, bool is_udp);              // optional
 //     bool original_dst(int fd, sockaddr_storage& out, socklen_t& len);     // optional
+//     // optional pair (ABI 1.1), for UDP through transparent listeners:
+//     bool recv_udp(int fd, void* buf, size_t len, size_t& got, sockaddr_storage& src, socklen_t& src_len,
+//                   sockaddr_storage& dst, socklen_t& dst_len);               // false: nothing waiting
+//     int open_udp_reply(const sockaddr* from, socklen_t from_len, const sockaddr* to, socklen_t to_len);
 //   };
 //   SSHUTTLE_DECLARE_FIREWALL(MyMethod, "mymethod", "what it does", features, priority)
 //
@@ -247,6 +251,47 @@ struct FirewallTrampolines {
         });
     }
 
+    static constexpr bool kHasUdp = requires(Method m, void* buf, size_t n, sockaddr_storage s, socklen_t l,
+                                             const sockaddr* a) {
+        m.recv_udp(0, buf, n, n, s, l, s, l);
+        m.open_udp_reply(a, l, a, l);
+    };
+    static int recv_udp(void* p, int fd, void* buf, size_t buf_len, size_t* datagram_len, void* src,
+                        uint32_t* src_len, void* dst, uint32_t* dst_len, sshuttle_error* err) {
+        int result = SSHUTTLE_OK;
+        int status = guarded(err, [&] {
+            if constexpr (kHasUdp) {
+                sockaddr_storage from{}, to{};
+                socklen_t from_len = sizeof from, to_len = sizeof to;
+                size_t got = 0;
+                if (!self(p)->method.recv_udp(fd, buf, buf_len, got, from, from_len, to, to_len)) {
+                    result = SSHUTTLE_AGAIN;
+                    return;
+                }
+                if (*src_len < from_len || *dst_len < to_len) throw Error(SSHUTTLE_EINVAL, "sockaddr buffer too small");
+                std::memcpy(src, &from, from_len);
+                std::memcpy(dst, &to, to_len);
+                *src_len = from_len;
+                *dst_len = to_len;
+                *datagram_len = got;
+            } else {
+                throw Error(SSHUTTLE_EUNSUPPORTED, "recv_udp not provided");
+            }
+        });
+        return status == SSHUTTLE_OK ? result : status;
+    }
+    static int open_udp_reply(void* p, const void* from, uint32_t from_len, const void* to, uint32_t to_len,
+                              int* fd_out, sshuttle_error* err) {
+        return guarded(err, [&] {
+            if constexpr (kHasUdp) {
+                *fd_out = self(p)->method.open_udp_reply(static_cast<const sockaddr*>(from), from_len,
+                                                         static_cast<const sockaddr*>(to), to_len);
+            } else {
+                throw Error(SSHUTTLE_EUNSUPPORTED, "open_udp_reply not provided");
+            }
+        });
+    }
+
     static sshuttle_firewall_v1 table(const char* name, const char* description, uint64_t features, int priority) {
         sshuttle_firewall_v1 t{};
         t.struct_size = sizeof t;
@@ -263,6 +308,10 @@ struct FirewallTrampolines {
         if constexpr (requires(Method m) { m.prepare_listener(0, 0, true); }) t.prepare_listener = &prepare_listener;
         if constexpr (requires(Method m, sockaddr_storage s, socklen_t l) { m.original_dst(0, s, l); })
             t.original_dst = &original_dst;
+        if constexpr (kHasUdp) {
+            t.recv_udp = &recv_udp;
+            t.open_udp_reply = &open_udp_reply;
+        }
         return t;
     }
 };
@@ -275,5 +324,153 @@ struct FirewallTrampolines {
     extern "C" SSHUTTLE_EXPORT const sshuttle_firewall_v1* sshuttle_get_firewall_v1(void) {            \
         static const sshuttle_firewall_v1 table =                                                      \
             ::sshuttle::sdk::FirewallTrampolines<Method>::table(name, description, features, priority); \
+        return &table;                                                                                 \
+    }
+
+// ---- transport plugins -------------------------------------------------------------------------------
+//
+// A transport plugin is a class with this shape (see docs/plugin-sdk.md and examples/exec-transport):
+//
+//   class MyTransport {
+//    public:
+//     MyTransport(const sshuttle::sdk::Host& host, const sshuttle::sdk::Options& options);
+//     bool is_supported(std::string& reason);                  // optional: usable when absent
+//     void open(const sshuttle::sdk::TransportRequest& req);  // throw Error(SSHUTTLE_EUNSUPPORTED, why) to
+//                                                              // let the host fall back to its own transport
+//     bool step();            // true: connected (and, later, still alive); false: not yet; throw when dead
+//     int poll_fd() const;    // the fd the host polls
+//     unsigned wants() const; // SSHUTTLE_WANT_READ and/or SSHUTTLE_WANT_WRITE
+//     long read(void* buf, size_t len);         // >0 bytes, 0 would block; throw Error(SSHUTTLE_ECLOSED,
+//     long write(const void* buf, size_t len);  // "why") at the end of the stream
+//     void shutdown_write();                     // the remote command's stdin sees EOF
+//   };
+//   SSHUTTLE_DECLARE_TRANSPORT(MyTransport, "mytransport", "what it does", features)
+//
+// One module uses one SSHUTTLE_DECLARE_* macro (each defines sshuttle_plugin_abi_version).
+
+namespace sshuttle::sdk {
+
+/// C++ view of sshuttle_transport_request.
+struct TransportRequest {
+    std::string host;
+    std::string user;  // empty = the transport's default
+    int port = 0;      // 0 = the transport's default
+    std::vector<std::string> remote_argv;  // what the remote side must run, e.g. {"/bin/sh", "-c", script}
+    std::string remote_command;            // the same as one shell-quoted string
+};
+
+inline TransportRequest to_transport_request(const sshuttle_transport_request* r) {
+    TransportRequest out;
+    if (r->host != nullptr) out.host = r->host;
+    if (r->user != nullptr) out.user = r->user;
+    out.port = r->port;
+    for (const char* const* a = r->remote_argv; a != nullptr && *a != nullptr; ++a) out.remote_argv.emplace_back(*a);
+    if (r->remote_command != nullptr) out.remote_command = r->remote_command;
+    return out;
+}
+
+/// Like guarded(), for read/write: the byte count, or the status of the exception that ended the call.
+template <typename Body>
+long guarded_count(sshuttle_error* err, Body&& body) noexcept {
+    long count = 0;
+    int status = guarded(err, [&] { count = body(); });
+    return status == SSHUTTLE_OK ? count : status;
+}
+
+/// Builds the sshuttle_transport_v1 table for Transport (see the comment above).
+template <typename Transport>
+struct TransportTrampolines {
+    struct Instance {
+        Host host;
+        Transport transport;
+    };
+    static Instance* self(void* p) { return static_cast<Instance*>(p); }
+
+    static int create(const sshuttle_host_v1* host, const sshuttle_kv* opts, size_t n, void** out,
+                      sshuttle_error* err) {
+        return guarded(err, [&] {
+            Options options;
+            for (size_t i = 0; i < n; ++i) options[opts[i].key] = opts[i].value ? opts[i].value : "";
+            *out = new Instance{Host(host), Transport(Host(host), options)};
+        });
+    }
+    static void destroy(void* p) { delete self(p); }
+    static int is_supported(void* p, char* reason, size_t reason_len) {
+        std::string why = "usable";
+        bool ok = true;
+        try {
+            if constexpr (requires(Transport t, std::string s) { t.is_supported(s); })
+                ok = self(p)->transport.is_supported(why);
+        } catch (const std::exception& e) {
+            why = e.what();
+            ok = false;
+        } catch (...) {
+            why = "unknown exception in plugin";
+            ok = false;
+        }
+        if (reason != nullptr && reason_len > 0) std::snprintf(reason, reason_len, "%s", why.c_str());
+        return ok ? 1 : 0;
+    }
+    static int open(void* p, const sshuttle_transport_request* r, sshuttle_error* err) {
+        return guarded(err, [&] { self(p)->transport.open(to_transport_request(r)); });
+    }
+    static int step(void* p, sshuttle_error* err) {
+        bool done = false;
+        int status = guarded(err, [&] { done = self(p)->transport.step(); });
+        return status == SSHUTTLE_OK && !done ? SSHUTTLE_AGAIN : status;
+    }
+    // poll_fd and wants have no error channel: a throwing one reads as "nothing to poll".
+    static int poll_fd(void* p) {
+        try {
+            return self(p)->transport.poll_fd();
+        } catch (...) {
+            return -1;
+        }
+    }
+    static unsigned wants(void* p) {
+        try {
+            return self(p)->transport.wants();
+        } catch (...) {
+            return 0;
+        }
+    }
+    static long read(void* p, void* buf, size_t len, sshuttle_error* err) {
+        return guarded_count(err, [&] { return self(p)->transport.read(buf, len); });
+    }
+    static long write(void* p, const void* buf, size_t len, sshuttle_error* err) {
+        return guarded_count(err, [&] { return self(p)->transport.write(buf, len); });
+    }
+    static int shutdown_write(void* p, sshuttle_error* err) {
+        return guarded(err, [&] { self(p)->transport.shutdown_write(); });
+    }
+
+    static sshuttle_transport_v1 table(const char* name, const char* description, uint64_t features) {
+        sshuttle_transport_v1 t{};
+        t.struct_size = sizeof t;
+        t.name = name;
+        t.description = description;
+        t.features = features;
+        t.create = &create;
+        t.destroy = &destroy;
+        t.is_supported = &is_supported;
+        t.open = &open;
+        t.step = &step;
+        t.poll_fd = &poll_fd;
+        t.wants = &wants;
+        t.read = &read;
+        t.write = &write;
+        t.shutdown_write = &shutdown_write;
+        return t;
+    }
+};
+
+}  // namespace sshuttle::sdk
+
+/// Exports the ABI version and the transport table of one Transport class.
+#define SSHUTTLE_DECLARE_TRANSPORT(Transport, name, description, features)                             \
+    extern "C" SSHUTTLE_EXPORT uint32_t sshuttle_plugin_abi_version(void) { return SSHUTTLE_ABI_VERSION; } \
+    extern "C" SSHUTTLE_EXPORT const sshuttle_transport_v1* sshuttle_get_transport_v1(void) {          \
+        static const sshuttle_transport_v1 table =                                                     \
+            ::sshuttle::sdk::TransportTrampolines<Transport>::table(name, description, features);      \
         return &table;                                                                                 \
     }

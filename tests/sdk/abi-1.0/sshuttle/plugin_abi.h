@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sshuttle plugin ABI: the whole contract between the core and a plugin module.
+ *
+ * Plain C so that a plugin built by any C or C++ compiler, against any C++ runtime, loads safely.
+ * Rules (see docs/plugin-sdk.md):
+ *  - The host calls sshuttle_plugin_abi_version() first and refuses the module when the major differs or
+ *    the plugin's minor is newer than the host's. No other symbol is touched before that check.
+ *  - Every struct starts with struct_size. Structs grow only by appending members (a MINOR bump); the
+ *    reader of a struct checks struct_size before trusting an appended member.
+ *  - Strings and arrays passed into a call are borrowed for the duration of that call only.
+ *  - Calls return an int status (SSHUTTLE_OK or a negative SSHUTTLE_E*) and fill the caller's error buffer.
+ *    Nothing may unwind across the boundary: plugin_sdk.hpp wraps every entry point in try/catch.
+ *  - Enumerations start at 1 so that a zeroed value is always invalid.
+ */
+#ifndef SSHUTTLE_PLUGIN_ABI_H
+#define SSHUTTLE_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SSHUTTLE_ABI_MAJOR 1 /* incompatible change: the host rejects any other major */
+#define SSHUTTLE_ABI_MINOR 0 /* appended members: the host rejects a plugin minor newer than its own */
+#define SSHUTTLE_ABI_VERSION ((uint32_t)((SSHUTTLE_ABI_MAJOR << 16) | SSHUTTLE_ABI_MINOR))
+#define SSHUTTLE_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
+#define SSHUTTLE_ABI_VERSION_MINOR(v) ((uint32_t)(v)&0xffffu)
+
+#if defined(_WIN32)
+#define SSHUTTLE_EXPORT __declspec(dllexport)
+#else
+#define SSHUTTLE_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ---- status codes ---------------------------------------------------------------------------- */
+enum {
+    SSHUTTLE_OK = 0,
+    SSHUTTLE_AGAIN = 1,            /* non-blocking call: not done yet, poll and call again */
+    SSHUTTLE_EINVAL = -1,          /* bad argument or request */
+    SSHUTTLE_EUNSUPPORTED = -2,    /* the plugin cannot do this (feature, platform) */
+    SSHUTTLE_ESYSTEM = -3,         /* a system call failed; sys_errno is set */
+    SSHUTTLE_ECOMMAND = -4,        /* an external command failed */
+    SSHUTTLE_EINTERNAL = -5,       /* a bug or an exception caught at the boundary */
+    SSHUTTLE_ECLOSED = -6,         /* the stream is closed */
+    SSHUTTLE_EAUTH = -7,           /* transport: authentication failed */
+    SSHUTTLE_EHOSTKEY = -8         /* transport: host key unknown or mismatched */
+};
+
+/** Error buffer owned by the caller; the callee fills it on failure. */
+typedef struct sshuttle_error {
+    int sys_errno;
+    char message[512];
+} sshuttle_error;
+
+/** A key/value option passed to create(); both strings are borrowed. */
+typedef struct sshuttle_kv {
+    const char *key;
+    const char *value;
+} sshuttle_kv;
+
+/* ---- services the host lends to a plugin ----------------------------------------------------- */
+enum sshuttle_log_level {
+    SSHUTTLE_LOG_TRACE = 1,
+    SSHUTTLE_LOG_DEBUG = 2,
+    SSHUTTLE_LOG_INFO = 3,
+    SSHUTTLE_LOG_WARN = 4,
+    SSHUTTLE_LOG_ERROR = 5
+};
+
+typedef struct sshuttle_host_v1 {
+    uint32_t struct_size;
+    void *ctx;
+    /** Log one line through the host's logger. */
+    void (*log)(void *ctx, int level, const char *message);
+    /** Run argv (argv[0] looked up in PATH plus the sbin directories) with stdin_text (may be NULL)
+     *  as its standard input. Captured stdout is delivered through out/out_ctx when out is not NULL.
+     *  Returns the exit status (>= 0), or a negative SSHUTTLE_E* with err filled when it could not run.
+     *  In --dry-run and in tests this records the command instead of running it. */
+    int (*run)(void *ctx, const char *const *argv, const char *stdin_text,
+               void (*out)(void *out_ctx, const char *data, size_t len), void *out_ctx,
+               sshuttle_error *err);
+    /** Non-zero when commands are only being recorded (--dry-run): plugins must not touch the system. */
+    int dry_run;
+} sshuttle_host_v1;
+
+/* ---- firewall plugins ------------------------------------------------------------------------ */
+enum sshuttle_feature {
+    SSHUTTLE_FEAT_IPV4 = 1u << 0,
+    SSHUTTLE_FEAT_IPV6 = 1u << 1,
+    SSHUTTLE_FEAT_TCP = 1u << 2,
+    SSHUTTLE_FEAT_UDP = 1u << 3,
+    SSHUTTLE_FEAT_DNS = 1u << 4,
+    SSHUTTLE_FEAT_USER = 1u << 5,
+    SSHUTTLE_FEAT_GROUP = 1u << 6,
+    SSHUTTLE_FEAT_PORT_RANGES = 1u << 7,
+    SSHUTTLE_FEAT_TRANSPARENT_LISTENER = 1u << 8, /* listeners need prepare_listener (tproxy) */
+    SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER = 1u << 9 /* original dst is asked of the root manager (pf) */
+};
+
+enum sshuttle_family { SSHUTTLE_AF_INET = 4, SSHUTTLE_AF_INET6 = 6 };
+
+/** One tunnelled (or excluded) subnet, already sorted by the host in upstream's rule order. */
+typedef struct sshuttle_subnet {
+    uint32_t struct_size;
+    int family;          /* sshuttle_family */
+    uint8_t addr[16];    /* network byte order; IPv4 uses the first 4 bytes */
+    int prefix;          /* 0..32 or 0..128 */
+    uint16_t port_first; /* 0 = all ports */
+    uint16_t port_last;
+    int exclude;         /* non-zero: never tunnel */
+} sshuttle_subnet;
+
+typedef struct sshuttle_nameserver {
+    uint32_t struct_size;
+    int family;
+    uint8_t addr[16];
+} sshuttle_nameserver;
+
+/** Everything a firewall method needs for one address family, mirroring upstream's setup_firewall. */
+typedef struct sshuttle_fw_request {
+    uint32_t struct_size;
+    int family;                 /* rules for this family only */
+    uint16_t port;              /* the TCP (and UDP) redirect port */
+    uint16_t dns_port;          /* 0 = no DNS capture */
+    const sshuttle_subnet *subnets;
+    size_t subnet_count;
+    const sshuttle_nameserver *nameservers;
+    size_t nameserver_count;
+    int udp;                    /* capture UDP too (tproxy) */
+    int64_t uid;                /* -1 = none (--user) */
+    int64_t gid;                /* -1 = none (--group) */
+    const char *tmark;          /* e.g. "0x01" (tproxy) */
+    const char *os_flavor;      /* pf: "darwin", "freebsd", "openbsd", "pfsense"; NULL = this host */
+    uint32_t bypass_mark;       /* non-zero: packets with this fwmark are never redirected (local mode's own
+                                   server connections carry it, so they do not loop into the tunnel) */
+} sshuttle_fw_request;
+
+typedef struct sshuttle_firewall_v1 {
+    uint32_t struct_size;
+    const char *name;       /* method name as on the command line, e.g. "nat" */
+    const char *description;
+    uint64_t features;      /* SSHUTTLE_FEAT_* */
+    int priority;           /* --method auto: lower is tried first (nat 10, nft 20, pf 30, ipfw 40) */
+
+    int (*create)(const sshuttle_host_v1 *host, const sshuttle_kv *options, size_t option_count,
+                  void **self, sshuttle_error *err);
+    void (*destroy)(void *self);
+    /** 1 when usable on this machine; reason gets a short explanation either way. Never modifies anything. */
+    int (*is_supported)(void *self, char *reason, size_t reason_len);
+    /** Install the rules for req->family. Removes stale rules of the same port first. */
+    int (*setup)(void *self, const sshuttle_fw_request *req, sshuttle_error *err);
+    /** Remove everything setup installed for req->family and req->port. Idempotent, best effort. */
+    int (*restore)(void *self, const sshuttle_fw_request *req, sshuttle_error *err);
+    /** Render the exact rules or commands setup would apply, as text. The callee writes at most
+     *  out_len bytes (NUL-terminated) and sets *needed to the full length; call again if larger. */
+    int (*render)(void *self, const sshuttle_fw_request *req, char *out, size_t out_len, size_t *needed,
+                  sshuttle_error *err);
+    /** Optional (NULL): adjust a listening socket before bind (tproxy sets IP_TRANSPARENT). */
+    int (*prepare_listener)(void *self, int fd, int family, int is_udp, sshuttle_error *err);
+    /** Optional (NULL): the original destination of an accepted redirected TCP connection. */
+    int (*original_dst)(void *self, int fd, void *sockaddr_out, uint32_t *sockaddr_len, sshuttle_error *err);
+} sshuttle_firewall_v1;
+
+/* ---- transport plugins ----------------------------------------------------------------------- */
+enum sshuttle_want { SSHUTTLE_WANT_READ = 1, SSHUTTLE_WANT_WRITE = 2 };
+
+typedef struct sshuttle_transport_request {
+    uint32_t struct_size;
+    const char *host;          /* from -r, without user and port */
+    const char *user;          /* NULL = default */
+    int port;                  /* 0 = default */
+    const char *const *remote_argv; /* command to run on the remote side; NULL-terminated */
+    const char *remote_command;     /* the same as one shell-quoted string */
+} sshuttle_transport_request;
+
+typedef struct sshuttle_transport_v1 {
+    uint32_t struct_size;
+    const char *name;
+    const char *description;
+    uint64_t features;
+
+    int (*create)(const sshuttle_host_v1 *host, const sshuttle_kv *options, size_t option_count,
+                  void **self, sshuttle_error *err);
+    void (*destroy)(void *self);
+    int (*is_supported)(void *self, char *reason, size_t reason_len);
+    /** Start connecting; then the host calls step until it returns SSHUTTLE_OK. Non-blocking. */
+    int (*open)(void *self, const sshuttle_transport_request *req, sshuttle_error *err);
+    int (*step)(void *self, sshuttle_error *err);
+    /** The fd the host polls, and which directions the plugin waits for (SSHUTTLE_WANT_*). */
+    int (*poll_fd)(void *self);
+    unsigned (*wants)(void *self);
+    /** >0 bytes moved, 0 would block, SSHUTTLE_ECLOSED at end of stream, other negative on error. */
+    long (*read)(void *self, void *buf, size_t len, sshuttle_error *err);
+    long (*write)(void *self, const void *buf, size_t len, sshuttle_error *err);
+    /** Half-close the sending direction (remote stdin EOF). */
+    int (*shutdown_write)(void *self, sshuttle_error *err);
+} sshuttle_transport_v1;
+
+/* ---- module exports -------------------------------------------------------------------------- */
+/** Always exported; checked before anything else. */
+typedef uint32_t (*sshuttle_plugin_abi_version_fn)(void);
+/** A module exports one or both of these. */
+typedef const sshuttle_firewall_v1 *(*sshuttle_get_firewall_v1_fn)(void);
+typedef const sshuttle_transport_v1 *(*sshuttle_get_transport_v1_fn)(void);
+
+#define SSHUTTLE_SYMBOL_ABI_VERSION "sshuttle_plugin_abi_version"
+#define SSHUTTLE_SYMBOL_FIREWALL_V1 "sshuttle_get_firewall_v1"
+#define SSHUTTLE_SYMBOL_TRANSPORT_V1 "sshuttle_get_transport_v1"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSHUTTLE_PLUGIN_ABI_H */

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Header-only C++ helper for writing sshuttle plugins against the C ABI in plugin_abi.h.
+//
+// A firewall plugin is a class with this shape (optional members are detected at compile time):
+//
+//   class MyMethod {
+//    public:
+//     MyMethod(const sshuttle::sdk::Host& host, const sshuttle::sdk::Options& options);
+//     bool is_supported(std::string& reason);
+//     void setup(const sshuttle::sdk::FwRequest& req);      // throw sdk::Error on failure
+//     void restore(const sshuttle::sdk::FwRequest& req);
+//     std::string render(const sshuttle::sdk::FwRequest& req);
+//     void prepare_listener(int fd, int family, bool is_udp);              // optional
+//     bool original_dst(int fd, sockaddr_storage& out, socklen_t& len);     // optional
+//   };
+//   SSHUTTLE_DECLARE_FIREWALL(MyMethod, "mymethod", "what it does", features, priority)
+//
+// Every entry point is wrapped in try/catch: no exception crosses the module boundary.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sshuttle/plugin_abi.h"
+
+namespace sshuttle::sdk {
+
+/// A failure that the trampolines turn into a status code and an error message.
+class Error : public std::runtime_error {
+   public:
+    Error(int status, const std::string& message, int sys_errno = 0)
+        : std::runtime_error(message), status_(status), sys_errno_(sys_errno) {}
+    int status() const { return status_; }
+    int sys_errno() const { return sys_errno_; }
+
+   private:
+    int status_;
+    int sys_errno_;
+};
+
+/// Options given to create(), copied so the plugin may keep them.
+using Options = std::map<std::string, std::string>;
+
+/// Result of running an external command through the host.
+struct CommandResult {
+    int exit_status = 0;
+    std::string output;
+};
+
+/// C++ view of the services the host lends.
+class Host {
+   public:
+    explicit Host(const sshuttle_host_v1* host) : host_(host) {}
+
+    void log(int level, const std::string& message) const {
+        if (host_ != nullptr && host_->log != nullptr) host_->log(host_->ctx, level, message.c_str());
+    }
+    void debug(const std::string& m) const { log(SSHUTTLE_LOG_DEBUG, m); }
+    void info(const std::string& m) const { log(SSHUTTLE_LOG_INFO, m); }
+    void warn(const std::string& m) const { log(SSHUTTLE_LOG_WARN, m); }
+
+    bool dry_run() const { return host_ != nullptr && host_->dry_run != 0; }
+
+    /// Runs argv with optional stdin; returns the exit status and captured stdout.
+    /// Throws Error when the command could not be started at all.
+    CommandResult run(const std::vector<std::string>& argv, const std::string* stdin_text = nullptr) const {
+        if (host_ == nullptr || host_->run == nullptr) throw Error(SSHUTTLE_EINTERNAL, "host offers no command runner");
+        std::vector<const char*> cargv;
+        for (const auto& a : argv) cargv.push_back(a.c_str());
+        cargv.push_back(nullptr);
+        CommandResult result;
+        sshuttle_error err{};
+        int rc = host_->run(
+            host_->ctx, cargv.data(), stdin_text ? stdin_text->c_str() : nullptr,
+            [](void* ctx, const char* data, size_t len) { static_cast<std::string*>(ctx)->append(data, len); },
+            &result.output, &err);
+        if (rc < 0) throw Error(rc, err.message, err.sys_errno);
+        result.exit_status = rc;
+        return result;
+    }
+
+    /// Runs argv and throws Error naming the command when it exits non-zero.
+    std::string run_checked(const std::vector<std::string>& argv, const std::string* stdin_text = nullptr) const {
+        CommandResult r = run(argv, stdin_text);
+        if (r.exit_status != 0) {
+            std::string cmd;
+            for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+            throw Error(SSHUTTLE_ECOMMAND, "'" + cmd + "' exited with status " + std::to_string(r.exit_status));
+        }
+        return r.output;
+    }
+
+   private:
+    const sshuttle_host_v1* host_;
+};
+
+/// One subnet with its address already formatted.
+struct Subnet {
+    int family = 0;  // SSHUTTLE_AF_INET or SSHUTTLE_AF_INET6
+    std::string address;
+    int prefix = 0;
+    int port_first = 0;
+    int port_last = 0;
+    bool exclude = false;
+};
+
+/// C++ view of sshuttle_fw_request.
+struct FwRequest {
+    int family = 0;
+    int port = 0;
+    int dns_port = 0;
+    std::vector<Subnet> subnets;
+    std::vector<std::string> nameservers;
+    bool udp = false;
+    long long uid = -1;
+    long long gid = -1;
+    std::string tmark = "0x01";
+    std::string os_flavor;
+    uint32_t bypass_mark = 0;
+};
+
+inline std::string format_address(int family, const uint8_t* addr) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(family == SSHUTTLE_AF_INET6 ? AF_INET6 : AF_INET, addr, buf, sizeof buf);
+    return buf;
+}
+
+inline FwRequest to_request(const sshuttle_fw_request* r) {
+    FwRequest out;
+    out.family = r->family;
+    out.port = r->port;
+    out.dns_port = r->dns_port;
+    for (size_t i = 0; i < r->subnet_count; ++i) {
+        const sshuttle_subnet& s = r->subnets[i];
+        out.subnets.push_back(
+            {s.family, format_address(s.family, s.addr), s.prefix, s.port_first, s.port_last, s.exclude != 0});
+    }
+    for (size_t i = 0; i < r->nameserver_count; ++i)
+        out.nameservers.push_back(format_address(r->nameservers[i].family, r->nameservers[i].addr));
+    out.udp = r->udp != 0;
+    out.uid = r->uid;
+    out.gid = r->gid;
+    if (r->tmark != nullptr) out.tmark = r->tmark;
+    if (r->os_flavor != nullptr) out.os_flavor = r->os_flavor;
+    out.bypass_mark = r->bypass_mark;
+    return out;
+}
+
+inline void fill_error(sshuttle_error* err, const char* message, int sys_errno = 0) {
+    if (err == nullptr) return;
+    err->sys_errno = sys_errno;
+    std::snprintf(err->message, sizeof err->message, "%s", message);
+}
+
+/// Runs body and converts any exception into a status code and message.
+template <typename Body>
+int guarded(sshuttle_error* err, Body&& body) noexcept {
+    try {
+        body();
+        return SSHUTTLE_OK;
+    } catch (const Error& e) {
+        fill_error(err, e.what(), e.sys_errno());
+        return e.status();
+    } catch (const std::exception& e) {
+        fill_error(err, e.what());
+        return SSHUTTLE_EINTERNAL;
+    } catch (...) {
+        fill_error(err, "unknown exception in plugin");
+        return SSHUTTLE_EINTERNAL;
+    }
+}
+
+/// Builds the sshuttle_firewall_v1 table for Method (see the top of this file).
+template <typename Method>
+struct FirewallTrampolines {
+    struct Instance {
+        Host host;
+        Method method;
+    };
+    static Instance* self(void* p) { return static_cast<Instance*>(p); }
+
+    static int create(const sshuttle_host_v1* host, const sshuttle_kv* opts, size_t n, void** out,
+                      sshuttle_error* err) {
+        return guarded(err, [&] {
+            Options options;
+            for (size_t i = 0; i < n; ++i) options[opts[i].key] = opts[i].value ? opts[i].value : "";
+            *out = new Instance{Host(host), Method(Host(host), options)};
+        });
+    }
+    static void destroy(void* p) { delete self(p); }
+    static int is_supported(void* p, char* reason, size_t reason_len) {
+        try {
+            std::string why;
+            bool ok = self(p)->method.is_supported(why);
+            if (reason != nullptr && reason_len > 0) std::snprintf(reason, reason_len, "%s", why.c_str());
+            return ok ? 1 : 0;
+        } catch (const std::exception& e) {
+            if (reason != nullptr && reason_len > 0) std::snprintf(reason, reason_len, "%s", e.what());
+            return 0;
+        } catch (...) {
+            return 0;
+        }
+    }
+    static int setup(void* p, const sshuttle_fw_request* r, sshuttle_error* err) {
+        return guarded(err, [&] { self(p)->method.setup(to_request(r)); });
+    }
+    static int restore(void* p, const sshuttle_fw_request* r, sshuttle_error* err) {
+        return guarded(err, [&] { self(p)->method.restore(to_request(r)); });
+    }
+    static int render(void* p, const sshuttle_fw_request* r, char* out, size_t out_len, size_t* needed,
+                      sshuttle_error* err) {
+        return guarded(err, [&] {
+            std::string text = self(p)->method.render(to_request(r));
+            if (needed != nullptr) *needed = text.size() + 1;
+            if (out != nullptr && out_len > 0) std::snprintf(out, out_len, "%s", text.c_str());
+        });
+    }
+    static int prepare_listener(void* p, int fd, int family, int is_udp, sshuttle_error* err) {
+        return guarded(err, [&] {
+            if constexpr (requires(Method m) { m.prepare_listener(fd, family, true); })
+                self(p)->method.prepare_listener(fd, family, is_udp != 0);
+        });
+    }
+    static int original_dst(void* p, int fd, void* sa, uint32_t* sa_len, sshuttle_error* err) {
+        return guarded(err, [&] {
+            if constexpr (requires(Method m, sockaddr_storage s, socklen_t l) { m.original_dst(fd, s, l); }) {
+                sockaddr_storage ss{};
+                socklen_t len = sizeof ss;
+                if (!self(p)->method.original_dst(fd, ss, len))
+                    throw Error(SSHUTTLE_ESYSTEM, "no original destination", errno);
+                if (*sa_len < len) throw Error(SSHUTTLE_EINVAL, "sockaddr buffer too small");
+                std::memcpy(sa, &ss, len);
+                *sa_len = len;
+            } else {
+                throw Error(SSHUTTLE_EUNSUPPORTED, "original_dst not provided");
+            }
+        });
+    }
+
+    static sshuttle_firewall_v1 table(const char* name, const char* description, uint64_t features, int priority) {
+        sshuttle_firewall_v1 t{};
+        t.struct_size = sizeof t;
+        t.name = name;
+        t.description = description;
+        t.features = features;
+        t.priority = priority;
+        t.create = &create;
+        t.destroy = &destroy;
+        t.is_supported = &is_supported;
+        t.setup = &setup;
+        t.restore = &restore;
+        t.render = &render;
+        if constexpr (requires(Method m) { m.prepare_listener(0, 0, true); }) t.prepare_listener = &prepare_listener;
+        if constexpr (requires(Method m, sockaddr_storage s, socklen_t l) { m.original_dst(0, s, l); })
+            t.original_dst = &original_dst;
+        return t;
+    }
+};
+
+}  // namespace sshuttle::sdk
+
+/// Exports the ABI version and the firewall table of one Method class.
+#define SSHUTTLE_DECLARE_FIREWALL(Method, name, description, features, priority)                       \
+    extern "C" SSHUTTLE_EXPORT uint32_t sshuttle_plugin_abi_version(void) { return SSHUTTLE_ABI_VERSION; } \
+    extern "C" SSHUTTLE_EXPORT const sshuttle_firewall_v1* sshuttle_get_firewall_v1(void) {            \
+        static const sshuttle_firewall_v1 table =                                                      \
+            ::sshuttle::sdk::FirewallTrampolines<Method>::table(name, description, features, priority); \
+        return &table;                                                                                 \
+    }
