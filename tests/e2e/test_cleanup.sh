@@ -57,9 +57,24 @@ kill -KILL "$SST_PID"
 sst_wait_exit 20
 expect_clean sigkill  # includes: the orphaned ssh notices its closed stdin and exits
 
+# The ssh connection dies: the client's ssh process is killed, or with the built-in transport (no ssh process)
+# the sshd session process that serves it, which closes the TCP connection under the client.
+sshd_session_pids() {
+    local p
+    for p in $(ip netns pids "sst-s-$LAB_ID"); do
+        [[ "$(cat "/proc/$p/cmdline" 2>/dev/null | tr '\0' ' ')" == "sshd: root"* ]] && echo "$p"
+    done
+    return 0
+}
+
 start_and_check_rules ssh-killed
-pids="$(ssh_pids)"
-[[ -n "$pids" ]] || lab_fail "ssh-killed: the client runs no ssh process"
+if [[ $SSHUTTLE_E2E_TRANSPORT == builtin ]]; then
+    pids="$(sshd_session_pids)"
+    [[ -n "$pids" ]] || lab_fail "ssh-killed: no sshd session serves the client"
+else
+    pids="$(ssh_pids)"
+    [[ -n "$pids" ]] || lab_fail "ssh-killed: the client runs no ssh process"
+fi
 kill -KILL $pids
 sst_wait_exit 30
 ((SST_RC != 0)) || lab_fail "ssh-killed: the client exited with status 0 after losing its ssh"

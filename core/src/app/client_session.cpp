@@ -9,26 +9,35 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
 
 #include "app/dns_listeners.hpp"
 #include "app/listeners.hpp"
+#include "app/method_features.hpp"
 #include "app/nameservers.hpp"
+#include "app/policy_routing.hpp"
+#include "app/resolver_cache.hpp"
 #include "app/rule_plan.hpp"
+#include "app/udp_listeners.hpp"
+#include "app/udp_plugin_bridge.hpp"
 #include "client/engine.hpp"
 #include "fwmgr/firewall_client.hpp"
 #include "plugin/plugins.hpp"
 #include "transport/byte_stream.hpp"
 #include "transport/server_launch.hpp"
+#include "util/daemon.hpp"
 #include "util/log.hpp"
+#include "util/sd_notify.hpp"
 
 namespace sshuttle::app {
 namespace {
@@ -65,6 +74,35 @@ std::optional<net::Endpoint> endpoint_from(const sockaddr_storage& ss) {
     return ep;
 }
 
+std::optional<net::Endpoint> socket_endpoint(int fd, bool peer) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if ((peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len)
+              : getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len)) != 0)
+        return std::nullopt;
+    return endpoint_from(ss);
+}
+
+/// QUERY_PF_NAT through the manager. When the kernel has no answer the listener's own address is used, as
+/// upstream does (with OpenBSD's divert-to that is the original destination; with rdr it is dropped as a
+/// connection to ourselves).
+std::optional<net::Endpoint> original_dst_from_manager(fwmgr::FirewallClient& firewall, int fd, std::string& why) {
+    auto local = socket_endpoint(fd, false);
+    auto peer = socket_endpoint(fd, true);
+    if (!local || !peer) {
+        why = std::string("getsockname/getpeername: ") + std::strerror(errno);
+        return std::nullopt;
+    }
+    try {
+        if (auto original = firewall.query_nat(*peer, *local, why)) return original;
+    } catch (const std::exception& e) {  // the manager is gone: this connection cannot be placed
+        why = e.what();
+        return std::nullopt;
+    }
+    spdlog::debug("NAT lookup for {} failed ({}); using the local address", peer->to_string(), why);
+    return local;
+}
+
 }  // namespace
 
 int run_client(const cli::Options& options) {
@@ -74,6 +112,9 @@ int run_client(const cli::Options& options) {
     // As upstream: without captured DNS the server never gets a query, so --to-ns would do nothing.
     if (options.to_ns && !options.dns && options.ns_hosts.empty())
         spdlog::warn("--to-ns is ignored without --dns or --ns-hosts");
+    // As upstream: seed names are only looked up by the hostwatch, which only -H starts.
+    if (!options.seed_hosts.empty() && !options.auto_hosts)
+        throw std::runtime_error("--seed-hosts only works together with -H/--auto-hosts");
     const int64_t uid = resolve_uid(options.user);  // before anything starts: a typo fails at once
     const int64_t gid = resolve_gid(options.group);
     plugin::HostServices host;
@@ -92,36 +133,55 @@ int run_client(const cli::Options& options) {
     auto method = plugin::load_firewall(firewall.method(), plugin_dirs, host);
     spdlog::debug("firewall method: {}", method->name());
     const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
-    // Capabilities the client half of these methods lacks so far: refuse rather than capture and drop.
-    if (method->has(SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER) && !method->has_original_dst())
+    // Before anything is captured: a method that cannot do what was asked (--user, --dns, IPv6...) is refused.
+    require_method_features(options, method->name(), method->features());
+    // pf: only root can read the kernel's NAT table, so the manager looks each connection up (QUERY_PF_NAT).
+    const bool nat_by_manager = method->has(SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER);
+    // A transparent method's captured datagrams carry foreign addresses: answering them needs its UDP members.
+    const bool transparent = method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER);
+    if (transparent && !nameservers.empty() && !method->has_udp())
         throw std::runtime_error("method '" + method->name() +
-                                 "': looking up original destinations through the firewall manager is not "
-                                 "implemented yet");
-    if (method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER) && !nameservers.empty())
-        throw std::runtime_error("method '" + method->name() +
-                                 "' cannot answer captured DNS yet (replies must come from the nameserver's "
-                                 "address); use --method nat or nft with --dns");
+                                 "' cannot answer captured DNS (it has no UDP members, ABI 1.1); use --method nat "
+                                 "or nft with --dns");
+    const bool udp = transparent && method->has(SSHUTTLE_FEAT_UDP) && method->has_udp();
+    if (options.tproxy_setup_routes && method->name() != "tproxy")
+        spdlog::warn("--tproxy-setup-routes is ignored with method '{}'", method->name());
 
     // 2. Listeners.
     std::vector<net::Endpoint> wanted = options.listen_given ? options.listen : default_listen_addresses(ipv6);
     if (!ipv6) std::erase_if(wanted, [](const net::Endpoint& e) { return e.address.family == net::Family::kIPv6; });
     auto listeners = bind_tcp_listeners(wanted, [&](int fd, net::Family family) {
         if (method->has_prepare_listener())
-            method->prepare_listener(fd, family == net::Family::kIPv4 ? AF_INET : AF_INET6, false);
+            method->prepare_listener(fd, family == net::Family::kIPv4 ? SSHUTTLE_AF_INET : SSHUTTLE_AF_INET6, false);
     });
     std::vector<net::Endpoint> listen_addresses;
     for (const auto& l : listeners) {
         spdlog::debug("listening on {}", l.address.to_string());
         listen_addresses.push_back(l.address);
     }
+    auto prepare_udp = [&](int fd, net::Family family) {
+        if (method->has_prepare_listener())
+            method->prepare_listener(fd, family == net::Family::kIPv4 ? SSHUTTLE_AF_INET : SSHUTTLE_AF_INET6, true);
+    };
+    std::vector<Listener> udp_listeners;
+    if (udp) udp_listeners = bind_udp_listeners(listen_addresses, prepare_udp);
+
+    // tproxy: marked packets must be routed to this machine before any rule marks them.
+    std::vector<net::Family> families;
+    for (const auto& l : listeners)
+        if (std::find(families.begin(), families.end(), l.address.address.family) == families.end())
+            families.push_back(l.address.address.family);
+    std::optional<OwnPolicyRoutes> own_routes;
+    if (method->name() == "tproxy") {
+        if (options.tproxy_setup_routes)
+            own_routes.emplace(families, options.tmark, listeners.front().address.port);
+        else
+            check_policy_routing(families, options.tmark);
+    }
+
     std::vector<Listener> dns_listeners;
     if (!nameservers.empty()) {
-        dns_listeners = bind_dns_listeners(listen_addresses, listeners.front().address.port,
-                                           [&](int fd, net::Family family) {
-                                               if (method->has_prepare_listener())
-                                                   method->prepare_listener(
-                                                       fd, family == net::Family::kIPv4 ? AF_INET : AF_INET6, true);
-                                           });
+        dns_listeners = bind_dns_listeners(listen_addresses, listeners.front().address.port, prepare_udp);
         for (const auto& ns : nameservers) spdlog::debug("capturing DNS to {}", ns.to_string());
         spdlog::debug("DNS listener on port {}", dns_listeners.front().address.port);
     }
@@ -140,6 +200,13 @@ int run_client(const cli::Options& options) {
     engine_options.expect_sync_header = false;  // start_server consumed it
     client::ClientEngine engine(io, transport::make_server_stream(io, server), engine_options);
 
+    // systemd's STATUS=: the peer, then the open connection count (polled, see util::StatusTicker).
+    const std::string connected_to =
+        "Connected to " + (options.remote ? options.remote->to_string() : std::string("the local server"));
+    util::StatusTicker status_ticker(io, [&] {
+        return connected_to + ", " + std::to_string(engine.open_channels()) + " open connections";
+    });
+
     int exit_status = 0;
     std::string failure;
     auto fail = [&](const std::string& why) {
@@ -150,7 +217,7 @@ int run_client(const cli::Options& options) {
 
     // 4. Rules go in once the server has answered with its routes.
     fwmgr::GoFields go;
-    go.udp = false;
+    go.udp = udp;
     go.uid = uid;
     go.gid = gid;
     go.tmark = options.tmark;
@@ -165,8 +232,12 @@ int run_client(const cli::Options& options) {
                 (l.address.address.family == net::Family::kIPv4 ? ports.dns_v4 : ports.dns_v6) = l.address.port;
             firewall.install(build_rules(options, listen_addresses, ssh_addresses, routes, ipv6), nameservers, ports,
                              go);
+            if (!nameservers.empty()) flush_resolver_cache();
             spdlog::info("Connected to server.");
-            if (options.auto_hosts || !options.seed_hosts.empty()) engine.request_hosts(options.seed_hosts);
+            util::notify_ready(connected_to);
+            status_ticker.start();
+            util::daemon_ready();  // -D: detach; the waiting parent exits 0 now
+            if (options.auto_hosts) engine.request_hosts(options.seed_hosts);
         } catch (const std::exception& e) {
             fail(e.what());
         }
@@ -183,8 +254,13 @@ int run_client(const cli::Options& options) {
         const uint16_t own_port = l.address.port;
         engine.add_tcp_listener(l.fd, [&, own_port](int fd) -> std::optional<net::Endpoint> {
             std::string why;
-            auto dst = method->original_dst(fd, why);
-            std::optional<net::Endpoint> ep = dst ? endpoint_from(*dst) : std::nullopt;
+            std::optional<net::Endpoint> ep;
+            if (nat_by_manager) {
+                ep = original_dst_from_manager(firewall, fd, why);
+            } else {
+                auto dst = method->original_dst(fd, why);
+                ep = dst ? endpoint_from(*dst) : std::nullopt;
+            }
             if (!ep) {
                 spdlog::warn("dropping a connection: no original destination ({})", why);
                 return std::nullopt;
@@ -200,7 +276,13 @@ int run_client(const cli::Options& options) {
         });
     }
 
-    for (const auto& l : dns_listeners) engine.add_dns_listener(l.fd);
+    for (const auto& l : dns_listeners) {
+        if (transparent && method->has_udp())
+            engine.add_dns_listener(l.fd, transparent_udp_of(*method));
+        else
+            engine.add_dns_listener(l.fd);
+    }
+    for (const auto& l : udp_listeners) engine.add_udp_listener(l.fd, transparent_udp_of(*method));
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -211,10 +293,14 @@ int run_client(const cli::Options& options) {
 
     engine.start();
     io.run();
+    status_ticker.stop();
+    util::notify_stopping();
 
     // 5. Undo everything: stop the data plane, let the manager restore the rules, end the server.
     engine.stop();
     firewall.close();
+    if (own_routes) own_routes->remove();
+    if (!nameservers.empty()) flush_resolver_cache();
     const std::string server_end = transport::stop_server(server);
     if (!failure.empty() && !server_end.empty()) failure += " (" + server_end + ")";
     if (!failure.empty()) spdlog::error("fatal: {}", failure);

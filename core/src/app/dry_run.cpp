@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/listeners.hpp"
+#include "app/method_features.hpp"
 #include "app/nameservers.hpp"
 #include "app/rule_plan.hpp"
 #include "cli/help.hpp"
@@ -38,6 +39,7 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
     plugin::HostServices host(/*dry_run=*/true);
     std::ostringstream method_notes;
     auto method = choose_method(options, host, method_notes);  // first: a bad --method fails before any output
+    require_method_features(options, method->name(), method->features());  // as the real run would refuse
     out << "# sshuttle --dry-run: nothing is changed on this machine\n";
     out << cli::describe_options(options) << method_notes.str();
     const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
@@ -56,6 +58,10 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
         if (ipv6) order.ports.dns_v6 = kShownDnsPort;
     }
     order.routes = build_rules(options, listen, transport::ssh_server_addresses(options), {}, ipv6);
+    // As the client session: UDP is captured when the method can both capture it and answer from the original
+    // address (tproxy).
+    order.go.udp = method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER) && method->has(SSHUTTLE_FEAT_UDP) &&
+                   method->has_udp();
     order.go.tmark = options.tmark;
     order.go.client_pid = getpid();
     order.go.bypass_mark = local_bypass_mark(options);

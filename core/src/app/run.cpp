@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -21,8 +22,11 @@
 #include "fwmgr/firewall_manager.hpp"
 #include "fwmgr/manager_command.hpp"
 #include "plugin/plugins.hpp"
+#include "server/hostwatch.hpp"
 #include "server/server.hpp"
+#include "util/daemon.hpp"
 #include "util/log.hpp"
+#include "util/syslog_forwarder.hpp"
 
 namespace sshuttle::app {
 namespace {
@@ -47,12 +51,16 @@ int list_plugins(const cli::Options& options) {
     auto dirs = plugin::search_dirs(options.plugin_dirs);
     std::cout << plugin::format_plugin_table(plugin::discover(dirs, host));
     std::vector<std::string> why;
+    std::string verdict;
     try {
-        auto chosen = plugin::select_auto(dirs, host, why);
-        std::cout << "\n--method auto would choose: " << chosen->name() << "\n";
+        verdict = "--method auto would choose: " + plugin::select_auto(dirs, host, why)->name();
     } catch (const plugin::PluginError& e) {
-        std::cout << "\n--method auto: " << e.what() << "\n";
+        verdict = std::string("--method auto: ") + e.what();
     }
+    // Each candidate in the order auto tries them, with why it was or was not usable.
+    std::cout << "\n--method auto candidates (nat, nft, pf, ipfw, then others by priority; tproxy never):\n";
+    for (const auto& line : why) std::cout << "  " << line << "\n";
+    std::cout << verdict << "\n";
     return 0;
 }
 
@@ -96,14 +104,20 @@ int dispatch(const cli::Options& options) {
             return server::run_server(server_options_from(options));
         case cli::Mode::kFirewall:  // sets up its own logging: stdout is its protocol socket
             return fwmgr::run_firewall_manager(options);
+        case cli::Mode::kHostwatch: {
+            // Debugging: the server's watcher alone, printing "name,ip" lines until interrupted.
+            util::setup_logging("hw", options.verbose, options.syslog);
+            std::signal(SIGPIPE, SIG_IGN);  // `| head` ends it through a write error
+            server::HostwatchConfig config;
+            config.seed_hosts = options.seed_hosts;
+            return server::run_hostwatch(config, STDOUT_FILENO, -1);
+        }
         case cli::Mode::kClient:
             util::setup_logging("c", options.verbose, options.syslog || options.daemon);
+            // A daemon logs to syslog, and to the terminal too until it detaches: start-up errors show there.
+            if (options.daemon) util::also_log_to_stderr("c");
             log_warnings(options);
             if (options.dry_run) return run_dry_run(options, std::cout);
-            if (options.daemon) {
-                std::cerr << "sshuttle: --daemon is not implemented yet: run sshuttle under systemd, or with nohup\n";
-                return kExitUsage;
-            }
             if (!options.remote && geteuid() != 0) {
                 // The local server marks its own connections (SO_MARK, which needs CAP_NET_ADMIN) so that they
                 // are not redirected back into the tunnel; as a plain user every connection would loop.
@@ -111,6 +125,14 @@ int dispatch(const cli::Options& options) {
                              "so the firewall does not capture them again\n";
                 return kExitUsage;
             }
+            if (options.daemon) {
+                // Forks before start-up: see util/daemon.hpp. The child returns here when it is done.
+                return util::run_as_daemon(options.pidfile, [&] {
+                    enter_network_namespace(options);
+                    return run_client(options);
+                });
+            }
+            if (options.syslog) util::forward_stderr_to_syslog();
             enter_network_namespace(options);
             return run_client(options);
         default:

@@ -104,6 +104,7 @@ std::string describe_options(const Options& o) {
     out << "user: " << (o.user ? quoted(*o.user) : "none") << "\n";
     out << "group: " << (o.group ? quoted(*o.group) : "none") << "\n";
     out << "tmark: " << o.tmark << "\n";
+    out << "tproxy-setup-routes: " << yes_no(o.tproxy_setup_routes) << "\n";
     out << "sudoers-user: " << quoted(o.sudoers_user) << "\n";
     out << "no-sudo-pythonpath: " << yes_no(o.no_sudo_pythonpath) << "\n";
     out << "namespace: " << quoted(o.namespace_name) << "\n";

@@ -45,7 +45,7 @@ Values split_list(const Values& values) {
 // --transport: a plugin name is a file name part (sshuttle-<name>.so), so keep it to safe characters.
 void apply_transport(Options& o, const Values& v, std::size_t) {
     static const std::regex kName(R"(^[A-Za-z0-9][A-Za-z0-9_.-]*$)");
-    if (!std::regex_match(v.back(), kName))
+    if (!v.back().empty() && !std::regex_match(v.back(), kName))  // empty: the default choice
         throw UsageError("invalid transport '" + v.back() + "': expected a name such as ssh, command or exec");
     o.transport = v.back();
 }
@@ -235,6 +235,9 @@ const std::vector<OptionSpec>& option_table() {
         {"--no-sudo-pythonpath", "no-sudo-pythonpath", F, nullptr, "(accepted for compatibility)",
          [](Options& o, const Values&, std::size_t) { o.no_sudo_pythonpath = true; }},
         {"-t,--tmark", "tmark", V, "MARK", "tproxy traffic mark, hexadecimal [0x01]", apply_tmark},
+        {"--tproxy-setup-routes", "tproxy-setup-routes", F, nullptr,
+         "tproxy: add the policy routing for the mark (ip rule, local route) and remove it on exit",
+         [](Options& o, const Values&, std::size_t) { o.tproxy_setup_routes = true; }},
         {"--namespace", "namespace", V, "NAME", "run inside this network namespace (Linux)", apply_namespace},
         {"--namespace-pid", "namespace-pid", V, "PID", "run inside the network namespace of this process",
          [](Options& o, const Values& v, std::size_t) {

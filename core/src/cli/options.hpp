@@ -77,6 +77,7 @@ struct Options {
     std::optional<std::string> user;     // --user NAME
     std::optional<std::string> group;    // --group NAME
     std::string tmark = "0x01";          // -t/--tmark, normalised lowercase hex with 0x
+    bool tproxy_setup_routes = false;    // --tproxy-setup-routes: install the fwmark policy routing, remove on exit
     std::string sudoers_user;            // --sudoers-user
     bool no_sudo_pythonpath = false;     // accepted for compatibility
     std::string namespace_name;          // --namespace

@@ -5,21 +5,72 @@
 #include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#else
+#include <link.h>
+#endif
+
+#include "fwmgr/hosts_file.hpp"
 #include "fwmgr/line_channel.hpp"
 #include "fwmgr/request_plan.hpp"
+#include "sshuttle/plugin_abi.h"
 
 namespace sshuttle::fwmgr {
 namespace {
 
 enum class Event { kLine, kEof, kSignal };
 
+// QUERY_PF_NAT is answered by the pf-private export sshuttle_pf_natlook_v1 of the method's module (the same
+// signature as plugins/pf/pf_natlook_abi.h). FirewallBackend offers no way to reach the module, so it is found
+// among the objects loaded in this process by its file name, sshuttle-<method>.so.
+using PfNatlookFn = int(int family, int proto, const uint8_t* src_addr, uint16_t src_port, const uint8_t* dst_addr,
+                        uint16_t dst_port, uint8_t* out_addr, uint16_t* out_port, sshuttle_error* err);
+constexpr const char* kPfNatlookSymbol = "sshuttle_pf_natlook_v1";
+
+std::optional<std::filesystem::path> loaded_module(const std::string& file_name) {
+#if defined(__APPLE__)
+    for (uint32_t i = 0; i < _dyld_image_count(); ++i) {
+        std::filesystem::path path = _dyld_get_image_name(i);
+        if (path.filename() == file_name) return path;
+    }
+    return std::nullopt;
+#else
+    struct Search {
+        std::string name;
+        std::optional<std::filesystem::path> found;
+    } search{file_name, std::nullopt};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* data) {
+            auto* s = static_cast<Search*>(data);
+            if (info->dlpi_name == nullptr || std::filesystem::path(info->dlpi_name).filename() != s->name) return 0;
+            s->found = info->dlpi_name;
+            return 1;
+        },
+        &search);
+    return search.found;
+#endif
+}
+
 class Session {
    public:
-    Session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals)
-        : backend_(backend), reader_(in_fd), in_fd_(in_fd), out_fd_(out_fd), signals_(signals) {}
+    Session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals, std::string hosts_path)
+        : backend_(backend),
+          reader_(in_fd),
+          in_fd_(in_fd),
+          out_fd_(out_fd),
+          signals_(signals),
+          hosts_path_(std::move(hosts_path)) {}
 
     int run() {
         try {
@@ -29,10 +80,14 @@ class Session {
             if (event != Event::kLine) return finish(event);
             install(plan_requests(order));
             send(std::string(kStartedLine) + "\n");
+            // Upstream's tag port: the IPv6 listener's, else the IPv4 one's; unique among running instances.
+            const uint16_t tag_port = order.ports.tcp_v6 ? order.ports.tcp_v6 : order.ports.tcp_v4;
+            if (!hosts_path_.empty()) hosts_file_ = std::make_unique<HostsFile>(hosts_path_, tag_port);
             return finish(serve());
         } catch (const std::exception& e) {
             spdlog::error("{}", e.what());
             send_error(e.what());
+            remove_hosts();
             restore_touched();
             return 1;
         }
@@ -110,12 +165,80 @@ class Session {
         std::string line;
         Event event;
         while ((event = next_line(line)) == Event::kLine) {
+            if (line.starts_with(std::string(kNatQueryKeyword) + " ")) {
+                send(answer_nat_query(line));
+                continue;
+            }
             if (!line.starts_with("HOST ")) throw ProtocolError("unexpected line '" + line + "'");
-            hosts_.push_back(parse_host(line));
-            // Applying them to /etc/hosts (--auto-hosts) is not implemented yet; keep and log them.
-            spdlog::debug("host {} is {}", hosts_.back().name, address_text(hosts_.back().ip));
+            add_host(parse_host(line));
         }
         return event;
+    }
+
+    /// One bad or unwritable name is logged and skipped: the tunnel itself is fine.
+    void add_host(const HostEntry& host) {
+        spdlog::debug("host {} is {}", host.name, address_text(host.ip));
+        if (!hosts_file_) return;
+        try {
+            hosts_file_->set(host);
+        } catch (const std::invalid_argument& e) {
+            spdlog::warn("{}", e.what());
+        } catch (const std::exception& e) {
+            spdlog::error("adding host '{}': {}", host.name, e.what());
+        }
+    }
+
+    bool remove_hosts() noexcept {
+        if (!hosts_file_) return true;
+        bool ok = hosts_file_->remove_all();
+        hosts_file_.reset();
+        return ok;
+    }
+
+    /// The answer to one QUERY_PF_NAT line. A failed lookup is an answer, not a session error: the client then
+    /// falls back to the listener's address, as upstream's does.
+    std::string answer_nat_query(const std::string& line) {
+        try {
+            const NatQuery query = parse_nat_query(line);
+            if ((backend_.features() & SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER) == 0)
+                return format_nat_failure("method '" + backend_.name() + "' does not look up NAT states");
+            const net::Family family = query.src.address.family;
+            net::Endpoint original;
+            original.address.family = family;
+            sshuttle_error err{};
+            int status = nat_lookup_function()(family == net::Family::kIPv6 ? SSHUTTLE_AF_INET6 : SSHUTTLE_AF_INET,
+                                               query.proto, query.src.address.bytes.data(), query.src.port,
+                                               query.dst.address.bytes.data(), query.dst.port,
+                                               original.address.bytes.data(), &original.port, &err);
+            if (status != SSHUTTLE_OK) {
+                std::string why(err.message, strnlen(err.message, sizeof err.message));
+                return format_nat_failure(why.empty() ? "NAT lookup failed with status " + std::to_string(status)
+                                                      : why);
+            }
+            // An IPv4 answer has only 4 meaningful bytes; the rest must be zero for comparisons.
+            if (family == net::Family::kIPv4)
+                std::fill(original.address.bytes.begin() + 4, original.address.bytes.end(), uint8_t{0});
+            spdlog::debug("NAT lookup {} -> {}: {}", query.src.to_string(), query.dst.to_string(),
+                          original.to_string());
+            return format_nat_success(original);
+        } catch (const std::exception& e) {
+            return format_nat_failure(e.what());
+        }
+    }
+
+    /// The method module's sshuttle_pf_natlook_v1, looked up on first use; throws naming what is missing.
+    PfNatlookFn& nat_lookup_function() {
+        if (natlook_ != nullptr) return *natlook_;
+        const std::string file_name = "sshuttle-" + backend_.name() + ".so";
+        auto path = loaded_module(file_name);
+        if (!path) throw std::runtime_error("method '" + backend_.name() + "': module " + file_name + " not loaded");
+        // Loading an already loaded object only takes a reference; the method's own handle keeps it mapped too.
+        natlook_module_.load(*path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+        if (!natlook_module_.has(kPfNatlookSymbol))
+            throw std::runtime_error("method '" + backend_.name() + "': " + path->string() + " does not export " +
+                                     kPfNatlookSymbol);
+        natlook_ = &natlook_module_.get<PfNatlookFn>(kPfNatlookSymbol);
+        return *natlook_;
     }
 
     int finish(Event event) {
@@ -128,7 +251,8 @@ class Session {
         } else {
             spdlog::debug("client closed the connection");
         }
-        return restore_touched() ? 0 : 1;
+        const bool hosts_ok = remove_hosts();
+        return restore_touched() && hosts_ok ? 0 : 1;
     }
 
     /// IPv6 then IPv4 (the setup order), each failure logged on its own.
@@ -167,13 +291,17 @@ class Session {
     SignalRelay& signals_;
     pid_t client_pid_ = 0;
     std::vector<plugin::FirewallRequest> touched_;  // requests whose setup was attempted, in order
-    std::vector<HostEntry> hosts_;
+    std::string hosts_path_;
+    std::unique_ptr<HostsFile> hosts_file_;  // after STARTED, when HOST lines are written anywhere
+    boost::dll::shared_library natlook_module_;  // QUERY_PF_NAT only: a reference on the method's module
+    PfNatlookFn* natlook_ = nullptr;
 };
 
 }  // namespace
 
-int run_manager_session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals) {
-    Session session(backend, in_fd, out_fd, signals);
+int run_manager_session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals,
+                        const std::string& hosts_path) {
+    Session session(backend, in_fd, out_fd, signals, hosts_path);
     return session.run();
 }
 

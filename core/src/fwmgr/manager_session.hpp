@@ -7,6 +7,7 @@
 // killed), SIGINT/SIGTERM (relayed to the client as SIGINT first), a protocol error, a failed setup.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "fwmgr/firewall_backend.hpp"
@@ -18,6 +19,9 @@ namespace sshuttle::fwmgr {
 /// Runs one session reading in_fd and writing out_fd (the same socket in production) until the client goes
 /// away or a signal arrives. Returns the exit status: 0 when everything installed was restored cleanly after
 /// EOF or a signal, 1 after an error (the client got `ERROR <reason>` when it was still there).
-int run_manager_session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals);
+/// HOST lines go into hosts_path (the production caller passes kSystemHostsPath from hosts_file.hpp); with
+/// an empty path they are only logged, so protocol tests never write a real hosts file.
+int run_manager_session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals,
+                        const std::string& hosts_path = {});
 
 }  // namespace sshuttle::fwmgr

@@ -63,6 +63,8 @@ std::optional<HelperArgs> parse_helper_args(const std::vector<std::string>& args
             out.options.latency_control = false;
         } else if (arg == "--auto-nets") {
             out.options.auto_nets = true;
+        } else if (arg == "--syslog") {
+            out.options.syslog = true;
         } else if (arg == "--latency-buffer-size") {
             const auto* text = value();
             if (!text) return std::nullopt;

@@ -57,9 +57,13 @@ SO_MARK = getattr(socket, "SO_MARK", 36)  # Linux only; --mark is only passed in
 WOULD_BLOCK = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
 verbosity = 0
+syslog_module = None  # --syslog: lines go to the remote host's syslog (ident sshuttle, facility daemon)
 
 
 def log(text):
+    if syslog_module is not None:
+        syslog_module.syslog(syslog_module.LOG_NOTICE, "s: " + text)
+        return
     try:
         sys.stderr.write("s: " + text + "\n")
         sys.stderr.flush()
@@ -902,6 +906,7 @@ class Options(object):
         self.to_ns = None
         self.auto_nets = False
         self.mark = 0
+        self.syslog = False
 
 
 class UsageError(Exception):
@@ -956,6 +961,8 @@ def parse_args(args):
             options.latency_control = False
         elif arg == "--auto-nets":
             options.auto_nets = True
+        elif arg == "--syslog":
+            options.syslog = True
         elif arg == "--latency-buffer-size":
             text = value()
             i += 1
@@ -1011,7 +1018,7 @@ class Server(object):
 
 
 def main(argv):
-    global verbosity
+    global verbosity, syslog_module
     try:
         options = parse_args(argv)
     except UsageError as e:
@@ -1021,6 +1028,10 @@ def main(argv):
         sys.stdout.write("sshuttle-server.py (Python %s)\n" % sys.version.split()[0])
         return 0
     verbosity = options.verbosity
+    if options.syslog:
+        import syslog  # only when asked: the module is missing from some minimal Python builds
+        syslog.openlog("sshuttle", 0, syslog.LOG_DAEMON)
+        syslog_module = syslog
     # A client or destination going away must be EPIPE on that one socket, not the end of the server.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     # Interrupted like the native server: quietly, not with a KeyboardInterrupt traceback.

@@ -12,10 +12,17 @@ sst_start() {
     SST_ROLE=$role
 }
 
+# How the client reaches the lab's sshd: "command" (default) passes -e "ssh -F <lab config>", the OpenSSH program;
+# "builtin" passes no -e, so the client uses its default transport (libssh2 in-process), told to follow the
+# lab's ssh config with --transport-option ssh-config=<lab config>.
+SSHUTTLE_E2E_TRANSPORT="${SSHUTTLE_E2E_TRANSPORT:-command}"
+
 # sst_start_remote NAME ARGS...: the normal setup, client namespace -> ssh to the lab's sshd.
 sst_start_remote() {
     local name=$1; shift
-    sst_start client "$name" -r "root@$SERVER_V4" -e "$LAB_SSH_CMD" --method "$SSHUTTLE_METHOD" "$@"
+    local how=(-e "$LAB_SSH_CMD")
+    [[ $SSHUTTLE_E2E_TRANSPORT == builtin ]] && how=(--transport-option "ssh-config=$LAB_SSH_CONFIG")
+    sst_start client "$name" -r "root@$SERVER_V4" "${how[@]}" --method "$SSHUTTLE_METHOD" "$@"
 }
 
 sst_alive() { kill -0 "${1:-$SST_PID}" 2>/dev/null; }
