@@ -157,7 +157,8 @@ std::optional<int> ChildProcess::wait_exit(int timeout_ms) {
 
 std::string describe_wait_status(int status) {
     if (status == kStatusUnknown) return "ended (exit status unknown)";
-    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    // "exit status N" is the form the host reads the remote's exit code from (plugin_abi.h, read()).
+    if (WIFEXITED(status)) return "ended with exit status " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         return "was killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";

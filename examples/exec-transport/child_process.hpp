@@ -43,7 +43,7 @@ class ChildProcess {
 /// A wait status that no real one can be: the child was reaped by someone else.
 inline constexpr int kStatusUnknown = -1;
 
-/// "exited with status 3", "was killed by signal 9 (Killed)".
+/// "ended with exit status 3", "was killed by signal 9 (Killed)".
 std::string describe_wait_status(int status);
 
 }  // namespace sshuttle::exec_transport

@@ -58,7 +58,13 @@ void TproxyMethod::setup(const sdk::FwRequest& req) {
 }
 
 void TproxyMethod::restore(const sdk::FwRequest& req) {
-    remove_rules(req);
+    // The routes go even when a rule could not be removed: a failure of one step must not leave the other behind.
+    try {
+        remove_rules(req);
+    } catch (...) {
+        remove_own_routes(req);
+        throw;
+    }
     remove_own_routes(req);
 }
 

@@ -76,7 +76,7 @@ TEST_CASE("exec transport: cat as the remote command echoes 4 MiB written and re
     std::string rest;
     CHECK(d.read_to_end(rest) == SSHUTTLE_ECLOSED);
     CHECK(rest.empty());
-    CHECK(d.message() == "command 'env' exited with status 0");
+    CHECK(d.message() == "command 'env' ended with exit status 0");
 }
 
 TEST_CASE("exec transport: a full stream is 'would block' + WANT_WRITE; destroy ends a command deaf to EOF") {
@@ -101,7 +101,7 @@ TEST_CASE("exec transport: at the end of the stream the message has the exit sta
     std::string out;
     CHECK(d.run_to_end({"cat"}, out) == SSHUTTLE_ECLOSED);
     CHECK(d.message() == "command 'echo starting >&2; echo 'error: pod \"p\" not found' >&2; exit 3 #' "
-                         "exited with status 3: error: pod \"p\" not found");
+                         "ended with exit status 3: error: pod \"p\" not found");
     // Every later call says the same.
     char c;
     CHECK(d.t().read(d.self(), &c, 1, &d.err) == SSHUTTLE_ECLOSED);
@@ -112,7 +112,7 @@ TEST_CASE("exec transport: a command that does not exist ends the stream with sh
     ExecDriver d(Options{{"command", "sshuttle-no-such-command --flag"}});
     std::string out;
     CHECK(d.run_to_end({"cat"}, out) == SSHUTTLE_ECLOSED);
-    CHECK(d.message().starts_with("command 'sshuttle-no-such-command --flag' exited with status 127: "));
+    CHECK(d.message().starts_with("command 'sshuttle-no-such-command --flag' ended with exit status 127: "));
     CHECK(d.message().find("sshuttle-no-such-command") != std::string::npos);
 }
 
@@ -123,7 +123,7 @@ TEST_CASE("exec transport: step() reports the command's death even while another
     REQUIRE(d.open({"ignored"}) == SSHUTTLE_OK);
     wait_for_exit(std::stoi(d.read_line()));
     CHECK(d.t().step(d.self(), &d.err) == SSHUTTLE_ECLOSED);
-    CHECK(d.message() == "command 'echo $$; exec 3<&0; cat <&3 2>/dev/null & exit 4 #' exited with status 4");
+    CHECK(d.message() == "command 'echo $$; exec 3<&0; cat <&3 2>/dev/null & exit 4 #' ended with exit status 4");
 }
 
 TEST_CASE("exec transport: writing to a command that has gone is the end of the stream, not a SIGPIPE") {
@@ -132,7 +132,7 @@ TEST_CASE("exec transport: writing to a command that has gone is the end of the 
     wait_for_exit(std::stoi(d.read_line()));
     // Nobody holds the other end any more: the write fails with EPIPE inside the plugin.
     CHECK(d.t().write(d.self(), "x", 1, &d.err) == SSHUTTLE_ECLOSED);
-    CHECK(d.message() == "command 'echo $$; exit 5 #' exited with status 5");
+    CHECK(d.message() == "command 'echo $$; exit 5 #' ended with exit status 5");
 }
 
 TEST_CASE("exec transport: remote=argv keeps each word, remote=string passes one shell-quoted string") {

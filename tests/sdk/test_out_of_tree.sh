@@ -126,7 +126,7 @@ e2e)
         --method "$SSHUTTLE_METHOD" "$PRIVATE_V4"
     sst_wait_exit 60
     ((SST_RC != 0)) || lab_fail "the client exited 0 although its transport command failed"
-    grep -F "exited with status 7: error: pod \"exec-target\" not found" "$SST_LOG" >&2 ||
+    grep -F "ended with exit status 7: error: pod \"exec-target\" not found" "$SST_LOG" >&2 ||
         { cat "$SST_LOG" >&2; lab_fail "the client did not report the command's status and stderr (above)"; }
     sst_wait_rules_gone client
     lab_pass "a failing transport command is reported with its exit status and last stderr line"

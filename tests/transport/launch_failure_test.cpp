@@ -43,8 +43,8 @@ TEST_CASE("launch failure: each cause has its own message") {
         log.add_line("SSHUTTLE-ERROR platform FreeBSD amd64");
         CHECK(launch_failure_message(LaunchKind::kUpload, "u@h", log, 90) ==
               "the remote runs 'FreeBSD amd64' but the server helper is built for '" + helper_platform() +
-                  "': use --server-cmd to run a server installed there (the Python fallback, --python, is not "
-                  "available yet)");
+                  "' and no Python fallback could run there: install python3 on the remote, or use --server-cmd to "
+                  "run a server installed there");
     }
     SUBCASE("cache dir, with what mkdir said") {
         log.add_line("mkdir: cannot create directory '/ro/sshuttle': Read-only file system");

@@ -245,8 +245,13 @@ int run_client(const cli::Options& options) {
     engine.on_host = [&](const std::string& line) {
         auto comma = line.find(',');
         net::IpAddress ip;
-        if (comma != std::string::npos && net::IpAddress::parse(line.substr(comma + 1), ip))
+        if (comma == std::string::npos || !net::IpAddress::parse(line.substr(comma + 1), ip)) return;
+        // Inside the loop: a gone manager must end the session cleanly (rules restored), not escape io.run().
+        try {
             firewall.send_host(line.substr(0, comma), ip);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        }
     };
     engine.on_closed = [&](const std::string& reason) { fail(reason); };
 

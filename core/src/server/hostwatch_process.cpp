@@ -111,6 +111,8 @@ void HostwatchProcess::read_more() {
         if (ec) {
             // The watcher only ends by itself after an error; the tunnel keeps working without it.
             spdlog::warn("hostwatch ended: {}", ec == boost::asio::error::eof ? "end of output" : ec.message());
+            // Reap it now rather than at stop(), so no zombie stays for the rest of the session.
+            if (self->pid_ > 0 && waitpid(self->pid_, nullptr, WNOHANG) == self->pid_) self->pid_ = -1;
             return;
         }
         self->buffer_.append(self->chunk_, n);

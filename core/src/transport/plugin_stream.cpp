@@ -138,10 +138,9 @@ class PluginStream final : public ByteStream, public std::enable_shared_from_thi
     template <typename Retry>
     void wait(asio::posix::stream_descriptor& descriptor, Op& op, Retry retry) {
         op.waiting = true;
-        // A blocked read waits for input: if the plugin first has to flush something, a write's progress or the
-        // tick kicks it. A blocked write waits for what the plugin asks (room to send, or input such as a
-        // window adjustment).
-        const bool for_write = &op == &write_ && connection_->wants_write();
+        // Each blocked call waits for what the plugin asks right after it: input, or room to send (libssh2 may
+        // have to flush a window adjustment or a rekey before a read can go on, or read one before a write can).
+        const bool for_write = connection_->wants_write();
         auto direction = for_write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read;
         descriptor.async_wait(direction, [this, &op, retry, self = shared_from_this()](const error_code& ec) {
             op.waiting = false;

@@ -196,7 +196,7 @@ ServerLaunch wait_for_sync_plugin(const LaunchPlan& plan, std::shared_ptr<Plugin
         const std::string& why = plugin->end_message();
         const int status = exit_status_in(why);
         std::string message = status >= 0 ? launch_failure_message(plan.kind, plan.what, log, status)
-                                          : "ssh " + plan.what + " ended before the server's sync header";
+                                          : description + " ended before the server's sync header";
         if (!why.empty() && message.find(why) == std::string::npos) message += " (" + why + ")";
         throw TransportError(message);
     }

@@ -24,12 +24,8 @@ std::string errno_text(const std::string& what, const std::string& path) {
 
 void write_pid(int fd, const std::string& path, pid_t pid) {
     const std::string text = std::to_string(pid) + "\n";
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
-        const std::string why = errno_text("cannot write", path);
-        close(fd);
-        throw PidFileError(why);
-    }
-    close(fd);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+        throw PidFileError(errno_text("cannot write", path));
 }
 
 }  // namespace
@@ -54,7 +50,13 @@ PidFile::PidFile(const std::string& path, pid_t pid) : path_(absolute_path(path)
     for (int round = 0; round < 3; ++round) {
         int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0) {
-            write_pid(fd, path_, pid);
+            fd_ = fd;  // kept: later rewrites go through it, never through the path (which a user could swap)
+            try {
+                write_pid(fd_, path_, pid);
+            } catch (...) {
+                close(fd_);
+                throw;
+            }
             return;
         }
         if (errno != EEXIST) throw PidFileError(errno_text("cannot create", path_));
@@ -73,12 +75,11 @@ PidFile::PidFile(const std::string& path, pid_t pid) : path_(absolute_path(path)
 
 PidFile::~PidFile() {
     if (owner_ == getpid()) remove();
+    if (fd_ >= 0) close(fd_);
 }
 
 void PidFile::rewrite(pid_t pid) {
-    int fd = open(path_.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw PidFileError(errno_text("cannot open", path_));
-    write_pid(fd, path_, pid);
+    write_pid(fd_, path_, pid);
     pid_ = pid;
 }
 

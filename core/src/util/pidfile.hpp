@@ -54,6 +54,7 @@ class PidFile {
     std::string path_;
     pid_t pid_ = -1;    // the pid written into the file
     pid_t owner_ = -1;  // the process whose destructor removes it
+    int fd_ = -1;       // the file as created (O_EXCL): rewritten through this, not reopened by name
 };
 
 }  // namespace sshuttle::util
