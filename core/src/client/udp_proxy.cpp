@@ -56,8 +56,7 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
           udp_(std::move(udp)),
           expiry_(expiry),
           timer_(mux_->io()),
-          socket_(mux_->io()),
-          buffer_(kBufferBytes) {}
+          socket_(mux_->io()) {}
 
     void start() {
         mux_->attach(channel_, shared_from_this());
@@ -191,7 +190,9 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
     std::chrono::steady_clock::duration expiry_;
     boost::asio::steady_timer timer_;
     udp::socket socket_;
-    std::vector<uint8_t> buffer_;
+    // One receive buffer for every flow: the loop is single-threaded and each datagram is copied into a mux frame
+    // before the next receive, while a buffer per flow would cost 64 KiB for each of up to 65535 flows.
+    static inline std::vector<uint8_t> buffer_ = std::vector<uint8_t>(kBufferBytes);
     std::chrono::steady_clock::time_point last_activity_;
     bool done_ = false;
 };

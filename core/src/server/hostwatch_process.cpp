@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "server/hostwatch_process.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -16,26 +15,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "util/close_fds.hpp"
+
 namespace sshuttle::server {
 namespace {
 
 constexpr int kChildSocketFd = 3;
-
-/// Closes every descriptor from `first` up. The child must not keep the server's TCP sockets (their peers
-/// would never see the close) nor the mux transport (the client would never see EOF).
-void close_from(int first) {
-    if (close_range(static_cast<unsigned>(first), ~0U, 0) == 0) return;
-    // Older kernels: the open ones are listed in /proc/self/fd (scanning up to RLIMIT_NOFILE could take long).
-    std::vector<int> open_fds;
-    if (DIR* dir = opendir("/proc/self/fd")) {
-        while (dirent* entry = readdir(dir)) {
-            int fd = std::atoi(entry->d_name);
-            if (fd >= first && fd != dirfd(dir)) open_fds.push_back(fd);
-        }
-        closedir(dir);
-    }
-    for (int fd : open_fds) close(fd);
-}
 
 [[noreturn]] void run_child(int sock, pid_t parent, const HostwatchConfig& config) {
     // Dies with the server even when the server is SIGKILLed (then nobody reads our lines any more).
@@ -50,7 +35,7 @@ void close_from(int first) {
     dup2(null_fd, STDOUT_FILENO);
     if (moved != kChildSocketFd) dup2(moved, kChildSocketFd);
     fcntl(kChildSocketFd, F_SETFD, FD_CLOEXEC);  // getent must not inherit it
-    close_from(kChildSocketFd + 1);
+    util::close_fds_from(kChildSocketFd + 1);
     int status = 1;
     try {
         status = run_hostwatch(config, kChildSocketFd, kChildSocketFd);

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <string>
 
+#include "util/close_fds.hpp"
 #include "util/log.hpp"
 
 namespace sshuttle::util {
@@ -21,11 +22,14 @@ bool start_syslog_forwarder(int err_fd) {
         if (pid < 0) spdlog::warn("cannot start the stderr-to-syslog forwarder: {}", std::strerror(errno));
         return pid > 0;
     }
-    // Above stderr, which /dev/null replaces below.
-    if (err_fd <= STDERR_FILENO) err_fd = fcntl(err_fd, F_DUPFD, STDERR_FILENO + 1);
-    // Only the pipe: holding anything else the parent had open would keep it open for as long as we run.
-    if (err_fd > STDERR_FILENO + 1) close_range(STDERR_FILENO + 1, static_cast<unsigned>(err_fd) - 1, 0);
-    close_range(static_cast<unsigned>(err_fd) + 1, ~0U, 0);
+    // The pipe goes just above stderr (which /dev/null replaces below), and nothing else stays open: holding what
+    // the parent had open (the daemon's readiness socket) would keep it open for as long as we run.
+    const int keep = STDERR_FILENO + 1;
+    if (err_fd != keep) {
+        dup2(err_fd, keep);
+        err_fd = keep;
+    }
+    close_fds_from(keep + 1);
     setsid();  // out of the terminal's session: no SIGHUP or Ctrl+C from it
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
