@@ -59,24 +59,40 @@ std::vector<std::string> all_files(const HostKeyPolicy& p) {
 struct Lookup {
     bool match = false;
     std::string mismatch_at;  // "file:line" of the first entry with another key of the same type
+    std::string revoked_at;   // "file:line" of a @revoked entry for this very key
 };
+
+// "@revoked <hosts> <type> <base64>" naming this key. libssh2 cannot read marker lines, so they are compared here;
+// a revoked key is refused whatever host pattern the line has, which is stricter than needed and never wrong.
+bool revokes(const std::string& line, const std::string& key_base64) {
+    std::istringstream words(line);
+    std::string marker, hosts, type, blob;
+    words >> marker >> hosts >> type >> blob;
+    return marker == "@revoked" && !blob.empty() && blob == key_base64;
+}
 
 Lookup look_up(LIBSSH2_SESSION* session, const HostKeyPolicy& p, const std::string& key, int bit) {
     Lookup result;
+    const std::string key_base64 = base64_encode(key);
     for (const auto& file : all_files(p)) {
         std::ifstream in(file);
         int number = 0;
         for (std::string line; std::getline(in, line);) {
             ++number;
             if (line.empty() || line[0] == '#') continue;
+            if (line[0] == '@') {
+                if (revokes(line, key_base64)) {
+                    result.revoked_at = file + ":" + std::to_string(number);
+                    return result;
+                }
+                continue;  // @cert-authority: host certificates are not offered by this transport
+            }
             KnownHosts one = new_collection(session);
             if (libssh2_knownhost_readline(one.get(), line.data(), line.size(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0)
                 continue;  // markers and key types libssh2 does not know
             int rc = check(one.get(), p, key, bit);
-            if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH) {
-                result.match = true;
-                return result;
-            }
+            // Read on after a match: a @revoked line further down still wins.
+            if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH) result.match = true;
             if (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH && result.mismatch_at.empty())
                 result.mismatch_at = file + ":" + std::to_string(number);
         }
@@ -177,6 +193,9 @@ void verify_host_key(LIBSSH2_SESSION* session, const HostKeyPolicy& p, const Pro
     const std::string key(raw, len);
     const std::string described = std::string(kind->name) + " key " + host_key_fingerprint(session);
     Lookup found = look_up(session, p, key, kind->knownhost_bit);
+    if (!found.revoked_at.empty())
+        throw sdk::Error(SSHUTTLE_EHOSTKEY, "host key for " + p.name + " (" + described + ") is marked @revoked in " +
+                                                found.revoked_at + ": refusing to connect");
     if (found.match) return;
     if (!found.mismatch_at.empty())
         throw sdk::Error(SSHUTTLE_EHOSTKEY, "host key for " + p.name + " has changed: it sent " + described +

@@ -85,7 +85,8 @@ LIBSSH2_SEND_FUNC(SshHop::send_channel) {
     (void)socket;
     (void)flags;
     ssize_t n = libssh2_channel_write(hop_of(abstract)->carrier_, static_cast<const char*>(buffer), length);
-    if (n == LIBSSH2_ERROR_EAGAIN) return -EAGAIN;
+    // Nothing taken (the carrier's window is full) is "try again" to the inner session, not a sent zero bytes.
+    if (n == LIBSSH2_ERROR_EAGAIN || n == 0) return -EAGAIN;
     return n < 0 ? -ECONNRESET : n;
 }
 

@@ -317,6 +317,9 @@ long SshTransport::read(void* buf, size_t len) {
     ssize_t n = libssh2_channel_read(channel_, static_cast<char*>(buf), len);
     if (n > 0) return static_cast<long>(n);
     if (n == LIBSSH2_ERROR_EAGAIN) return 0;
+    // libssh2 1.10 reports a window adjustment it could not send yet (the carrier of a ProxyJump hop was busy) as
+    // a send error, although it keeps the adjustment queued and sends it on the next read: not a dead connection.
+    if (n == LIBSSH2_ERROR_SOCKET_SEND && hops_.back()->last_error().find("deferring") != std::string::npos) return 0;
     if (n < 0) fail_io("reading");
     if (!libssh2_channel_eof(channel_)) return 0;
     // End of the remote's stdout: wait (without blocking) for the channel to close so the exit status is known.

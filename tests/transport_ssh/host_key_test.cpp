@@ -91,3 +91,16 @@ TEST_CASE("transport-ssh: hashed known_hosts entries written by ssh-keygen are u
     CHECK(read_file(f.sshd.dir() / "known_hosts").rfind("|1|", 0) == 0);
     CHECK(run_true(*with_strict(f, "yes")) == "exit status 0");
 }
+
+TEST_CASE("transport-ssh: a host key marked @revoked is refused in every mode, even when also listed as known") {
+    Fixture f;
+    f.sshd.trust_host_key();
+    const std::string known = read_file(f.sshd.dir() / "known_hosts");
+    write_file(f.sshd.dir() / "known_hosts", known + "@revoked * " + read_file(f.sshd.dir() / "host_ed25519.pub"));
+    for (const char* mode : {"yes", "no", "accept-new"}) {
+        CAPTURE(mode);
+        Outcome o = with_strict(f, mode)->connect("sshtest", "true");
+        CHECK(o.status == SSHUTTLE_EHOSTKEY);
+        CHECK(o.message.find("is marked @revoked in " + f.sshd.path("known_hosts") + ":2") != std::string::npos);
+    }
+}
