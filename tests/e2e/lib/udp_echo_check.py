@@ -29,7 +29,7 @@ def main(host, port, count, max_size, flows):
         socks.append(s)
         sel.register(s, selectors.EVENT_READ)
     pending = {}  # socket -> (payload, sent at, tries)
-    previous = {}  # socket -> the payload echoed last
+    echoed_before = {}  # socket -> payloads already echoed: a resent one may come back twice, and late
     next_index = 0
     echoed = resent = corrupt = 0
     deadline = time.monotonic() + 300
@@ -51,7 +51,7 @@ def main(host, port, count, max_size, flows):
                 data, peer = s.recvfrom(65536)
             except OSError:
                 continue
-            if s not in pending or data == previous.get(s):
+            if s not in pending or data in echoed_before.get(s, ()):
                 continue  # a late duplicate of a datagram that was sent twice
             payload = pending[s][0]
             if data != payload:
@@ -59,7 +59,7 @@ def main(host, port, count, max_size, flows):
                 print("corrupt echo: sent %d bytes, got %d from %r" % (len(payload), len(data), peer), file=sys.stderr)
             else:
                 echoed += 1
-            previous[s] = payload
+            echoed_before.setdefault(s, set()).add(payload)
             del pending[s]
             send_next(s)
         now = time.monotonic()
