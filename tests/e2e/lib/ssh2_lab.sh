@@ -101,32 +101,50 @@ ssh2_encrypted_key() {
     cat "$SSH2_ENC_KEY.pub" >>"$LAB_TMP/ssh/authorized_keys"
 }
 
-# ssh2_start_password_sshd PORT PASSWORD: a second sshd on $SERVER_V4:PORT that accepts only root's password.
-# It runs in a private mount namespace where /etc/shadow is a copy with root's password set to PASSWORD, so
-# the machine's real accounts are never touched.
+# ssh2_start_password_sshd PORT PASSWORD [kbdint]: a second sshd on $SERVER_V4:PORT that accepts only root's
+# password: as "password" authentication, or with kbdint only as "keyboard-interactive" through PAM (pam_unix
+# asking "Password:"). It runs in a private mount namespace where /etc/shadow is a copy with root's password set
+# to PASSWORD and /etc/pam.d/sshd a minimal pam_unix stack, so the machine's real accounts and PAM are never
+# touched. The log is $LAB_TMP/sshd-password.log.
 ssh2_start_password_sshd() {
-    local port=$1 password=$2 d="$LAB_TMP/ssh" hash
+    local port=$1 password=$2 mode=${3:-password} d="$LAB_TMP/ssh" hash use_pam=no pw_auth=yes kbd_auth=no
     hash="$(openssl passwd -6 "$password")"
     awk -F: -v h="$hash" 'BEGIN{OFS=":"} $1=="root"{$2=h} {print}' /etc/shadow >"$d/shadow"
     chmod 600 "$d/shadow"
+    printf '%s\n' "auth required pam_unix.so" "account required pam_permit.so" \
+        "session required pam_permit.so" "password required pam_deny.so" >"$d/pam_sshd"
+    [[ $mode == kbdint ]] && { use_pam=yes; pw_auth=no; kbd_auth=yes; }
     cat >"$d/sshd_password_config" <<EOF2
 ListenAddress $SERVER_V4:$port
 HostKey $d/host_ed25519
 AuthorizedKeysFile none
 PermitRootLogin yes
 PubkeyAuthentication no
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-UsePAM no
+PasswordAuthentication $pw_auth
+KbdInteractiveAuthentication $kbd_auth
+UsePAM $use_pam
 StrictModes no
 PidFile none
 LogLevel VERBOSE
 EOF2
-    # shellcheck disable=SC2016  # $1 and $2 are the inner shell's arguments
+    # shellcheck disable=SC2016  # $1..$4 are the inner shell's arguments
     lab_spawn server "$LAB_TMP/sshd-password.log" unshare --mount --propagation private \
-        sh -c 'mount --bind "$1" /etc/shadow && exec /usr/sbin/sshd -D -e -f "$2"' sh "$d/shadow" \
-        "$d/sshd_password_config"
+        sh -c 'mount --bind "$1" /etc/shadow && mount --bind "$2" /etc/pam.d/sshd && exec /usr/sbin/sshd -D -e -f "$3"' \
+        sh "$d/shadow" "$d/pam_sshd" "$d/sshd_password_config"
     lab_wait_listen server "$port"
+}
+
+# ssh2_start_on_tty NAME PROMPT ANSWER [PROMPT ANSWER...] -- ARGS...: like ssh2_start, but the client runs on a
+# pseudo-terminal of its own and each PROMPT it prints there is answered with ANSWER, as a user would type it.
+ssh2_start_on_tty() {
+    local name=$1 answers=(); shift
+    while [[ $1 != -- ]]; do answers+=("$1"); shift; done
+    shift
+    SST_LOG="$LAB_TMP/$name.log"
+    lab_spawn client "$SST_LOG" "$LAB_PY" "$LAB_DIR_SRC/tty_answer.py" "${answers[@]}" -- \
+        "$SSHUTTLE_BIN" -v --method "$SSHUTTLE_METHOD" --transport-option "ssh-config=$SSH2_CONFIG" "$@"
+    SST_PID=$LAB_LAST_PID
+    SST_ROLE=client
 }
 
 # ssh2_start_target_sshd: a second sshd in the target namespace ($TARGET_V4:22), with its own host key and the
