@@ -127,7 +127,7 @@ StrictModes no
 PidFile none
 LogLevel VERBOSE
 EOF2
-    # shellcheck disable=SC2016  # $1..$4 are the inner shell's arguments
+    # shellcheck disable=SC2016  # $1..$3 are the inner shell's arguments
     lab_spawn server "$LAB_TMP/sshd-password.log" unshare --mount --propagation private \
         sh -c 'mount --bind "$1" /etc/shadow && mount --bind "$2" /etc/pam.d/sshd && exec /usr/sbin/sshd -D -e -f "$3"' \
         sh "$d/shadow" "$d/pam_sshd" "$d/sshd_password_config"
