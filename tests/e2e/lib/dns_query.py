@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Send COUNT DNS queries for NAME to SERVER:53 at once, each from its own UDP socket with its own id, and wait
-up to TIMEOUT seconds for the answers (no retries). Prints the distinct addresses answered and
+up to TIMEOUT seconds for the answers. Like a stub resolver (resolv.conf "timeout:5 attempts:2"), a query
+still unanswered after RETRY_S seconds is sent once more on its socket: DNS is UDP, and one datagram lost in a
+burst of hundreds is normal, not a failure of the tunnel. Prints the distinct addresses answered and
 'answered N/COUNT'; exit 0 only if every query got an answer with an address of the asked type.
 Usage: dns_query.py SERVER NAME [A|AAAA] [COUNT] [TIMEOUT]
 """
@@ -10,6 +12,7 @@ import struct
 import sys
 import time
 
+RETRY_S = 5.0
 TYPES = {"A": (1, socket.AF_INET, 4), "AAAA": (28, socket.AF_INET6, 16)}
 
 
@@ -58,8 +61,16 @@ def main(server, name, type_name="A", count=1, timeout=10.0):
         selector.register(sock, selectors.EVENT_READ, ident)
     answers = {}
     deadline = time.monotonic() + timeout
+    resend_at = time.monotonic() + RETRY_S
+    resent = None  # how many were sent again, once the retry time has come
     while len(selector.get_map()) > 0 and time.monotonic() < deadline:
-        for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
+        if resent is None and time.monotonic() >= resend_at:
+            pending = list(selector.get_map().values())
+            for key in pending:
+                key.fileobj.sendto(build_query(key.data, name, qtype), (server, 53))
+            resent = len(pending)
+        wake = deadline if resent is not None else min(deadline, resend_at)
+        for key, _ in selector.select(max(0.0, wake - time.monotonic())):
             try:
                 data = key.fileobj.recv(65535)
             except OSError:
@@ -71,6 +82,8 @@ def main(server, name, type_name="A", count=1, timeout=10.0):
                 key.fileobj.close()
     for address in sorted(set(answers.values())):
         print(address)
+    if resent:
+        print("resent %d unanswered after %.0f s" % (resent, RETRY_S), file=sys.stderr)
     print("answered %d/%d" % (len(answers), count))
     sys.exit(0 if len(answers) == count else 1)
 
