@@ -6,11 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/ssh2_lab.sh"
 ssh2_setup
 PORT=2222
-ssh2_start_password_sshd "$PORT" "lab-secret-42"
-ssh2_trust "$SERVER_V4" "$PORT"
-ssh-keygen -q -t ed25519 -N '' -C sst-unknown -f "$SSH2_DIR/id_unknown"
-SSH2_IDENTITY="$SSH2_DIR/id_unknown"
-ssh2_write_config ""
+ssh2_secret_only_lab "$PORT" "lab-secret-42"
 
 ssh2_start password_in_remote -r "root:lab-secret-42@$SERVER_V4:$PORT" "$PRIVATE_V4"
 sst_wait_tunnel "$TARGET_V4"

@@ -10,12 +10,7 @@ ssh2_setup
 unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY SSH_AUTH_SOCK
 PORT=2222
 SECRET="lab-secret-42"
-ssh2_start_password_sshd "$PORT" "$SECRET" kbdint
-ssh2_trust "$SERVER_V4" "$PORT"
-# An identity the server does not know, so that only keyboard-interactive can succeed.
-ssh-keygen -q -t ed25519 -N '' -C sst-unknown -f "$SSH2_DIR/id_unknown"
-SSH2_IDENTITY="$SSH2_DIR/id_unknown"
-ssh2_write_config ""
+ssh2_secret_only_lab "$PORT" "$SECRET" kbdint
 
 ssh2_start kbdint_from_remote -r "root:$SECRET@$SERVER_V4:$PORT" "$PRIVATE_V4"
 sst_wait_tunnel "$TARGET_V4"

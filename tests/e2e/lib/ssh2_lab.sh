@@ -140,11 +140,19 @@ ssh2_start_on_tty() {
     local name=$1 answers=(); shift
     while [[ $1 != -- ]]; do answers+=("$1"); shift; done
     shift
-    SST_LOG="$LAB_TMP/$name.log"
-    lab_spawn client "$SST_LOG" "$LAB_PY" "$LAB_DIR_SRC/tty_answer.py" "${answers[@]}" -- \
-        "$SSHUTTLE_BIN" -v --method "$SSHUTTLE_METHOD" --transport-option "ssh-config=$SSH2_CONFIG" "$@"
-    SST_PID=$LAB_LAST_PID
-    SST_ROLE=client
+    SST_WRAPPER=("$LAB_PY" "$LAB_DIR_SRC/tty_answer.py" "${answers[@]}" --)
+    ssh2_start "$name" "$@"
+    SST_WRAPPER=()
+}
+
+# ssh2_secret_only_lab PORT PASSWORD [kbdint]: ssh2_start_password_sshd, its host key trusted, and a config whose
+# identity the server does not know, so that only the password (or keyboard-interactive) can log in.
+ssh2_secret_only_lab() {
+    ssh2_start_password_sshd "$@"
+    ssh2_trust "$SERVER_V4" "$1"
+    ssh-keygen -q -t ed25519 -N '' -C sst-unknown -f "$SSH2_DIR/id_unknown"
+    SSH2_IDENTITY="$SSH2_DIR/id_unknown"
+    ssh2_write_config ""
 }
 
 # ssh2_start_target_sshd: a second sshd in the target namespace ($TARGET_V4:22), with its own host key and the

@@ -4,10 +4,12 @@
 # SSHUTTLE_BIN=/usr/bin/sshuttle runs the same test against upstream sshuttle.
 
 # sst_start ROLE NAME ARGS...: start the client in a namespace with -v; pid in SST_PID, log in $LAB_TMP/NAME.log.
+# The words of SST_WRAPPER (default none) come before the binary: a program that runs the client.
+SST_WRAPPER=()
 sst_start() {
     local role=$1 name=$2; shift 2
     SST_LOG="$LAB_TMP/$name.log"
-    lab_spawn "$role" "$SST_LOG" "$SSHUTTLE_BIN" -v "$@"
+    lab_spawn "$role" "$SST_LOG" "${SST_WRAPPER[@]}" "$SSHUTTLE_BIN" -v "$@"
     SST_PID=$LAB_LAST_PID
     SST_ROLE=$role
 }

@@ -54,7 +54,8 @@ def main() -> int:
                 break
             out.write(data)
             out.flush()
-            seen += data.decode(errors="replace")
+            if script:  # only what may still hold an awaited prompt is kept
+                seen += data.decode(errors="replace")
             while script and script[0][0] in seen:
                 seen = seen[seen.index(script[0][0]) + len(script[0][0]):]
                 os.write(master, script[0][1].encode() + b"\n")
