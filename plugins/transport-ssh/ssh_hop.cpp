@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace sshuttle::plugins::transport_ssh {
@@ -53,19 +54,27 @@ SshHop::~SshHop() {
 std::string SshHop::last_error() const {
     char* message = nullptr;
     int len = 0;
-    libssh2_session_last_error(session_, &message, &len, 0);
-    return message != nullptr && len > 0 ? std::string(message, static_cast<size_t>(len)) : "unknown error";
+    int code = libssh2_session_last_error(session_, &message, &len, 0);
+    std::string text = message != nullptr && len > 0 ? std::string(message, static_cast<size_t>(len)) : "unknown error";
+    if ((code == LIBSSH2_ERROR_SOCKET_RECV || code == LIBSSH2_ERROR_SOCKET_SEND) && !socket_failure_.empty())
+        text += " (" + socket_failure_ + ")";
+    return text;
 }
 
 LIBSSH2_RECV_FUNC(SshHop::recv_socket) {
     ssize_t n = ::recv(socket, buffer, length, flags);
-    if (n < 0) return -errno;
+    if (n < 0) {
+        if (errno != EAGAIN) hop_of(abstract)->socket_failure_ = std::strerror(errno);
+        return -errno;
+    }
+    if (n == 0 && length > 0) hop_of(abstract)->socket_failure_ = "the server closed the TCP connection";
     if (n > 0) hop_of(abstract)->last_received_ = Clock::now();
     return n;
 }
 
 LIBSSH2_SEND_FUNC(SshHop::send_socket) {
     ssize_t n = ::send(socket, buffer, length, flags | MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN) hop_of(abstract)->socket_failure_ = std::strerror(errno);
     return n < 0 ? -errno : n;
 }
 

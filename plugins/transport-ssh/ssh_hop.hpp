@@ -46,6 +46,7 @@ class SshHop {
     std::string label_;
     LIBSSH2_SESSION* session_ = nullptr;
     Clock::time_point last_received_ = Clock::now();
+    std::string socket_failure_;  // why the socket last failed: libssh2 itself keeps only "transport read"
 };
 
 /// Runs a non-blocking libssh2 call until it stops returning LIBSSH2_ERROR_EAGAIN, polling fd in the
