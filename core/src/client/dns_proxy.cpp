@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "client/caught_datagrams.hpp"
+
 namespace sshuttle::client {
 namespace {
 
@@ -200,15 +202,13 @@ void DnsProxy::reply_transparent(const udp::endpoint& to, const udp::endpoint& n
     }
     if (::send(fd, answer.data(), answer.size(), MSG_DONTWAIT) < 0)
         spdlog::debug("DNS answer to {} lost: {}", describe(to), std::strerror(errno));
-    // While it existed, the socket was the best match for this application's next query to the same nameserver
-    // (the method's "socket" rule delivers to it): forward what it caught instead of losing it.
+    // While it existed, the socket caught queries to this nameserver: this application's next one (the method's
+    // "socket" rule delivers to it) and, before its connect(), any other application's. Each is forwarded for
+    // its own sender instead of being lost.
     std::vector<uint8_t> caught(mux::kMaxPayload);
-    for (;;) {
-        const ssize_t n = ::recv(fd, caught.data(), caught.size(), MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || static_cast<std::size_t>(n) > caught.size()) break;
-        forward(to, nameserver, std::span<const uint8_t>(caught.data(), static_cast<std::size_t>(n)));
-    }
+    read_caught_datagrams(fd, caught, [&](const udp::endpoint& sender, std::span<const uint8_t> query) {
+        if (!query.empty()) forward(sender, nameserver, query);
+    });
     ::close(fd);
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "client/caught_datagrams.hpp"
 #include "mux/payloads.hpp"
 
 namespace sshuttle::client {
@@ -33,12 +34,14 @@ udp protocol_of(int fd) {
 }
 
 /// Sends one datagram from `from` to `to` through a socket opened for it alone (a reply whose source is not
-/// the flow's destination, e.g. a server answering from another port).
+/// the flow's destination, e.g. a server answering from another port). What the socket caught meanwhile for
+/// `from` goes to `caught`.
 void send_once(const TransparentUdp& udp, const udp::endpoint& from, const udp::endpoint& to,
-               std::span<const uint8_t> data) {
+               std::span<const uint8_t> data, std::vector<uint8_t>& buffer, const CaughtDatagramHandler& caught) {
     const int fd = udp.open_reply(from, &to);
     if (::send(fd, data.data(), data.size(), MSG_DONTWAIT) < 0)
         spdlog::debug("UDP reply {} -> {} lost: {}", describe(from), describe(to), std::strerror(errno));
+    read_caught_datagrams(fd, buffer, caught);
     ::close(fd);
 }
 
@@ -115,7 +118,11 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
                 socket_.send(boost::asio::buffer(datagram->data.data(), datagram->data.size()), 0, ec);
                 if (ec) spdlog::debug("UDP reply to {} lost: {}", describe(source()), ec.message());
             } else {
-                send_once(udp_, from, source(), datagram->data);
+                // The datagram is sent before anything caught is delivered, so buffer_ is free to receive into.
+                send_once(udp_, from, source(), datagram->data, buffer_,
+                          [this, from](const udp::endpoint& sender, std::span<const uint8_t> data) {
+                              hand_over(sender, from, data);
+                          });
             }
         } catch (const std::exception& e) {
             spdlog::debug("UDP reply from {} to {} lost: {}", describe(from), describe(source()), e.what());
@@ -161,18 +168,22 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
     }
 
     void drain() {
-        for (int i = 0; i < kReadsPerTurn && !done_; ++i) {
-            const ssize_t n = ::recv(socket_.native_handle(), buffer_.data(), buffer_.size(), MSG_TRUNC | MSG_DONTWAIT);
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-                if (errno == EINTR) continue;
-                spdlog::debug("UDP flow socket {}: {}", describe(destination()), std::strerror(errno));
-                continue;
-            }
-            if (static_cast<std::size_t>(n) > buffer_.size()) continue;  // cannot happen for UDP; never cut one
-            send_up(std::span<const uint8_t>(buffer_.data(), static_cast<std::size_t>(n)));
-        }
+        // Keep this flow alive while a datagram handed to the proxy may create flows and end others.
+        auto self = shared_from_this();
+        read_caught_datagrams(socket_.native_handle(), buffer_,
+                              [this](const udp::endpoint& sender, std::span<const uint8_t> data) {
+                                  if (done_) return;
+                                  if (sender == source()) send_up(data);
+                                  else hand_over(sender, destination(), data);  // caught before connect()
+                              }, kReadsPerTurn);
         if (!done_) wait_readable();
+    }
+
+    /// A datagram from another application that this flow's socket caught: the proxy routes it to its own flow.
+    void hand_over(const udp::endpoint& sender, const udp::endpoint& to, std::span<const uint8_t> data) {
+        spdlog::debug("UDP flow {} -> {}: passing on a datagram from {} that its socket caught",
+                      describe(source()), describe(destination()), describe(sender));
+        if (auto proxy = proxy_.lock()) proxy->deliver(sender, to, data);
     }
 
     void close_socket() {

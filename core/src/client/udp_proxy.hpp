@@ -44,6 +44,8 @@ class UdpProxy : public std::enable_shared_from_this<UdpProxy> {
     void forget(const FlowKey& key);
 
    private:
+    friend class UdpClientFlow;  // hands back datagrams its socket caught for other flows (deliver)
+
     UdpProxy(std::shared_ptr<mux::Mux> mux, int udp_fd, TransparentUdp udp,
              std::chrono::steady_clock::duration expiry);
     void wait_readable();
