@@ -8,7 +8,8 @@
 # CPU seconds per GB and peak RSS. Prints a table with ratios, writes bench/results/<UTC time>.json.
 # Needs root. Not part of CI.
 #
-# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"), BENCH_BULK_S (5), BENCH_RTT_S (4),
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"), BENCH_ROUNDS (1; with more, every metric
+# is the median over the rounds), BENCH_BULK_S (5), BENCH_RTT_S (4),
 # BENCH_CONCURRENCY ("1000 10000"), BENCH_HANG_S (180), SSHUTTLE_BIN (ours; default the build tree),
 # UPSTREAM_BIN (/usr/bin/sshuttle), BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with
 # --transport-option, e.g. "window-bytes=4194304").
@@ -20,6 +21,7 @@ BENCH_MODES=${BENCH_MODES:-"ours ours-libssh2 upstream sshL"}
 BENCH_BULK_S=${BENCH_BULK_S:-5}
 BENCH_RTT_S=${BENCH_RTT_S:-4}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-"1000 10000"}
+BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_HANG_S=${BENCH_HANG_S:-180}  # concurrency runs give up on connections unanswered after this
 UPSTREAM_BIN=${UPSTREAM_BIN:-/usr/bin/sshuttle}
 OURS_BIN=$SSHUTTLE_BIN
@@ -44,29 +46,22 @@ bench_start() {
     BENCH_PID=$LAB_LAST_PID
 }
 
-# The two transports of our client side by side (report.py's table has one column per upstream/ours/sshL).
-transport_rows() {
-    local metric
-    printf '%-22s %14s %14s\n' "transport" "command (-e)" "libssh2"
-    for metric in ttfb_warm_s bulk_up bulk_down rtt_idle rtt_load load_down; do
-        printf '%-22s %14s %14s\n' "$metric" "$(cat "$RESULTS/ours/$metric.json" 2>/dev/null || echo -)" \
-            "$(cat "$RESULTS/ours-libssh2/$metric.json" 2>/dev/null || echo -)"
-    done
-}
-
 LAB_FIXTURE_MB=0
 lab_setup
 RESULTS="$LAB_TMP/results"
 mkdir -p "$RESULTS" "$BENCH_DIR/results"
 
-for mode in $BENCH_MODES; do
-    lab_log "=== $mode ==="
-    mkdir -p "$RESULTS/$mode"
-    # A failed mode leaves what it measured so far; the table shows the rest as missing.
-    (bench_mode "$mode" "$RESULTS/$mode") || lab_log "mode $mode failed (status $?)"
+# Rounds take the modes in turn, so a slow spell of the machine hits every mode alike; the report takes medians.
+for round in $(seq 1 "$BENCH_ROUNDS"); do
+    for mode in $BENCH_MODES; do
+        lab_log "=== $mode (round $round of $BENCH_ROUNDS) ==="
+        dir="$RESULTS/$mode/round$round"
+        mkdir -p "$dir"
+        # A failed mode leaves what it measured so far; the table shows the rest as missing.
+        (bench_mode "$mode" "$dir") || lab_log "mode $mode failed (status $?)"
+    done
 done
 
 out="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ).json"
 "$LAB_PY" "$BENCH_DIR/lib/report.py" "$out" "$RESULTS"
 lab_log "results written to $out"
-[[ -d "$RESULTS/ours-libssh2" ]] && transport_rows

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Turn the per-mode measurements of bench/run.sh into a table with ratios, target checks and one JSON file.
 
-RESULTS_DIR holds one folder per mode (ours, upstream, sshL) with one JSON value per metric file.
+RESULTS_DIR holds one folder per mode (ours, ours-libssh2, upstream, sshL) with one JSON value per metric file, or
+with one such folder per round (round1, round2, ...): each metric is then the median over the rounds, since one
+round on a small machine can be off by 10-20%.
 Usage: report.py OUT_JSON RESULTS_DIR
 """
 import json
@@ -9,10 +11,33 @@ import os
 import sys
 import time
 
-MODES = ["ours", "upstream", "sshL"]
+import statistics
+
+MODES = ["ours", "ours-libssh2", "upstream", "sshL"]
+
+
+def round_folders(folder):
+    rounds = sorted((n for n in os.listdir(folder) if n.startswith("round")), key=lambda n: int(n[5:]))
+    return [os.path.join(folder, n) for n in rounds] or [folder]
 
 
 def load_mode(folder):
+    return [load_round(f) for f in round_folders(folder)]
+
+
+def median_metrics(per_round):
+    """The median of each metric over the rounds that measured it."""
+    out = {}
+    for m in per_round:
+        for key in m:
+            if key in out:
+                continue
+            values = [r.get(key) for r in per_round if r.get(key) is not None]
+            out[key] = statistics.median(values) if values else None
+    return out
+
+
+def load_round(folder):
     raw = {}
     for name in sorted(os.listdir(folder)):
         if name.endswith(".json"):
@@ -81,11 +106,17 @@ def fmt(value):
 
 
 def target_checks(by_mode):
-    ours, up, ssh = (by_mode.get(k, {}) for k in MODES)
+    ours, libssh2, up, ssh = (by_mode.get(k, {}) for k in MODES)
     checks = []
 
     def check(text, ok):
         checks.append({"target": text, "ok": ok})
+
+    if libssh2:
+        for d in ("up", "down"):
+            r = ratio(libssh2.get("bulk_%s_mbps" % d), ours.get("bulk_%s_mbps" % d))
+            check("libssh2 transport bulk %s >= 1.0x the ssh command transport (ratio %s)" % (d, fmt(r)),
+                  None if r is None else r >= 1.0)
 
     for d in ("up", "down"):
         r = ratio(ours.get("bulk_%s_mbps" % d), ssh.get("bulk_%s_mbps" % d))
@@ -106,16 +137,20 @@ def target_checks(by_mode):
 def main(out_path, results_dir):
     raw_by_mode = {m: load_mode(os.path.join(results_dir, m)) for m in MODES
                    if os.path.isdir(os.path.join(results_dir, m))}
-    by_mode = {m: metrics(raw) for m, raw in raw_by_mode.items()}
+    by_mode = {m: median_metrics([metrics(raw) for raw in rounds]) for m, rounds in raw_by_mode.items()}
+    rounds = max((len(r) for r in raw_by_mode.values()), default=0)
+    if rounds > 1:
+        print("medians over %d rounds" % rounds)
     keys = []
     for m in by_mode.values():
         keys += [k for k in m if k not in keys]
-    header = ["metric"] + MODES + ["ours/sshL", "ours/upstream"]
+    header = ["metric"] + MODES + ["ours/sshL", "ours/upstream", "libssh2/ours"]
     rows = [header]
     for key in keys:
         values = [by_mode.get(m, {}).get(key) for m in MODES]
         rows.append([key] + [fmt(v) for v in values]
-                    + [fmt(ratio(values[0], values[2])), fmt(ratio(values[0], values[1]))])
+                    + [fmt(ratio(values[0], values[3])), fmt(ratio(values[0], values[2])),
+                       fmt(ratio(values[1], values[0]))])
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
