@@ -132,15 +132,22 @@ void SshTransport::open(const sdk::TransportRequest& req) {
 }
 
 bool SshTransport::step() {
-    if (dead_) throw sdk::Error(SSHUTTLE_ESYSTEM, "the connection to " + chain_.back().hostname + " is dead");
     if (chain_.empty()) throw sdk::Error(SSHUTTLE_EINVAL, "step() before open()");
     if (!connected_) {
         connect();
         connected_ = true;
+        last_probe_ = Clock::now();
+        pump_ = std::make_unique<ChannelPump>(static_cast<PumpedChannel&>(*this));
         return true;
     }
+    if (pump_) pump_->check();
+    return true;
+}
+
+void SshTransport::channel_tick() {
+    // Reading stderr also lets libssh2 take in whatever waits on the socket (keepalive replies, window
+    // adjustments), so the peer counts as alive even while the host is not reading the channel.
     drain_stderr();
-    flush_eof();
     const SshSettings& s = chain_.back();
     const int interval_s = s.server_alive_interval_s > 0 ? s.server_alive_interval_s : kDefaultAliveInterval_s;
     const int count_max = s.server_alive_count_max > 0 ? s.server_alive_count_max : 1;
@@ -164,7 +171,6 @@ bool SshTransport::step() {
         libssh2_keepalive_send(hops_.back()->session(), &next_s);
         last_probe_ = now;
     }
-    return true;
 }
 
 void SshTransport::tune_algorithms(LIBSSH2_SESSION* session) const {
@@ -259,6 +265,11 @@ void SshTransport::open_exec_channel() {
 }
 
 unsigned SshTransport::wants() const {
+    if (pump_) return pump_->wants();
+    return channel_wants();
+}
+
+unsigned SshTransport::channel_wants() const {
     if (hops_.empty()) return SSHUTTLE_WANT_READ;
     int dirs = libssh2_session_block_directions(hops_.front()->session());
     unsigned w = 0;
@@ -280,11 +291,11 @@ void SshTransport::drain_stderr() {
     }
 }
 
-void SshTransport::flush_eof() {
-    if (!eof_pending_ || channel_ == nullptr) return;
+bool SshTransport::channel_send_eof() {
     int rc = libssh2_channel_send_eof(channel_);
-    if (rc == 0) eof_pending_ = false;
-    else if (rc != LIBSSH2_ERROR_EAGAIN) fail_io("sending EOF");
+    if (rc == 0) return true;
+    if (rc != LIBSSH2_ERROR_EAGAIN) fail_io("sending EOF");
+    return false;
 }
 
 void SshTransport::fail_io(const std::string& what) {
@@ -311,17 +322,37 @@ std::string SshTransport::end_message() {
 }
 
 long SshTransport::read(void* buf, size_t len) {
-    if (channel_ == nullptr) throw sdk::Error(SSHUTTLE_EINVAL, "read() before the connection is up");
-    drain_stderr();
-    flush_eof();
+    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "read() before the connection is up");
+    return pump_->read(buf, len);
+}
+
+long SshTransport::write(const void* buf, size_t len) {
+    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "write() before the connection is up");
+    return pump_->write(buf, len);
+}
+
+void SshTransport::shutdown_write() {
+    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "shutdown_write() before the connection is up");
+    pump_->shutdown_write();
+}
+
+long SshTransport::channel_read(void* buf, size_t len) {
     ssize_t n = libssh2_channel_read(channel_, static_cast<char*>(buf), len);
     if (n > 0) return static_cast<long>(n);
-    if (n == LIBSSH2_ERROR_EAGAIN) return 0;
+    if (n == LIBSSH2_ERROR_EAGAIN) {
+        // The remote's stderr is read once stdout has nothing more for now, not before every read: each call
+        // costs a recv() on the socket, and stderr carries only the server's log lines.
+        drain_stderr();
+        return 0;
+    }
     // libssh2 1.10 reports a window adjustment it could not send yet (the carrier of a ProxyJump hop was busy) as
     // a send error, although it keeps the adjustment queued and sends it on the next read: not a dead connection.
     if (n == LIBSSH2_ERROR_SOCKET_SEND && hops_.back()->last_error().find("deferring") != std::string::npos) return 0;
     if (n < 0) fail_io("reading");
-    if (!libssh2_channel_eof(channel_)) return 0;
+    if (!libssh2_channel_eof(channel_)) {
+        drain_stderr();
+        return 0;
+    }
     // End of the remote's stdout: wait (without blocking) for the channel to close so the exit status is known.
     int rc = libssh2_channel_wait_closed(channel_);
     if (rc == LIBSSH2_ERROR_EAGAIN) return 0;
@@ -329,20 +360,15 @@ long SshTransport::read(void* buf, size_t len) {
     throw sdk::Error(SSHUTTLE_ECLOSED, end_message());
 }
 
-long SshTransport::write(const void* buf, size_t len) {
-    if (channel_ == nullptr) throw sdk::Error(SSHUTTLE_EINVAL, "write() before the connection is up");
+long SshTransport::channel_write(const void* buf, size_t len) {
     ssize_t n = libssh2_channel_write(channel_, static_cast<const char*>(buf), len);
     if (n >= 0) return static_cast<long>(n);
     if (n == LIBSSH2_ERROR_EAGAIN) return 0;
     fail_io("writing");
 }
 
-void SshTransport::shutdown_write() {
-    eof_pending_ = true;
-    flush_eof();
-}
-
 void SshTransport::close_all() {
+    pump_.reset();  // joins the pump thread: from here on this thread alone uses libssh2
     // On a dead path nothing may wait for the peer: shutting the socket down makes every send and receive
     // fail at once, so libssh2 frees without a goodbye.
     if (dead_ && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);

@@ -2,10 +2,11 @@
 // The libssh2 transport: one SSH connection (through ProxyJump hops when configured) running the remote
 // command on an exec channel, whose stdin/stdout become the host's byte stream.
 //
-// Connecting (step() until it returns true) is done in one go with bounded waits: TCP, handshake, host key,
-// authentication per hop, then the exec channel. Afterwards everything is non-blocking and driven by the
-// host's loop on the one TCP socket; step() then sends keepalives and declares the peer dead after
-// ServerAliveInterval x ServerAliveCountMax seconds without a byte from it.
+// Connecting (step() until it returns true) is done in one go with bounded waits on the host's thread: TCP,
+// handshake, host key, authentication per hop (prompts included), then the exec channel. Afterwards a
+// ChannelPump thread owns every libssh2 call: it moves the bytes between the channel and a socketpair whose
+// other end the host polls, sends keepalives, and declares the peer dead after ServerAliveInterval x
+// ServerAliveCountMax seconds without a byte from it.
 #pragma once
 
 #include <libssh2.h>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "channel_pump.hpp"
 #include "prompt.hpp"
 #include "ssh_hop.hpp"
 #include "ssh_settings.hpp"
@@ -22,7 +24,7 @@
 
 namespace sshuttle::plugins::transport_ssh {
 
-class SshTransport {
+class SshTransport final : private PumpedChannel {
    public:
     /// Options: ssh-config=FILE, password=..., ssh=PATH|none, window-bytes=N, connect-timeout=S (see README.md).
     SshTransport(const sdk::Host& host, const sdk::Options& options);
@@ -33,9 +35,9 @@ class SshTransport {
     /// Reads the ssh configuration of the target and every jump host. Throws sdk::Error(SSHUTTLE_EUNSUPPORTED)
     /// when it asks for something libssh2 cannot do.
     void open(const sdk::TransportRequest& req);
-    /// Connects (first call), then keepalive and dead-peer detection. Throws sdk::Error when dead.
+    /// Connects and starts the pump (first call); afterwards throws the pump's failure (a dead peer) as sdk::Error.
     bool step();
-    int poll_fd() const { return fd_; }
+    int poll_fd() const { return pump_ ? pump_->host_fd() : fd_; }
     unsigned wants() const;
     long read(void* buf, size_t len);
     long write(const void* buf, size_t len);
@@ -48,7 +50,13 @@ class SshTransport {
     void open_exec_channel();
     void tune_algorithms(LIBSSH2_SESSION* session) const;
     void drain_stderr();
-    void flush_eof();
+    // PumpedChannel: the libssh2 side, called on the pump thread only.
+    long channel_read(void* buf, size_t len) override;
+    long channel_write(const void* buf, size_t len) override;
+    bool channel_send_eof() override;
+    void channel_tick() override;
+    int channel_fd() const override { return fd_; }
+    unsigned channel_wants() const override;
     [[noreturn]] void fail_io(const std::string& what);
     std::string end_message();
     void close_all();
@@ -64,9 +72,9 @@ class SshTransport {
     LIBSSH2_CHANNEL* channel_ = nullptr;         // the exec channel on the last hop
     bool connected_ = false;
     bool dead_ = false;
-    bool eof_pending_ = false;
     std::string stderr_tail_;
     Clock::time_point last_probe_ = Clock::now();
+    std::unique_ptr<ChannelPump> pump_;  // declared last: destroyed (joined) before the sessions are touched
 };
 
 }  // namespace sshuttle::plugins::transport_ssh

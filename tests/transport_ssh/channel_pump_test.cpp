@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ChannelPump against a scripted channel: bytes in both directions in order, the end of the stream only after
+// the bytes before it, EOF after the last byte, and a failure reported on the host's side.
+#include <doctest/doctest.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+
+#include "channel_pump.hpp"
+#include "sshuttle/plugin_sdk.hpp"
+
+using namespace sshuttle;
+using namespace sshuttle::plugins::transport_ssh;
+
+namespace {
+
+// The remote side as the pump sees it. Its socket is one end of a socketpair: the test writes a byte to the
+// other end to say "something new", the way a real peer's packet makes the TCP socket readable.
+class ScriptedChannel final : public PumpedChannel {
+   public:
+    ScriptedChannel() {
+        int fds[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0);
+        fd_ = fds[0];
+        signal_fd_ = fds[1];
+    }
+    ~ScriptedChannel() override {
+        ::close(fd_);
+        ::close(signal_fd_);
+    }
+
+    // ---- driven by the test
+    void deliver(const std::string& bytes) { change([&] { inbound_ += bytes; }); }
+    void end_stream(const std::string& why) { change([&] { end_ = why; }); }
+    void fail(const std::string& why) { change([&] { failure_ = why; }); }
+    std::string written() {
+        std::lock_guard lock(mutex_);
+        return written_;
+    }
+    int eofs_sent() {
+        std::lock_guard lock(mutex_);
+        return eofs_;
+    }
+    // How many bytes had been written when the (first) EOF was sent.
+    size_t written_at_eof() {
+        std::lock_guard lock(mutex_);
+        return written_at_eof_;
+    }
+
+    // ---- PumpedChannel, on the pump thread
+    long channel_read(void* buf, size_t len) override {
+        std::lock_guard lock(mutex_);
+        char sink[64];
+        while (::read(fd_, sink, sizeof sink) > 0) {
+        }
+        if (!failure_.empty()) throw sdk::Error(SSHUTTLE_ESYSTEM, failure_);
+        if (!inbound_.empty()) {
+            // Small pieces, like SSH packets, so the pump has to loop.
+            size_t n = std::min({len, inbound_.size(), size_t{1000}});
+            inbound_.copy(static_cast<char*>(buf), n);
+            inbound_.erase(0, n);
+            return static_cast<long>(n);
+        }
+        if (!end_.empty()) throw sdk::Error(SSHUTTLE_ECLOSED, end_);
+        return 0;
+    }
+    long channel_write(const void* buf, size_t len) override {
+        std::lock_guard lock(mutex_);
+        if (!failure_.empty()) throw sdk::Error(SSHUTTLE_ESYSTEM, failure_);
+        // Every third call "would block", as a full SSH window does.
+        if (++writes_ % 3 == 0) return 0;
+        size_t n = std::min(len, size_t{700});
+        written_.append(static_cast<const char*>(buf), n);
+        return static_cast<long>(n);
+    }
+    bool channel_send_eof() override {
+        std::lock_guard lock(mutex_);
+        if (eofs_++ == 0) written_at_eof_ = written_.size();
+        return true;
+    }
+    void channel_tick() override {}
+    int channel_fd() const override { return fd_; }
+    // Wanting to write on a socket that is always writable: a write that would block is retried at once.
+    unsigned channel_wants() const override { return SSHUTTLE_WANT_READ | SSHUTTLE_WANT_WRITE; }
+
+   private:
+    template <typename Change>
+    void change(Change&& what) {
+        {
+            std::lock_guard lock(mutex_);
+            what();
+        }
+        char one = 1;
+        REQUIRE(::write(signal_fd_, &one, 1) == 1);
+    }
+
+    std::mutex mutex_;
+    int fd_ = -1;
+    int signal_fd_ = -1;
+    std::string inbound_;
+    std::string end_;
+    std::string failure_;
+    std::string written_;
+    int writes_ = 0;
+    int eofs_ = 0;
+    size_t written_at_eof_ = 0;
+};
+
+void wait_readable(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    REQUIRE(::poll(&p, 1, 10000) == 1);
+}
+
+std::string pattern(size_t n) {
+    std::string s(n, '\0');
+    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+// Reads on the host's side until the pump reports the end; returns the bytes and the end's status and text.
+struct Received {
+    std::string bytes;
+    int status = 0;
+    std::string message;
+};
+
+Received read_to_end(ChannelPump& pump) {
+    Received r;
+    char buf[4096];
+    while (true) {
+        try {
+            long n = pump.read(buf, sizeof buf);
+            if (n > 0) {
+                r.bytes.append(buf, static_cast<size_t>(n));
+                continue;
+            }
+        } catch (const sdk::Error& e) {
+            r.status = e.status();
+            r.message = e.what();
+            return r;
+        }
+        wait_readable(pump.host_fd());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("channel pump: the remote's bytes arrive in order, then the end with the exit status") {
+    ScriptedChannel channel;
+    ChannelPump pump(channel);
+    const std::string sent = pattern(3 * 1024 * 1024);  // more than the pump and the socketpair buffer together
+    channel.deliver(sent);
+    channel.end_stream("exit status 0");
+    Received r = read_to_end(pump);
+    CHECK(r.bytes.size() == sent.size());
+    CHECK(r.bytes == sent);
+    CHECK(r.status == SSHUTTLE_ECLOSED);
+    CHECK(r.message == "exit status 0");
+    CHECK_NOTHROW(pump.check());  // a normal end is not a failure
+}
+
+TEST_CASE("channel pump: the host's bytes reach the channel in order, and the EOF only after the last one") {
+    ScriptedChannel channel;
+    const std::string sent = pattern(2 * 1024 * 1024);
+    {
+        ChannelPump pump(channel);
+        size_t at = 0;
+        while (at < sent.size()) {
+            long n = pump.write(sent.data() + at, sent.size() - at);
+            if (n > 0) {
+                at += static_cast<size_t>(n);
+                continue;
+            }
+            pollfd p{pump.host_fd(), POLLOUT, 0};
+            REQUIRE(::poll(&p, 1, 10000) == 1);
+        }
+        pump.shutdown_write();
+        // The remote ends its side once it has seen our EOF, as the server does.
+        for (int i = 0; i < 1000 && channel.eofs_sent() == 0; ++i) ::usleep(10000);
+        REQUIRE(channel.eofs_sent() == 1);
+        CHECK(channel.written() == sent);
+        CHECK(channel.written_at_eof() == sent.size());
+        channel.end_stream("exit status 0");
+        CHECK(read_to_end(pump).status == SSHUTTLE_ECLOSED);
+    }
+    CHECK(channel.eofs_sent() == 1);
+}
+
+TEST_CASE("channel pump: a failed channel is reported on the host's side, after the bytes before it") {
+    ScriptedChannel channel;
+    ChannelPump pump(channel);
+    channel.deliver("hello");
+    // Read what came first, then break the channel.
+    std::string got;
+    char buf[16];
+    while (got.size() < 5) {
+        long n = pump.read(buf, sizeof buf);
+        if (n > 0) got.append(buf, static_cast<size_t>(n));
+        else wait_readable(pump.host_fd());
+    }
+    CHECK(got == "hello");
+    channel.fail("connection to 192.0.2.2 lost while reading: transport read (Connection reset by peer)");
+    Received r = read_to_end(pump);
+    CHECK(r.bytes.empty());
+    CHECK(r.status == SSHUTTLE_ESYSTEM);
+    CHECK(r.message == "connection to 192.0.2.2 lost while reading: transport read (Connection reset by peer)");
+    CHECK_THROWS_AS(pump.check(), sdk::Error);
+    CHECK_THROWS_AS(pump.write("x", 1), sdk::Error);
+}
+
+TEST_CASE("channel pump: destroying it while the channel is busy stops the thread") {
+    ScriptedChannel channel;
+    {
+        ChannelPump pump(channel);
+        channel.deliver(pattern(1024 * 1024));  // the host never reads: the pump is blocked on a full socketpair
+        ::usleep(50000);
+    }
+    CHECK(channel.eofs_sent() == 0);
+}
