@@ -14,8 +14,10 @@ namespace {
 
 SshHop* hop_of(void** abstract) { return static_cast<SshHop*>(*abstract); }
 
+// libssh2_session_callback_set2() came with 1.11.1 (1.11.0 has only the old one), which deprecates the old one:
+// a deprecation warning is an error here.
 void set_callback(LIBSSH2_SESSION* session, int which, void* fn) {
-#if LIBSSH2_VERSION_NUM >= 0x010b00
+#if LIBSSH2_VERSION_NUM >= 0x010b01
     libssh2_session_callback_set2(session, which, reinterpret_cast<libssh2_cb_generic*>(fn));
 #else
     libssh2_session_callback_set(session, which, fn);

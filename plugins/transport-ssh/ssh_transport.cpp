@@ -55,6 +55,17 @@ int positive_option(const sdk::Options& o, const std::string& key, int fallback)
 
 std::string label_of(const SshSettings& s) { return s.user + "@" + s.hostname + ":" + std::to_string(s.port); }
 
+// What the handshake settled on, for the -v log: which libssh2 is running and which algorithms it negotiated.
+std::string negotiated(LIBSSH2_SESSION* session) {
+    auto method = [&](int which) {
+        const char* name = libssh2_session_methods(session, which);
+        return std::string(name != nullptr ? name : "?");
+    };
+    std::string out = method(LIBSSH2_METHOD_CRYPT_CS), in = method(LIBSSH2_METHOD_CRYPT_SC);
+    return std::string("libssh2 ") + libssh2_version(0) + ": kex " + method(LIBSSH2_METHOD_KEX) + ", host key " +
+           method(LIBSSH2_METHOD_HOSTKEY) + ", cipher " + (out == in ? out : out + " out, " + in + " in");
+}
+
 // Fastest first: AES-GCM and ChaCha20 (libssh2 1.11) need no separate MAC; AES-CTR is 1.10's best.
 constexpr const char* kCipherPreference[] = {"aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com",
                                              "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr"};
@@ -78,7 +89,9 @@ SshTransport::SshTransport(const sdk::Host& host, const sdk::Options& options)
 SshTransport::~SshTransport() { close_all(); }
 
 bool SshTransport::is_supported(std::string& reason) {
-    reason = "libssh2 " LIBSSH2_VERSION;
+    // The library actually loaded, which need not be the release whose headers this module was built with.
+    reason = std::string("libssh2 ") + libssh2_version(0);
+    if (reason != "libssh2 " LIBSSH2_VERSION) reason += " (built with " LIBSSH2_VERSION ")";
     return true;
 }
 
@@ -205,6 +218,7 @@ void SshTransport::start_hop(size_t index) {
     if (rc != 0)
         throw sdk::Error(SSHUTTLE_ESYSTEM, "SSH handshake with " + s.hostname + " port " + std::to_string(s.port) +
                                                " failed: " + hop.last_error());
+    host_.debug("SSH to " + hop.label() + " over " + negotiated(hop.session()));
     verify_host_key(hop.session(), policy, prompter_, host_);
     AuthRequest auth;
     auth.settings = &s;

@@ -73,6 +73,15 @@ ssh2_expect_failure() {
     sst_wait_rules_gone client
 }
 
+# ssh2_libssh2_at_least MINOR LOG: the client that wrote LOG ran libssh2 1.MINOR or later (the version the module
+# reports after the handshake).
+ssh2_libssh2_at_least() {
+    local version major minor
+    version=$(grep -oE -m1 " over libssh2 [0-9]+\.[0-9]+" "$2") || lab_fail "$2 does not say which libssh2 ran"
+    IFS=. read -r major minor <<<"${version##* }"
+    ((major > 1 || minor >= $1))
+}
+
 # ssh2_askpass ANSWER: an SSH_ASKPASS program that prints ANSWER, exported with SSH_ASKPASS_REQUIRE=force.
 ssh2_askpass() {
     printf '#!/bin/sh\nprintf "%%s\\n" %q\n' "$1" >"$SSH2_DIR/askpass"

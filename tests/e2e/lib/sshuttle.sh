@@ -3,12 +3,18 @@
 # Running the sshuttle client under test inside the lab (sourced by lab.sh). The binary is $SSHUTTLE_BIN, so
 # SSHUTTLE_BIN=/usr/bin/sshuttle runs the same test against upstream sshuttle.
 
+# shellcheck source=expect_libssh2.sh
+source "$LAB_DIR_SRC/expect_libssh2.sh"
+
 # sst_start ROLE NAME ARGS...: start the client in a namespace with -v; pid in SST_PID, log in $LAB_TMP/NAME.log.
-# The words of SST_WRAPPER (default none) come before the binary: a program that runs the client.
+# The words of SST_WRAPPER (default none) come before the binary: a program that runs the client. SST_BUILTIN=1
+# when the arguments take the built-in libssh2 transport.
 SST_WRAPPER=()
 sst_start() {
     local role=$1 name=$2; shift 2
     SST_LOG="$LAB_TMP/$name.log"
+    SST_BUILTIN=0
+    sst_uses_builtin "$@" && SST_BUILTIN=1
     lab_spawn "$role" "$SST_LOG" "${SST_WRAPPER[@]}" "$SSHUTTLE_BIN" -v "$@"
     SST_PID=$LAB_LAST_PID
     SST_ROLE=$role
@@ -38,6 +44,7 @@ sst_wait_tunnel() {
     while ((SECONDS < deadline)); do
         sst_alive || lab_fail "the sshuttle client exited (status $(sst_status)) before the tunnel to $host came up"
         if lab_in "$SST_ROLE" "$LAB_PY" "$LAB_DIR_SRC/whoami.py" "$host" "$port" 1 >/dev/null 2>&1; then
+            sst_expect_libssh2  # with SSHUTTLE_E2E_EXPECT_LIBSSH2: the libssh2 it ran and the cipher
             return 0
         fi
         sleep 0.1

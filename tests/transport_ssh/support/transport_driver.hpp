@@ -75,6 +75,13 @@ class Driver {
         }
     }
 
+    /// The module's is_supported() reason ("libssh2 <version it runs with>").
+    std::string supported_reason() const {
+        std::string reason;
+        plugin_->is_supported(reason);
+        return reason;
+    }
+
     /// One keepalive tick.
     Outcome step() {
         sshuttle_error err{};
