@@ -16,11 +16,11 @@ namespace sshuttle::plugins::transport_ssh {
 
 namespace {
 
-// The pump's buffers and the socketpair's are a queue outside the SSH window, in front of every interactive
-// packet behind a download: together about what the pipe to an ssh process holds (64 KiB), while each buffer
-// still takes two SSH packets (32 KiB) at a time.
-constexpr size_t kBufferBytes = 64 * 1024;
-constexpr int kSocketBufferBytes = 32 * 1024;  // the kernel doubles it
+// Several SSH packets (32 KiB each) per pass. Measured in the bench lab (medians of 3-5 rounds): 64 KiB buffers and a
+// 64 KiB socketpair made the two threads hand over so often that bulk fell to 0.71x (up) / 0.91x (down) of the
+// command transport and, the download being slower, echo p50 under it rose to 12 ms; 128 KiB with the kernel's
+// default socketpair buffers gave 0.96x / 0.99x and 4.5 ms; 256 KiB moved no more.
+constexpr size_t kBufferBytes = 128 * 1024;
 constexpr auto kTickInterval = std::chrono::seconds(1);
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
@@ -38,9 +38,6 @@ ChannelPump::ChannelPump(PumpedChannel& channel) : channel_(channel) {
         throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("socketpair"), errno);
     host_fd_ = fds[0];
     pump_fd_ = fds[1];
-    for (int fd : fds)
-        for (int option : {SO_SNDBUF, SO_RCVBUF})
-            (void)::setsockopt(fd, SOL_SOCKET, option, &kSocketBufferBytes, sizeof kSocketBufferBytes);
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) {
         int saved = errno;
