@@ -51,6 +51,7 @@ TEST_CASE("caught datagrams: what arrived before connect() comes back with each 
     std::vector<std::pair<udp::endpoint, std::string>> got;
     int n = read_caught_datagrams(reply, buffer, [&](const udp::endpoint& sender, std::span<const uint8_t> data) {
         got.emplace_back(sender, std::string(data.begin(), data.end()));
+        return true;
     });
     CHECK(n == 2);
     REQUIRE(got.size() == 2);
@@ -71,7 +72,11 @@ TEST_CASE("caught datagrams: one larger than the buffer is dropped whole, and th
     std::vector<uint8_t> buffer(10);
     std::vector<std::string> got;
     int n = read_caught_datagrams(
-        reply, buffer, [&](const udp::endpoint&, std::span<const uint8_t> data) { got.emplace_back(data.begin(), data.end()); },
+        reply, buffer,
+        [&](const udp::endpoint&, std::span<const uint8_t> data) {
+            got.emplace_back(data.begin(), data.end());
+            return true;
+        },
         2);
     CHECK(n == 2);
     CHECK(got == std::vector<std::string>{"ok"});
@@ -79,7 +84,24 @@ TEST_CASE("caught datagrams: one larger than the buffer is dropped whole, and th
     got.clear();
     CHECK(read_caught_datagrams(reply, buffer, [&](const udp::endpoint&, std::span<const uint8_t> data) {
               got.emplace_back(data.begin(), data.end());
+              return true;
           }) == 1);
     CHECK(got == std::vector<std::string>{"left for the next turn"});
+    for (int fd : {reply, app}) ::close(fd);
+}
+
+TEST_CASE("caught datagrams: the handler can stop the reading") {
+    udp::endpoint reply_at, app_at;
+    int reply = bound_socket(reply_at);
+    int app = bound_socket(app_at);
+    send_to(app, reply_at, "one");
+    send_to(app, reply_at, "two");
+    std::vector<uint8_t> buffer(100);
+    int calls = 0;
+    CHECK(read_caught_datagrams(reply, buffer, [&](const udp::endpoint&, std::span<const uint8_t>) {
+              ++calls;
+              return false;
+          }) == 1);
+    CHECK(calls == 1);
     for (int fd : {reply, app}) ::close(fd);
 }

@@ -20,7 +20,7 @@ int read_caught_datagrams(int fd, std::vector<uint8_t>& buffer, const CaughtData
         // Other errors are per datagram (an ICMP error for an earlier send): the next read goes on.
         if (n < 0 || static_cast<std::size_t>(n) > buffer.size()) continue;
         sender.resize(sender_len);
-        handle(sender, std::span<const uint8_t>(buffer.data(), static_cast<std::size_t>(n)));
+        if (!handle(sender, std::span<const uint8_t>(buffer.data(), static_cast<std::size_t>(n)))) break;
     }
     return count;
 }

@@ -17,8 +17,9 @@
 
 namespace sshuttle::client {
 
+/// Takes one datagram; returns false to stop reading (e.g. the socket was closed meanwhile).
 using CaughtDatagramHandler =
-    std::function<void(const boost::asio::ip::udp::endpoint& sender, std::span<const uint8_t> data)>;
+    std::function<bool(const boost::asio::ip::udp::endpoint& sender, std::span<const uint8_t> data)>;
 
 /// Reads what is queued on the non-blocking socket fd (at most `limit` datagrams), passing each with its sender;
 /// datagrams larger than the buffer are dropped whole, never cut. Returns how many were read.

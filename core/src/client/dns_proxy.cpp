@@ -208,6 +208,7 @@ void DnsProxy::reply_transparent(const udp::endpoint& to, const udp::endpoint& n
     std::vector<uint8_t> caught(mux::kMaxPayload);
     read_caught_datagrams(fd, caught, [&](const udp::endpoint& sender, std::span<const uint8_t> query) {
         if (!query.empty()) forward(sender, nameserver, query);
+        return true;
     });
     ::close(fd);
 }

@@ -122,6 +122,7 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
                 send_once(udp_, from, source(), datagram->data, buffer_,
                           [this, from](const udp::endpoint& sender, std::span<const uint8_t> data) {
                               hand_over(sender, from, data);
+                              return true;
                           });
             }
         } catch (const std::exception& e) {
@@ -172,9 +173,9 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
         auto self = shared_from_this();
         read_caught_datagrams(socket_.native_handle(), buffer_,
                               [this](const udp::endpoint& sender, std::span<const uint8_t> data) {
-                                  if (done_) return;
                                   if (sender == source()) send_up(data);
                                   else hand_over(sender, destination(), data);  // caught before connect()
+                                  return !done_;  // closed meanwhile: its descriptor is gone
                               }, kReadsPerTurn);
         if (!done_) wait_readable();
     }
