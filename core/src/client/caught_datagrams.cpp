@@ -2,8 +2,12 @@
 #include "client/caught_datagrams.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
 
 namespace sshuttle::client {
 
@@ -23,6 +27,17 @@ int read_caught_datagrams(int fd, std::vector<uint8_t>& buffer, const CaughtData
         if (!handle(sender, std::span<const uint8_t>(buffer.data(), static_cast<std::size_t>(n)))) break;
     }
     return count;
+}
+
+void send_reply_once(const TransparentUdp& udp, const boost::asio::ip::udp::endpoint& from,
+                     const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> data,
+                     std::vector<uint8_t>& buffer, const CaughtDatagramHandler& caught) {
+    const int fd = udp.open_reply(from, &to);
+    if (::send(fd, data.data(), data.size(), MSG_DONTWAIT) < 0)
+        spdlog::debug("UDP reply from [{}]:{} to [{}]:{} lost: {}", from.address().to_string(), from.port(),
+                      to.address().to_string(), to.port(), std::strerror(errno));
+    read_caught_datagrams(fd, buffer, caught);
+    ::close(fd);
 }
 
 }  // namespace sshuttle::client

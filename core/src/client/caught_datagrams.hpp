@@ -15,6 +15,8 @@
 #include <span>
 #include <vector>
 
+#include "client/transparent_udp.hpp"
+
 namespace sshuttle::client {
 
 /// Takes one datagram; returns false to stop reading (e.g. the socket was closed meanwhile).
@@ -24,5 +26,12 @@ using CaughtDatagramHandler =
 /// Reads what is queued on the non-blocking socket fd (at most `limit` datagrams), passing each with its sender;
 /// datagrams larger than the buffer are dropped whole, never cut. Returns how many were read.
 int read_caught_datagrams(int fd, std::vector<uint8_t>& buffer, const CaughtDatagramHandler& handle, int limit = 256);
+
+/// Sends one datagram from `from` to `to` through a reply socket opened for it alone, hands on what that socket
+/// caught meanwhile (`caught`, read into `buffer` after the send) and closes it. Throws what open_reply throws; a
+/// failed send only loses this datagram and is logged.
+void send_reply_once(const TransparentUdp& udp, const boost::asio::ip::udp::endpoint& from,
+                     const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> data,
+                     std::vector<uint8_t>& buffer, const CaughtDatagramHandler& caught);
 
 }  // namespace sshuttle::client

@@ -193,24 +193,19 @@ void DnsProxy::reply(const udp::endpoint& to, const udp::endpoint& nameserver, s
 
 void DnsProxy::reply_transparent(const udp::endpoint& to, const udp::endpoint& nameserver,
                                  std::span<const uint8_t> answer) {
-    int fd = -1;
+    // While it existed, the reply socket caught queries to this nameserver: this application's next one (the
+    // method's "socket" rule delivers to it) and, before its connect(), any other application's. Each is
+    // forwarded for its own sender instead of being lost.
+    std::vector<uint8_t> caught(mux::kMaxPayload);
     try {
-        fd = transparent_->open_reply(nameserver, &to);
+        send_reply_once(*transparent_, nameserver, to, answer, caught,
+                        [&](const udp::endpoint& sender, std::span<const uint8_t> query) {
+                            if (!query.empty()) forward(sender, nameserver, query);
+                            return true;
+                        });
     } catch (const std::exception& e) {
         spdlog::debug("DNS answer to {} lost: {}", describe(to), e.what());
-        return;
     }
-    if (::send(fd, answer.data(), answer.size(), MSG_DONTWAIT) < 0)
-        spdlog::debug("DNS answer to {} lost: {}", describe(to), std::strerror(errno));
-    // While it existed, the socket caught queries to this nameserver: this application's next one (the method's
-    // "socket" rule delivers to it) and, before its connect(), any other application's. Each is forwarded for
-    // its own sender instead of being lost.
-    std::vector<uint8_t> caught(mux::kMaxPayload);
-    read_caught_datagrams(fd, caught, [&](const udp::endpoint& sender, std::span<const uint8_t> query) {
-        if (!query.empty()) forward(sender, nameserver, query);
-        return true;
-    });
-    ::close(fd);
 }
 
 }  // namespace sshuttle::client

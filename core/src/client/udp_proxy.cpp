@@ -33,18 +33,6 @@ udp protocol_of(int fd) {
     return udp::v4();
 }
 
-/// Sends one datagram from `from` to `to` through a socket opened for it alone (a reply whose source is not
-/// the flow's destination, e.g. a server answering from another port). What the socket caught meanwhile for
-/// `from` goes to `caught`.
-void send_once(const TransparentUdp& udp, const udp::endpoint& from, const udp::endpoint& to,
-               std::span<const uint8_t> data, std::vector<uint8_t>& buffer, const CaughtDatagramHandler& caught) {
-    const int fd = udp.open_reply(from, &to);
-    if (::send(fd, data.data(), data.size(), MSG_DONTWAIT) < 0)
-        spdlog::debug("UDP reply {} -> {} lost: {}", describe(from), describe(to), std::strerror(errno));
-    read_caught_datagrams(fd, buffer, caught);
-    ::close(fd);
-}
-
 }  // namespace
 
 /// One flow (source, original destination) on its own channel.
@@ -118,12 +106,13 @@ class UdpClientFlow : public mux::ChannelEndpoint, public std::enable_shared_fro
                 socket_.send(boost::asio::buffer(datagram->data.data(), datagram->data.size()), 0, ec);
                 if (ec) spdlog::debug("UDP reply to {} lost: {}", describe(source()), ec.message());
             } else {
-                // The datagram is sent before anything caught is delivered, so buffer_ is free to receive into.
-                send_once(udp_, from, source(), datagram->data, buffer_,
-                          [this, from](const udp::endpoint& sender, std::span<const uint8_t> data) {
-                              hand_over(sender, from, data);
-                              return true;
-                          });
+                // A reply from another address (e.g. a server answering from another port) goes through a socket of
+                // its own. The datagram is sent before anything caught is delivered, so buffer_ is free for those.
+                send_reply_once(udp_, from, source(), datagram->data, buffer_,
+                                [this, from](const udp::endpoint& sender, std::span<const uint8_t> data) {
+                                    hand_over(sender, from, data);
+                                    return true;
+                                });
             }
         } catch (const std::exception& e) {
             spdlog::debug("UDP reply from {} to {} lost: {}", describe(from), describe(source()), e.what());
