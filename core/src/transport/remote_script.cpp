@@ -82,10 +82,11 @@ std::string upload_script(const UploadSpec& spec, const std::vector<std::string>
     s += "{ true > \"$t\"; } 2>&1 || " + fail_dir + "; ";
     s += "echo \"" + std::string(kUploadMarker) + " " + spec.hash + " " + size + "\"; ";
     s += "head -c " + size + " > \"$t\"; ";
-    // Unquoted on purpose: word splitting drops the padding some wc print; an empty or odd value fails the test.
-    s += "n=$(wc -c < \"$t\"); ";
-    s += "if [ $n = " + size + " ]; then :; else rm -f \"$t\"; echo \"" + kErrorMarker + " upload $n\"; exit " +
-         std::to_string(kExitUpload) + "; fi; ";
+    // tr drops the padding some wc print (BSD). A file that cannot be read back (removed meanwhile) counts as 0
+    // bytes, quietly: an empty $n must not turn the test into a syntax error.
+    s += "n=$(wc -c 2>/dev/null < \"$t\" | tr -d ' '); ";
+    s += "if [ \"$n\" = " + size + " ]; then :; else rm -f \"$t\"; echo \"" + kErrorMarker +
+         " upload ${n:-0}\"; exit " + std::to_string(kExitUpload) + "; fi; ";
     s += "{ chmod 700 \"$t\" && mv -f \"$t\" \"$f\"; } 2>&1 || { rm -f \"$t\"; echo \"" + std::string(kErrorMarker) +
          " cachedir $d\"; exit " + std::to_string(kExitCacheDir) + "; }; ";
     if (spec.python) {
