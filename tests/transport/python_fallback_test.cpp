@@ -154,24 +154,27 @@ TEST_CASE("python fallback: no usable Python is exit code 97 with the reason") {
 }
 
 TEST_CASE("upload script: an upload cut short, or one that cannot be read back, is exit code 92 with the count") {
-    // A head that stops after 3 bytes plays a connection cut mid-upload.
-    Remote short_upload;
-    short_upload.dir.write("bin/head", "#!/bin/sh\nexec dd bs=1 count=3 2>/dev/null\n", 0755);
-    ScriptRun cut = short_upload.run_upload();
-    CHECK_FALSE(cut.synced);
-    CHECK(cut.saw("SSHUTTLE-ERROR upload 3"));
-    close(cut.child.fd);
-    CHECK(util::wait_child(cut.child.pid) == transport::kExitUpload);
-    CHECK_FALSE(is_executable_file(short_upload.cached()));
-
-    // A wc that fails plays a temporary file removed meanwhile: the count is 0, not an empty word.
-    Remote vanished;
-    vanished.dir.write("bin/wc", "#!/bin/sh\nexit 1\n", 0755);
-    ScriptRun gone = vanished.run_upload();
-    CHECK_FALSE(gone.synced);
-    CHECK(gone.saw("SSHUTTLE-ERROR upload 0"));
-    close(gone.child.fd);
-    CHECK(util::wait_child(gone.child.pid) == transport::kExitUpload);
+    struct FakeTool {
+        const char* name;
+        const char* script;
+        const char* error_line;
+    };
+    for (const FakeTool& tool : {
+             // A head that stops after 3 bytes plays a connection cut mid-upload.
+             FakeTool{"head", "#!/bin/sh\nexec dd bs=1 count=3 2>/dev/null\n", "SSHUTTLE-ERROR upload 3"},
+             // A wc that fails plays a temporary file removed meanwhile: the count is 0, not an empty word.
+             FakeTool{"wc", "#!/bin/sh\nexit 1\n", "SSHUTTLE-ERROR upload 0"},
+         }) {
+        CAPTURE(tool.name);
+        Remote remote;
+        remote.dir.write(std::string("bin/") + tool.name, tool.script, 0755);
+        ScriptRun run = remote.run_upload();
+        CHECK_FALSE(run.synced);
+        CHECK(run.saw(tool.error_line));
+        close(run.child.fd);
+        CHECK(util::wait_child(run.child.pid) == transport::kExitUpload);
+        CHECK_FALSE(is_executable_file(remote.cached()));
+    }
 }
 
 TEST_CASE("python fallback: --python runs the Python server directly, with the server arguments") {
