@@ -5,6 +5,7 @@
 //   ssh=PATH|none          the ssh binary asked for the configuration (default: ssh; none: ssh's defaults)
 //   window-bytes=N         receive window of the exec channel (default 4 MiB)
 //   connect-timeout=S      TCP connect timeout in seconds (default: ConnectTimeout, else 60)
+//   aes-ctr-read-ahead=yes|no  AES-CTR keystream computed ahead in batches (default yes)
 #include "ssh_transport.hpp"
 
 SSHUTTLE_DECLARE_TRANSPORT(sshuttle::plugins::transport_ssh::SshTransport, "ssh",

@@ -26,7 +26,8 @@ namespace sshuttle::plugins::transport_ssh {
 
 class SshTransport final : private PumpedChannel {
    public:
-    /// Options: ssh-config=FILE, password=..., ssh=PATH|none, window-bytes=N, connect-timeout=S (see README.md).
+    /// Options: ssh-config=FILE, password=..., ssh=PATH|none, window-bytes=N, connect-timeout=S,
+    /// aes-ctr-read-ahead=yes|no (see README.md).
     SshTransport(const sdk::Host& host, const sdk::Options& options);
     ~SshTransport();
     SshTransport(SshTransport&&) = delete;

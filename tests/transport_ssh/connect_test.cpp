@@ -92,3 +92,21 @@ TEST_CASE("transport-ssh: unknown options are refused at create") {
     CHECK_THROWS_WITH(sshuttle::plugin::load_transport_file(SSH_TRANSPORT_MODULE, host, {{"colour", "blue"}}),
                       doctest::Contains("unknown transport option 'colour'"));
 }
+
+TEST_CASE("transport-ssh: a bad option value is refused at create, naming option and value") {
+    struct Case {
+        const char* key;
+        const char* value;
+        const char* message;
+    };
+    const Case cases[] = {
+        {"window-bytes", "lots", "invalid transport option window-bytes='lots': not a positive number"},
+        {"aes-ctr-read-ahead", "maybe", "invalid transport option aes-ctr-read-ahead='maybe': yes or no"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.key);
+        sshuttle::plugin::HostServices host(false);
+        CHECK_THROWS_WITH(sshuttle::plugin::load_transport_file(SSH_TRANSPORT_MODULE, host, {{c.key, c.value}}),
+                          doctest::Contains(c.message));
+    }
+}

@@ -44,7 +44,7 @@ sst_wait_tunnel() {
     while ((SECONDS < deadline)); do
         sst_alive || lab_fail "the sshuttle client exited (status $(sst_status)) before the tunnel to $host came up"
         if lab_in "$SST_ROLE" "$LAB_PY" "$LAB_DIR_SRC/whoami.py" "$host" "$port" 1 >/dev/null 2>&1; then
-            sst_expect_libssh2  # with SSHUTTLE_E2E_EXPECT_LIBSSH2: the libssh2 it ran and the cipher
+            sst_expect_libssh2  # built-in transport: the cipher, its read-ahead, and the libssh2 it ran
             return 0
         fi
         sleep 0.1

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "aes_ctr_read_ahead.hpp"
+
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+
+namespace sshuttle::plugins::transport_ssh {
+
+namespace {
+
+// 8 KiB: enough that the keystream call's own overhead vanishes, small enough to stay in L1/L2.
+constexpr size_t kAheadBytes = 8192;
+constexpr size_t kKeyBytes = 16;      // AES-128
+constexpr size_t kCounterBytes = 16;  // the CTR counter block, AES's block size
+const unsigned char kZeros[kAheadBytes] = {};
+constexpr const char* kOwnProperty = "provider=sshuttle-aes-ctr";
+constexpr const char* kPreferOwn = "?provider=sshuttle-aes-ctr";
+
+std::atomic<unsigned long> g_keyings{0};
+
+struct CtrContext {
+    EVP_CIPHER_CTX* keystream_source = nullptr;  // OpenSSL's own AES-CTR (default provider), fed with zeros
+    unsigned char keystream[kAheadBytes];
+    size_t used = kAheadBytes;  // keystream bytes already consumed; kAheadBytes means "compute the next batch"
+};
+
+void* new_context(void*) { return new (std::nothrow) CtrContext; }
+
+void free_context(void* p) {
+    auto* c = static_cast<CtrContext*>(p);
+    if (c == nullptr) return;
+    EVP_CIPHER_CTX_free(c->keystream_source);
+    OPENSSL_cleanse(c->keystream, sizeof c->keystream);
+    delete c;
+}
+
+// Encrypt and decrypt are the same in CTR mode: (re)start the keystream at this key and counter.
+int init_context(void* p, const unsigned char* key, size_t key_len, const unsigned char* iv, size_t iv_len,
+                 const OSSL_PARAM[]) {
+    auto* c = static_cast<CtrContext*>(p);
+    if ((key != nullptr && key_len != kKeyBytes) || (iv != nullptr && iv_len != kCounterBytes)) return 0;
+    if (key == nullptr && iv == nullptr) return 1;  // nothing new: the stream goes on where it was
+    if (c->keystream_source == nullptr) {
+        // Explicitly from the default provider: a plain fetch would come back here.
+        EVP_CIPHER* aes = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", "provider=default");
+        if (aes == nullptr) return 0;
+        c->keystream_source = EVP_CIPHER_CTX_new();
+        int ok = c->keystream_source != nullptr &&
+                 EVP_EncryptInit_ex2(c->keystream_source, aes, nullptr, nullptr, nullptr) == 1;
+        EVP_CIPHER_free(aes);
+        if (!ok) return 0;
+    }
+    if (EVP_EncryptInit_ex2(c->keystream_source, nullptr, key, iv, nullptr) != 1) return 0;
+    OPENSSL_cleanse(c->keystream, sizeof c->keystream);
+    c->used = kAheadBytes;
+    if (key != nullptr) g_keyings.fetch_add(1, std::memory_order_relaxed);
+    return 1;
+}
+
+void xor_into(unsigned char* out, const unsigned char* in, const unsigned char* key_stream, size_t n) {
+    size_t i = 0;
+    // Eight bytes at a time through memcpy: no alignment assumptions, and the compiler makes vector moves of it.
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t a, b;
+        std::memcpy(&a, in + i, 8);
+        std::memcpy(&b, key_stream + i, 8);
+        a ^= b;
+        std::memcpy(out + i, &a, 8);
+    }
+    for (; i < n; ++i) out[i] = static_cast<unsigned char>(in[i] ^ key_stream[i]);
+}
+
+int cipher(void* p, unsigned char* out, size_t* out_len, size_t out_size, const unsigned char* in, size_t in_len) {
+    auto* c = static_cast<CtrContext*>(p);
+    if (c->keystream_source == nullptr || out_size < in_len) return 0;
+    size_t done = 0;
+    while (done < in_len) {
+        if (c->used == kAheadBytes) [[unlikely]] {
+            int made = 0;
+            int ok = EVP_EncryptUpdate(c->keystream_source, c->keystream, &made, kZeros, static_cast<int>(kAheadBytes));
+            if (ok != 1 || made != static_cast<int>(kAheadBytes)) return 0;
+            c->used = 0;
+        }
+        size_t take = std::min(in_len - done, kAheadBytes - c->used);
+        xor_into(out + done, in + done, c->keystream + c->used, take);
+        c->used += take;
+        done += take;
+    }
+    *out_len = in_len;
+    return 1;
+}
+
+int final_part(void*, unsigned char*, size_t* out_len, size_t) {
+    *out_len = 0;  // a stream cipher keeps nothing back
+    return 1;
+}
+
+// Fills in one parameter if OpenSSL asked for it; false only when it asked and the value did not fit.
+bool answer(OSSL_PARAM params[], const char* key, size_t value) {
+    OSSL_PARAM* p = OSSL_PARAM_locate(params, key);
+    return p == nullptr || OSSL_PARAM_set_size_t(p, value) == 1;
+}
+
+// What OpenSSL asks of the algorithm when it fetches it: the same answers as its own AES-CTR (block size 1).
+int algorithm_params(OSSL_PARAM params[]) {
+    return answer(params, OSSL_CIPHER_PARAM_MODE, EVP_CIPH_CTR_MODE) &&
+           answer(params, OSSL_CIPHER_PARAM_KEYLEN, kKeyBytes) &&
+           answer(params, OSSL_CIPHER_PARAM_IVLEN, kCounterBytes) && answer(params, OSSL_CIPHER_PARAM_BLOCK_SIZE, 1);
+}
+
+int context_params(void*, OSSL_PARAM params[]) {
+    return answer(params, OSSL_CIPHER_PARAM_KEYLEN, kKeyBytes) &&
+           answer(params, OSSL_CIPHER_PARAM_IVLEN, kCounterBytes);
+}
+
+const OSSL_PARAM* algorithm_param_list(void*) {
+    static const OSSL_PARAM list[] = {
+        OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, nullptr), OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, nullptr),
+        OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, nullptr), OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, nullptr),
+        OSSL_PARAM_END};
+    return list;
+}
+
+const OSSL_PARAM* context_param_list(void*, void*) {
+    static const OSSL_PARAM list[] = {OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, nullptr),
+                                      OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, nullptr), OSSL_PARAM_END};
+    return list;
+}
+
+// OpenSSL's dispatch tables hold every function as void (*)(void), the type it casts back from.
+template <typename F>
+OSSL_DISPATCH entry(int id, F* function) {
+    return {id, reinterpret_cast<void (*)(void)>(function)};
+}
+
+// No dupctx: EVP_CIPHER_CTX_copy then fails cleanly, and libssh2 never copies a cipher context.
+const OSSL_DISPATCH kCipherFunctions[] = {
+    entry(OSSL_FUNC_CIPHER_NEWCTX, new_context),
+    entry(OSSL_FUNC_CIPHER_FREECTX, free_context),
+    entry(OSSL_FUNC_CIPHER_ENCRYPT_INIT, init_context),
+    entry(OSSL_FUNC_CIPHER_DECRYPT_INIT, init_context),
+    entry(OSSL_FUNC_CIPHER_UPDATE, cipher),
+    entry(OSSL_FUNC_CIPHER_FINAL, final_part),
+    entry(OSSL_FUNC_CIPHER_CIPHER, cipher),
+    entry(OSSL_FUNC_CIPHER_GET_PARAMS, algorithm_params),
+    entry(OSSL_FUNC_CIPHER_GETTABLE_PARAMS, algorithm_param_list),
+    entry(OSSL_FUNC_CIPHER_GET_CTX_PARAMS, context_params),
+    entry(OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, context_param_list),
+    {0, nullptr}};
+
+// AES-128-CTR only, the cipher the transport prefers. AES-256-CTR stays OpenSSL's own: OpenSSL's random
+// generator (CTR-DRBG) fetches it the same way, and rekeys it for every few bytes it makes.
+const OSSL_ALGORITHM kCiphers[] = {{"AES-128-CTR", kOwnProperty, kCipherFunctions, nullptr},
+                                   {nullptr, nullptr, nullptr, nullptr}};
+
+const OSSL_ALGORITHM* query_operation(void*, int operation, int* no_cache) {
+    *no_cache = 0;
+    return operation == OSSL_OP_CIPHER ? kCiphers : nullptr;
+}
+
+const OSSL_DISPATCH kProviderFunctions[] = {entry(OSSL_FUNC_PROVIDER_QUERY_OPERATION, query_operation), {0, nullptr}};
+
+int provider_init(const OSSL_CORE_HANDLE*, const OSSL_DISPATCH*, const OSSL_DISPATCH** out, void** provider_ctx) {
+    *out = kProviderFunctions;
+    *provider_ctx = nullptr;
+    return 1;
+}
+
+}  // namespace
+
+bool enable_aes_ctr_read_ahead(std::string& why_not) {
+    static std::once_flag once;
+    static bool active = false;
+    static std::string reason;
+    std::call_once(once, [] {
+        if (EVP_default_properties_is_fips_enabled(nullptr) == 1) {
+            reason = "OpenSSL runs in FIPS mode";
+            return;
+        }
+        // try_load with fallbacks kept: the default provider still loads itself as if nothing had been added.
+        if (OSSL_PROVIDER_add_builtin(nullptr, kAesCtrReadAheadProvider, provider_init) != 1 ||
+            OSSL_PROVIDER_try_load(nullptr, kAesCtrReadAheadProvider, 1) == nullptr) {
+            reason = "OpenSSL refused the provider";
+            return;
+        }
+        if (EVP_set_default_properties(nullptr, kPreferOwn) != 1) {
+            reason = "OpenSSL refused the default property";
+            return;
+        }
+        active = true;
+    });
+    why_not = reason;
+    return active;
+}
+
+unsigned long aes_ctr_read_ahead_keyings() { return g_keyings.load(std::memory_order_relaxed); }
+
+}  // namespace sshuttle::plugins::transport_ssh
