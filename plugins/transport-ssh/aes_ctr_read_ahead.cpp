@@ -84,6 +84,19 @@ void xor_into(unsigned char* out, const unsigned char* in, const unsigned char* 
 int cipher(void* p, unsigned char* out, size_t* out_len, size_t out_size, const unsigned char* in, size_t in_len) {
     auto* c = static_cast<CtrContext*>(p);
     if (c->keystream_source == nullptr || out_size < in_len) return 0;
+    // libssh2's call, one block that the batch still holds, in straight-line code: a loop of 16-byte EVP_Cipher
+    // calls took 0.48 instead of 0.65 s/GB with it.
+    if (in_len == kCounterBytes && kAheadBytes - c->used >= kCounterBytes) [[likely]] {
+        std::uint64_t data[2], key_stream[2];
+        std::memcpy(data, in, sizeof data);
+        std::memcpy(key_stream, c->keystream + c->used, sizeof key_stream);
+        data[0] ^= key_stream[0];
+        data[1] ^= key_stream[1];
+        std::memcpy(out, data, sizeof data);
+        c->used += kCounterBytes;
+        *out_len = kCounterBytes;
+        return 1;
+    }
     size_t done = 0;
     while (done < in_len) {
         if (c->used == kAheadBytes) [[unlikely]] {
