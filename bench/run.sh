@@ -8,7 +8,7 @@
 # CPU seconds per GB and peak RSS. Prints a table with ratios, writes bench/results/<UTC time>.json.
 # Needs root. Not part of CI.
 #
-# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"), BENCH_ROUNDS (1; with more, every metric
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"; also ours-ctr, see bench_start below), BENCH_ROUNDS (1; with more, every metric
 # is the median over the rounds), BENCH_BULK_S (5), BENCH_RTT_S (4),
 # BENCH_CONCURRENCY ("1000 10000"), BENCH_HANG_S (180), SSHUTTLE_BIN (ours; default the build tree),
 # UPSTREAM_BIN (/usr/bin/sshuttle), BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with
@@ -31,9 +31,15 @@ FWD_IPERF=15201 FWD_ECHO=17000
 source "$BENCH_DIR/lib/measure.sh"
 
 # Mode ours-libssh2: the same client without -e, so it speaks SSH itself through sshuttle-transport-ssh.so,
-# reading the same ssh_config as the other modes. Every other mode is measure.sh's own bench_start.
+# reading the same ssh_config as the other modes. Mode ours-ctr: the command transport with ssh held to the
+# algorithms libssh2 1.10 negotiates (aes128-ctr, hmac-sha2-256) instead of OpenSSH's chacha20-poly1305: the
+# libssh2 transport against ssh on equal crypto. Every other mode is measure.sh's own bench_start.
 eval "$(declare -f bench_start | sed '1s/^bench_start/bench_start_measure/')"
 bench_start() {
+    if [[ $1 == ours-ctr ]]; then
+        LAB_SSH_CMD="$LAB_SSH_CMD -c aes128-ctr -m hmac-sha2-256" bench_start_measure ours "$2"
+        return
+    fi
     if [[ $1 != ours-libssh2 ]]; then
         bench_start_measure "$@"
         return

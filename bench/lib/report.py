@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Turn the per-mode measurements of bench/run.sh into a table with ratios, target checks and one JSON file.
 
-RESULTS_DIR holds one folder per mode (ours, ours-libssh2, upstream, sshL) with one JSON value per metric file, or
-with one such folder per round (round1, round2, ...): each metric is then the median over the rounds, since one
-round on a small machine can be off by 10-20%.
+RESULTS_DIR holds one folder per mode (ours, ours-libssh2, ours-ctr, upstream, sshL) with one JSON value per
+metric file, or with one such folder per round (round1, round2, ...): each metric is then the median over the
+rounds, since one round on a small machine can be off by 10-20%.
 Usage: report.py OUT_JSON RESULTS_DIR
 """
 import json
@@ -13,7 +13,10 @@ import time
 
 import statistics
 
-MODES = ["ours", "ours-libssh2", "upstream", "sshL"]
+MODES = ["ours", "ours-libssh2", "ours-ctr", "upstream", "sshL"]
+# Ratio columns: (heading, numerator mode, denominator mode).
+RATIOS = [("ours/sshL", "ours", "sshL"), ("ours/upstream", "ours", "upstream"),
+          ("libssh2/ours", "ours-libssh2", "ours"), ("libssh2/ours-ctr", "ours-libssh2", "ours-ctr")]
 
 
 def round_folders(folder):
@@ -106,7 +109,7 @@ def fmt(value):
 
 
 def target_checks(by_mode):
-    ours, libssh2, up, ssh = (by_mode.get(k, {}) for k in MODES)
+    ours, libssh2, up, ssh = (by_mode.get(k, {}) for k in ("ours", "ours-libssh2", "upstream", "sshL"))
     checks = []
 
     def check(text, ok):
@@ -144,13 +147,11 @@ def main(out_path, results_dir):
     keys = []
     for m in by_mode.values():
         keys += [k for k in m if k not in keys]
-    header = ["metric"] + MODES + ["ours/sshL", "ours/upstream", "libssh2/ours"]
+    header = ["metric"] + MODES + [r[0] for r in RATIOS]
     rows = [header]
     for key in keys:
-        values = [by_mode.get(m, {}).get(key) for m in MODES]
-        rows.append([key] + [fmt(v) for v in values]
-                    + [fmt(ratio(values[0], values[3])), fmt(ratio(values[0], values[2])),
-                       fmt(ratio(values[1], values[0]))])
+        value = {m: by_mode.get(m, {}).get(key) for m in MODES}
+        rows.append([key] + [fmt(value[m]) for m in MODES] + [fmt(ratio(value[a], value[b])) for _, a, b in RATIOS])
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
