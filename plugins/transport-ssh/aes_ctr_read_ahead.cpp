@@ -10,6 +10,7 @@
 #include <openssl/provider.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -28,12 +29,42 @@ constexpr const char* kOwnProperty = "provider=sshuttle-aes-ctr";
 constexpr const char* kPreferOwn = "?provider=sshuttle-aes-ctr";
 
 std::atomic<unsigned long> g_keyings{0};
+// OpenSSL's own AES-128-CTR (default provider), fetched once by enable_aes_ctr_read_ahead() and kept for the
+// process: every context makes its keystream with it.
+EVP_CIPHER* g_default_aes = nullptr;
+
+using Counter = std::array<unsigned char, kCounterBytes>;  // big-endian, as SSH and OpenSSL count
+
+// Adds n blocks to a counter, wrapping at 2^128 like AES-CTR.
+void advance(Counter& counter, std::uint64_t n) {
+    for (size_t i = kCounterBytes; i-- > 0 && n != 0;) {
+        std::uint64_t sum = counter[i] + (n & 0xff);
+        counter[i] = static_cast<unsigned char>(sum);
+        n = (n >> 8) + (sum >> 8);
+    }
+}
 
 struct CtrContext {
-    EVP_CIPHER_CTX* keystream_source = nullptr;  // OpenSSL's own AES-CTR (default provider), fed with zeros
+    EVP_CIPHER_CTX* keystream_source = nullptr;  // g_default_aes, fed with zeros
+    bool keyed = false;
     unsigned char keystream[kAheadBytes];
     size_t used = kAheadBytes;  // keystream bytes already consumed; kAheadBytes means "compute the next batch"
+    Counter batch_start{};      // counter of the batch's first block
+    Counter next_batch{};       // counter of the first block not computed yet
 };
+
+void forget_keystream(CtrContext& c) {
+    OPENSSL_cleanse(c.keystream, sizeof c.keystream);
+    c.used = kAheadBytes;
+}
+
+// The counter OpenSSL's own AES-CTR would use next: it drops the rest of a block it has started.
+Counter next_block(const CtrContext& c) {
+    if (c.used == kAheadBytes) return c.next_batch;
+    Counter counter = c.batch_start;
+    advance(counter, (c.used + kCounterBytes - 1) / kCounterBytes);
+    return counter;
+}
 
 void* new_context(void*) { return new (std::nothrow) CtrContext; }
 
@@ -41,30 +72,61 @@ void free_context(void* p) {
     auto* c = static_cast<CtrContext*>(p);
     if (c == nullptr) return;
     EVP_CIPHER_CTX_free(c->keystream_source);
-    OPENSSL_cleanse(c->keystream, sizeof c->keystream);
+    OPENSSL_cleanse(c, sizeof *c);
     delete c;
 }
 
-// Encrypt and decrypt are the same in CTR mode: (re)start the keystream at this key and counter.
+void* copy_context(void* p) {
+    const auto* from = static_cast<const CtrContext*>(p);
+    auto* to = new (std::nothrow) CtrContext;
+    if (to == nullptr) return nullptr;
+    if (from->keystream_source != nullptr) {
+        to->keystream_source = EVP_CIPHER_CTX_new();
+        if (to->keystream_source == nullptr || EVP_CIPHER_CTX_copy(to->keystream_source, from->keystream_source) != 1) {
+            free_context(to);
+            return nullptr;
+        }
+    }
+    to->keyed = from->keyed;
+    std::memcpy(to->keystream, from->keystream, sizeof to->keystream);
+    to->used = from->used;
+    to->batch_start = from->batch_start;
+    to->next_batch = from->next_batch;
+    return to;
+}
+
+// Encrypt and decrypt are the same in CTR mode. Follows OpenSSL's AES-CTR: a new counter starts there; a new key
+// alone goes on from the next block; neither drops the rest of the current block.
 int init_context(void* p, const unsigned char* key, size_t key_len, const unsigned char* iv, size_t iv_len,
                  const OSSL_PARAM[]) {
     auto* c = static_cast<CtrContext*>(p);
     if ((key != nullptr && key_len != kKeyBytes) || (iv != nullptr && iv_len != kCounterBytes)) return 0;
-    if (key == nullptr && iv == nullptr) return 1;  // nothing new: the stream goes on where it was
-    if (c->keystream_source == nullptr) {
-        // Explicitly from the default provider: a plain fetch would come back here.
-        EVP_CIPHER* aes = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", "provider=default");
-        if (aes == nullptr) return 0;
-        c->keystream_source = EVP_CIPHER_CTX_new();
-        int ok = c->keystream_source != nullptr &&
-                 EVP_EncryptInit_ex2(c->keystream_source, aes, nullptr, nullptr, nullptr) == 1;
-        EVP_CIPHER_free(aes);
-        if (!ok) return 0;
+    if (key == nullptr && iv == nullptr) {
+        c->used = std::min(kAheadBytes, (c->used + kCounterBytes - 1) / kCounterBytes * kCounterBytes);
+        return 1;
     }
-    if (EVP_EncryptInit_ex2(c->keystream_source, nullptr, key, iv, nullptr) != 1) return 0;
-    OPENSSL_cleanse(c->keystream, sizeof c->keystream);
-    c->used = kAheadBytes;
-    if (key != nullptr) g_keyings.fetch_add(1, std::memory_order_relaxed);
+    Counter counter = next_block(*c);
+    if (iv != nullptr) std::memcpy(counter.data(), iv, kCounterBytes);
+    forget_keystream(*c);
+    if (c->keystream_source == nullptr) {
+        c->keystream_source = EVP_CIPHER_CTX_new();
+        if (c->keystream_source == nullptr ||
+            EVP_EncryptInit_ex2(c->keystream_source, g_default_aes, nullptr, nullptr, nullptr) != 1) {
+            EVP_CIPHER_CTX_free(c->keystream_source);
+            c->keystream_source = nullptr;
+            c->keyed = false;
+            return 0;
+        }
+    }
+    if (EVP_EncryptInit_ex2(c->keystream_source, nullptr, key, counter.data(), nullptr) != 1) {
+        c->keyed = false;  // a failed rekey must not leave the old key's stream usable
+        return 0;
+    }
+    c->next_batch = counter;
+    if (key != nullptr) {
+        c->keyed = true;
+        g_keyings.fetch_add(1, std::memory_order_relaxed);
+    }
     return 1;
 }
 
@@ -83,7 +145,7 @@ void xor_into(unsigned char* out, const unsigned char* in, const unsigned char* 
 
 int cipher(void* p, unsigned char* out, size_t* out_len, size_t out_size, const unsigned char* in, size_t in_len) {
     auto* c = static_cast<CtrContext*>(p);
-    if (c->keystream_source == nullptr || out_size < in_len) return 0;
+    if (!c->keyed || out_size < in_len) return 0;
     // libssh2's call, one block that the batch still holds, in straight-line code: a loop of 16-byte EVP_Cipher
     // calls took 0.48 instead of 0.65 s/GB with it.
     if (in_len == kCounterBytes && kAheadBytes - c->used >= kCounterBytes) [[likely]] {
@@ -104,6 +166,8 @@ int cipher(void* p, unsigned char* out, size_t* out_len, size_t out_size, const 
             int ok = EVP_EncryptUpdate(c->keystream_source, c->keystream, &made, kZeros, static_cast<int>(kAheadBytes));
             if (ok != 1 || made != static_cast<int>(kAheadBytes)) return 0;
             c->used = 0;
+            c->batch_start = c->next_batch;
+            advance(c->next_batch, kAheadBytes / kCounterBytes);
         }
         size_t take = std::min(in_len - done, kAheadBytes - c->used);
         xor_into(out + done, in + done, c->keystream + c->used, take);
@@ -157,10 +221,11 @@ OSSL_DISPATCH entry(int id, F* function) {
     return {id, reinterpret_cast<void (*)(void)>(function)};
 }
 
-// No dupctx: EVP_CIPHER_CTX_copy then fails cleanly, and libssh2 never copies a cipher context.
+// Not offered: the IV and "num" context parameters (EVP_CIPHER_CTX_get_updated_iv fails); libssh2 reads neither.
 const OSSL_DISPATCH kCipherFunctions[] = {
     entry(OSSL_FUNC_CIPHER_NEWCTX, new_context),
     entry(OSSL_FUNC_CIPHER_FREECTX, free_context),
+    entry(OSSL_FUNC_CIPHER_DUPCTX, copy_context),
     entry(OSSL_FUNC_CIPHER_ENCRYPT_INIT, init_context),
     entry(OSSL_FUNC_CIPHER_DECRYPT_INIT, init_context),
     entry(OSSL_FUNC_CIPHER_UPDATE, cipher),
@@ -199,6 +264,21 @@ bool enable_aes_ctr_read_ahead(std::string& why_not) {
     std::call_once(once, [] {
         if (EVP_default_properties_is_fips_enabled(nullptr) == 1) {
             reason = "OpenSSL runs in FIPS mode";
+            return;
+        }
+        // Only in place of OpenSSL's default provider: a configuration that takes AES-128-CTR from elsewhere (a
+        // hardware or FIPS provider) keeps it.
+        EVP_CIPHER* configured = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr);
+        std::string source = "no provider";
+        if (configured != nullptr) source = OSSL_PROVIDER_get0_name(EVP_CIPHER_get0_provider(configured));
+        EVP_CIPHER_free(configured);
+        if (source != "default") {
+            reason = "OpenSSL takes AES-128-CTR from " + source + ", not from its default provider";
+            return;
+        }
+        g_default_aes = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", "provider=default");
+        if (g_default_aes == nullptr) {
+            reason = "OpenSSL's default provider has no AES-128-CTR";
             return;
         }
         // try_load with fallbacks kept: the default provider still loads itself as if nothing had been added.

@@ -18,8 +18,10 @@ namespace sshuttle::plugins::transport_ssh {
 inline constexpr const char* kAesCtrReadAheadProvider = "sshuttle-aes-ctr";
 
 /// Once per process: registers the provider in OpenSSL's default library context and makes it the preferred
-/// source of AES-128-CTR ("?provider=..." default property; other algorithms are untouched). Not done when OpenSSL
-/// runs in FIPS mode (the provider is not a validated module). True when active; otherwise `why_not` says why.
+/// source of AES-128-CTR ("?provider=..." default property; other algorithms are untouched). Only where
+/// AES-128-CTR would otherwise come from OpenSSL's default provider, and not in FIPS mode (the provider is not a
+/// validated module). The default property replaces any other set by the OpenSSL configuration (OpenSSL 3.0 has
+/// no way to read it) and stays for the process. True when active; otherwise `why_not` says why.
 bool enable_aes_ctr_read_ahead(std::string& why_not);
 
 /// How many cipher contexts the provider has set up with a key so far (libssh2 makes one per direction and
