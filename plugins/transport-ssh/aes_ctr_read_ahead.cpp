@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -282,11 +283,14 @@ bool enable_aes_ctr_read_ahead(std::string& why_not) {
             return;
         }
         // try_load with fallbacks kept: the default provider still loads itself as if nothing had been added.
+        static OSSL_PROVIDER* loaded = nullptr;
         if (OSSL_PROVIDER_add_builtin(nullptr, kAesCtrReadAheadProvider, provider_init) != 1 ||
-            OSSL_PROVIDER_try_load(nullptr, kAesCtrReadAheadProvider, 1) == nullptr) {
+            (loaded = OSSL_PROVIDER_try_load(nullptr, kAesCtrReadAheadProvider, 1)) == nullptr) {
             reason = "OpenSSL refused the provider";
             return;
         }
+        // Handed back at exit, before OpenSSL's own clean-up (registered earlier, so run later) frees the rest.
+        std::atexit([] { OSSL_PROVIDER_unload(loaded); });
         if (EVP_set_default_properties(nullptr, kPreferOwn) != 1) {
             reason = "OpenSSL refused the default property";
             return;
