@@ -282,8 +282,8 @@ bool enable_aes_ctr_read_ahead(std::string& why_not) {
             reason = "OpenSSL's default provider has no AES-128-CTR";
             return;
         }
-        // try_load with fallbacks kept: the default provider still loads itself as if nothing had been added.
         static OSSL_PROVIDER* loaded = nullptr;
+        // try_load with fallbacks kept: the default provider still loads itself as if nothing had been added.
         if (OSSL_PROVIDER_add_builtin(nullptr, kAesCtrReadAheadProvider, provider_init) != 1 ||
             (loaded = OSSL_PROVIDER_try_load(nullptr, kAesCtrReadAheadProvider, 1)) == nullptr) {
             reason = "OpenSSL refused the provider";
