@@ -8,8 +8,8 @@
 # CPU seconds per GB and peak RSS. Prints a table with ratios, writes bench/results/<UTC time>.json.
 # Needs root. Not part of CI.
 #
-# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"; also ours-ctr, see bench_start below), BENCH_ROUNDS (1; with more, every metric
-# is the median over the rounds), BENCH_BULK_S (5), BENCH_RTT_S (4),
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"; also ours-ctr, see bench_start below),
+# BENCH_ROUNDS (1; with more, every metric is the median over the rounds), BENCH_BULK_S (5), BENCH_RTT_S (4),
 # BENCH_CONCURRENCY ("1000 10000"), BENCH_HANG_S (180), SSHUTTLE_BIN (ours; default the build tree),
 # UPSTREAM_BIN (/usr/bin/sshuttle), BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with
 # --transport-option, e.g. "window-bytes=4194304").

@@ -10,6 +10,7 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
