@@ -4,7 +4,10 @@ up to TIMEOUT seconds for the answers. Like a stub resolver (resolv.conf "timeou
 still unanswered after RETRY_S seconds is sent once more on its socket: DNS is UDP, and one datagram lost in a
 burst of hundreds is normal, not a failure of the tunnel. Prints the distinct addresses answered and
 'answered N/COUNT'; exit 0 only if every query got an answer with an address of the asked type.
-Usage: dns_query.py SERVER NAME [A|AAAA] [COUNT] [TIMEOUT]
+SOURCE_PORT (with COUNT 1) sends from that port instead of a random one: below the ephemeral range, it cannot
+meet a conntrack entry that an earlier query from a random port left behind (a redirect of the last tunnel
+lives on in conntrack for up to 30 s after its rule is gone, for that one source port).
+Usage: dns_query.py SERVER NAME [A|AAAA] [COUNT] [TIMEOUT] [SOURCE_PORT]
 """
 import selectors
 import socket
@@ -49,13 +52,15 @@ def first_address(data, ident, qtype, family, size):
     return None
 
 
-def main(server, name, type_name="A", count=1, timeout=10.0):
+def main(server, name, type_name="A", count=1, timeout=10.0, source_port=0):
     qtype, family, size = TYPES[type_name]
     server_family = socket.AF_INET6 if ":" in server else socket.AF_INET
     selector = selectors.DefaultSelector()
     for i in range(count):
         sock = socket.socket(server_family, socket.SOCK_DGRAM)
         sock.setblocking(False)
+        if source_port:
+            sock.bind(("::" if server_family == socket.AF_INET6 else "0.0.0.0", source_port))
         ident = (i * 7919 + 1) & 0xFFFF
         sock.sendto(build_query(ident, name, qtype), (server, 53))
         selector.register(sock, selectors.EVENT_READ, ident)
@@ -91,4 +96,4 @@ def main(server, name, type_name="A", count=1, timeout=10.0):
 if __name__ == "__main__":
     args = sys.argv[1:]
     main(args[0], args[1], args[2] if len(args) > 2 else "A", int(args[3]) if len(args) > 3 else 1,
-         float(args[4]) if len(args) > 4 else 10.0)
+         float(args[4]) if len(args) > 4 else 10.0, int(args[5]) if len(args) > 5 else 0)
