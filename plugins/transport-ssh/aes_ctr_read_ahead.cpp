@@ -25,6 +25,7 @@ namespace {
 constexpr size_t kAheadBytes = 8192;
 constexpr size_t kKeyBytes = 16;      // AES-128
 constexpr size_t kCounterBytes = 16;  // the CTR counter block, AES's block size
+static_assert(kAheadBytes % kCounterBytes == 0, "a batch is whole blocks");
 const unsigned char kZeros[kAheadBytes] = {};
 constexpr const char* kOwnProperty = "provider=sshuttle-aes-ctr";
 constexpr const char* kPreferOwn = "?provider=sshuttle-aes-ctr";
@@ -59,11 +60,14 @@ void forget_keystream(CtrContext& c) {
     c.used = kAheadBytes;
 }
 
+// Blocks of the batch used so far, a block counting once any byte of it is.
+size_t started_blocks(const CtrContext& c) { return (c.used + kCounterBytes - 1) / kCounterBytes; }
+
 // The counter OpenSSL's own AES-CTR would use next: it drops the rest of a block it has started.
 Counter next_block(const CtrContext& c) {
     if (c.used == kAheadBytes) return c.next_batch;
     Counter counter = c.batch_start;
-    advance(counter, (c.used + kCounterBytes - 1) / kCounterBytes);
+    advance(counter, started_blocks(c));
     return counter;
 }
 
@@ -103,7 +107,7 @@ int init_context(void* p, const unsigned char* key, size_t key_len, const unsign
     auto* c = static_cast<CtrContext*>(p);
     if ((key != nullptr && key_len != kKeyBytes) || (iv != nullptr && iv_len != kCounterBytes)) return 0;
     if (key == nullptr && iv == nullptr) {
-        c->used = std::min(kAheadBytes, (c->used + kCounterBytes - 1) / kCounterBytes * kCounterBytes);
+        c->used = started_blocks(*c) * kCounterBytes;  // at most kAheadBytes, a whole number of blocks
         return 1;
     }
     Counter counter = next_block(*c);
