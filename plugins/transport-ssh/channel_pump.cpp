@@ -210,14 +210,17 @@ void ChannelPump::wait_for_events(bool host_eof, bool eof_sent, bool remote_done
         unsigned w = channel_.channel_wants();
         if ((w & SSHUTTLE_WANT_READ) != 0) fds[0].events |= POLLIN;
         if ((w & SSHUTTLE_WANT_WRITE) != 0) fds[0].events |= POLLOUT;
+        // Input already read off the socket is not waited for (unless the channel needs to send first).
+        if ((w & SSHUTTLE_WANT_WRITE) == 0 && channel_.channel_input_buffered()) timeout_ms = 0;
     }
     fds[1].fd = pump_fd_;
     if (!host_eof && to_remote_.room() > 0) fds[1].events |= POLLIN;
     if (from_remote_.size() > 0) fds[1].events |= POLLOUT;
     fds[2].fd = wake_fd_;
     fds[2].events = POLLIN;
-    if (::poll(fds, 3, timeout_ms) < 0 && errno != EINTR)
-        throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("poll"), errno);
+    int ready = ::poll(fds, 3, timeout_ms);
+    if (ready < 0 && errno != EINTR) throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("poll"), errno);
+    if (ready > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) channel_.channel_readable();
 }
 
 }  // namespace sshuttle::plugins::transport_ssh

@@ -33,6 +33,10 @@ class PumpedChannel {
     virtual int channel_fd() const = 0;
     /// SSHUTTLE_WANT_* directions the channel's socket is blocked on.
     virtual unsigned channel_wants() const = 0;
+    /// True when the channel holds input it read ahead from its socket, so the socket may look idle.
+    virtual bool channel_input_buffered() const { return false; }
+    /// poll() just found the channel's socket readable.
+    virtual void channel_readable() {}
 };
 
 class ChannelPump {

@@ -26,7 +26,8 @@ void set_callback(LIBSSH2_SESSION* session, int which, void* fn) {
 
 }  // namespace
 
-SshHop::SshHop(int fd, std::string label) : fd_(fd), label_(std::move(label)) {
+SshHop::SshHop(int fd, std::string label)
+    : fd_(fd), reader_(std::make_unique<SocketReader>(fd)), label_(std::move(label)) {
     init_session();
     set_callback(session_, LIBSSH2_CALLBACK_RECV, reinterpret_cast<void*>(&recv_socket));
     set_callback(session_, LIBSSH2_CALLBACK_SEND, reinterpret_cast<void*>(&send_socket));
@@ -64,13 +65,17 @@ std::string SshHop::last_error() const {
 }
 
 LIBSSH2_RECV_FUNC(SshHop::recv_socket) {
-    ssize_t n = ::recv(socket, buffer, length, flags);
-    if (n < 0) {
-        if (errno != EAGAIN) hop_of(abstract)->socket_failure_ = std::strerror(errno);
-        return -errno;
+    SshHop* hop = hop_of(abstract);
+    // libssh2 talks to ssh-agent through this callback too, on the agent's socket: only the hop's own socket is
+    // read ahead (libssh2 passes no flags for it).
+    if (socket != hop->fd_) {
+        ssize_t n = ::recv(socket, buffer, length, flags);
+        return n < 0 ? -errno : n;
     }
-    if (n == 0 && length > 0) hop_of(abstract)->socket_failure_ = "the server closed the TCP connection";
-    if (n > 0) hop_of(abstract)->last_received_ = Clock::now();
+    ssize_t n = hop->reader_->read(buffer, length);
+    if (n < 0 && n != -EAGAIN) hop->socket_failure_ = std::strerror(static_cast<int>(-n));
+    if (n == 0 && length > 0) hop->socket_failure_ = "the server closed the TCP connection";
+    if (n > 0) hop->last_received_ = Clock::now();
     return n;
 }
 

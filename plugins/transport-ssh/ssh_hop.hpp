@@ -8,7 +8,10 @@
 #include <libssh2.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
+
+#include "socket_reader.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 
@@ -31,6 +34,8 @@ class SshHop {
     Clock::time_point last_received() const { return last_received_; }
     /// libssh2's last error message, for "... failed: <why>" lines.
     std::string last_error() const;
+    /// The first hop's socket reads (see socket_reader.hpp); NULL for a hop carried in a channel.
+    SocketReader* socket_reader() const { return reader_.get(); }
     /// Anything the authentication callbacks need (keyboard-interactive answers).
     void* auth_context = nullptr;
 
@@ -43,6 +48,7 @@ class SshHop {
 
     int fd_;
     LIBSSH2_CHANNEL* carrier_ = nullptr;
+    std::unique_ptr<SocketReader> reader_;  // the first hop only
     std::string label_;
     LIBSSH2_SESSION* session_ = nullptr;
     Clock::time_point last_received_ = Clock::now();

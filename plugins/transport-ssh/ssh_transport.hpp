@@ -58,6 +58,8 @@ class SshTransport final : private PumpedChannel {
     void channel_tick() override;
     int channel_fd() const override { return fd_; }
     unsigned channel_wants() const override;
+    bool channel_input_buffered() const override;
+    void channel_readable() override;
     [[noreturn]] void fail_io(const std::string& what);
     std::string end_message();
     void close_all();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ChannelPump against a scripted channel: bytes in both directions in order, the end of the stream only after
-// the bytes before it, EOF after the last byte, and a failure reported on the host's side.
+// the bytes before it, EOF after the last byte, a failure reported on the host's side, and the socket's
+// readiness passed on to a channel that trusts an earlier "nothing there".
 #include <doctest/doctest.h>
 
 #include <poll.h>
@@ -52,9 +53,17 @@ class ScriptedChannel final : public PumpedChannel {
         return written_at_eof_;
     }
 
+    // Like the libssh2 channel with its SocketReader in a quiet period: once a read found nothing, reads keep
+    // finding nothing, without looking at the socket, until the pump says the socket is readable.
+    void trust_nothing_until_readable() {
+        std::lock_guard lock(mutex_);
+        quiet_ = true;
+    }
+
     // ---- PumpedChannel, on the pump thread
     long channel_read(void* buf, size_t len) override {
         std::lock_guard lock(mutex_);
+        if (quiet_ && !readable_) return 0;
         char sink[64];
         while (::read(fd_, sink, sizeof sink) > 0) {
         }
@@ -67,7 +76,12 @@ class ScriptedChannel final : public PumpedChannel {
             return static_cast<long>(n);
         }
         if (!end_.empty()) throw sdk::Error(SSHUTTLE_ECLOSED, end_);
+        readable_ = false;
         return 0;
+    }
+    void channel_readable() override {
+        std::lock_guard lock(mutex_);
+        readable_ = true;
     }
     long channel_write(const void* buf, size_t len) override {
         std::lock_guard lock(mutex_);
@@ -107,6 +121,8 @@ class ScriptedChannel final : public PumpedChannel {
     std::string failure_;
     std::string written_;
     int writes_ = 0;
+    bool quiet_ = false;
+    bool readable_ = true;
     int eofs_ = 0;
     size_t written_at_eof_ = 0;
 };
@@ -221,4 +237,24 @@ TEST_CASE("channel pump: destroying it while the channel is busy stops the threa
         ::usleep(50000);
     }
     CHECK(channel.eofs_sent() == 0);
+}
+
+TEST_CASE("channel pump: a channel that trusts an earlier 'nothing there' is told when its socket is readable") {
+    ScriptedChannel channel;
+    channel.trust_nothing_until_readable();
+    ChannelPump pump(channel);
+    // Each delivery comes after the pump found nothing and went to sleep on the socket: it gets through only
+    // because poll() saw the socket readable and the pump said so.
+    std::string got;
+    for (const std::string piece : {"first", "second", "third"}) {
+        ::usleep(20000);
+        channel.deliver(piece);
+        while (got.size() < piece.size() || got.compare(got.size() - piece.size(), piece.size(), piece) != 0) {
+            char buf[64];
+            long n = pump.read(buf, sizeof buf);
+            if (n > 0) got.append(buf, static_cast<size_t>(n));
+            else wait_readable(pump.host_fd());
+        }
+    }
+    CHECK(got == "firstsecondthird");
 }
