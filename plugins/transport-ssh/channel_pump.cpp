@@ -3,9 +3,9 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -16,54 +16,83 @@ namespace sshuttle::plugins::transport_ssh {
 
 namespace {
 
-// Several SSH packets (32 KiB each) per pass. Measured in the bench lab (medians of 3-5 rounds): 64 KiB buffers and a
-// 64 KiB socketpair made the two threads hand over so often that bulk fell to 0.71x (up) / 0.91x (down) of the
-// command transport and, the download being slower, echo p50 under it rose to 12 ms; 128 KiB with the kernel's
-// default socketpair buffers gave 0.96x / 0.99x and 4.5 ms; 256 KiB moved no more.
-constexpr size_t kBufferBytes = 128 * 1024;
 constexpr auto kTickInterval = std::chrono::seconds(1);
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
-}  // namespace
-
-void ChannelPump::Buffer::consume(size_t n) {
-    begin += n;
-    if (begin == end) begin = end = 0;
+int make_eventfd() {
+    int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("eventfd"), errno);
+    return fd;
 }
 
-ChannelPump::ChannelPump(PumpedChannel& channel) : channel_(channel) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
-        throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("socketpair"), errno);
-    host_fd_ = fds[0];
-    pump_fd_ = fds[1];
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd_ < 0) {
-        int saved = errno;
-        ::close(host_fd_);
-        ::close(pump_fd_);
-        throw sdk::Error(SSHUTTLE_ESYSTEM, std::string("eventfd: ") + std::strerror(saved), saved);
+void ring(int fd) {
+    uint64_t one = 1;
+    if (::write(fd, &one, sizeof one) < 0) { /* only a full counter (2^64 - 1 rings) fails: still readable */ }
+}
+
+void drain(int fd) {
+    uint64_t count;
+    if (::read(fd, &count, sizeof count) < 0) { /* EAGAIN: nothing rang */ }
+}
+
+// Copies up to len bytes out of ring (both pieces when its bytes wrap around the end of its storage).
+size_t copy_out(ByteRing& ring, char* out, size_t len) {
+    size_t done = 0;
+    while (done < len && ring.size() > 0) {
+        auto piece = ring.readable();
+        size_t n = std::min(len - done, piece.size());
+        std::memcpy(out + done, piece.data(), n);
+        ring.consume(n);
+        done += n;
     }
-    to_remote_.bytes.resize(kBufferBytes);
-    from_remote_.bytes.resize(kBufferBytes);
+    return done;
+}
+
+size_t copy_in(ByteRing& ring, const char* in, size_t len) {
+    size_t done = 0;
+    while (done < len && ring.room() > 0) {
+        auto piece = ring.writable();
+        size_t n = std::min(len - done, piece.size());
+        std::memcpy(piece.data(), in + done, n);
+        ring.commit(n);
+        done += n;
+    }
+    return done;
+}
+
+}  // namespace
+
+ChannelPump::ChannelPump(PumpedChannel& channel) : channel_(channel) {
+    host_wake_fd_ = make_eventfd();
+    try {
+        pump_wake_fd_ = make_eventfd();
+    } catch (...) {
+        ::close(host_wake_fd_);
+        throw;
+    }
     thread_ = std::thread([this] { run(); });
 }
 
 ChannelPump::~ChannelPump() {
     stopping_ = true;
-    uint64_t one = 1;
-    if (::write(wake_fd_, &one, sizeof one) < 0) { /* the eventfd cannot be full after one write */ }
+    ring(pump_wake_fd_);
     thread_.join();
-    ::close(wake_fd_);
-    ::close(pump_fd_);
-    ::close(host_fd_);
+    ::close(pump_wake_fd_);
+    ::close(host_wake_fd_);
 }
 
 // ---- host side --------------------------------------------------------------------------------------------
+//
+// A host call that would block drains host_wake_fd_ (if it rang since the last drain), so that a level-triggered
+// poll() of it does not spin on an old ring, and then asks to be woken. Both run under the lock, under which the
+// pump also rings: no ring for this direction can come between them. Both directions share the fd, so the drain
+// is skipped while the other direction has been rung and has not retried yet: its edge-triggered waiter would
+// otherwise find the fd empty.
+
+unsigned ChannelPump::wants() const { return SSHUTTLE_WANT_READ; }
 
 void ChannelPump::throw_outcome() const {
-    std::lock_guard lock(mutex_);
     if (outcome_.over) throw sdk::Error(outcome_.status, outcome_.message);
     throw sdk::Error(SSHUTTLE_ESYSTEM, "the SSH channel pump stopped without saying why");
 }
@@ -73,67 +102,99 @@ void ChannelPump::check() const {
     if (outcome_.over && outcome_.status != SSHUTTLE_ECLOSED) throw sdk::Error(outcome_.status, outcome_.message);
 }
 
+void ChannelPump::drain_host_fd(unsigned other_direction) {
+    if (!host_rung_ || (host_signaled_ & other_direction) != 0) return;
+    drain(host_wake_fd_);
+    host_rung_ = false;
+}
+
+bool ChannelPump::host_changed() {
+    ++host_changes_;
+    if (!pump_sleeping_) return false;
+    pump_sleeping_ = false;  // one ring per sleep
+    return true;
+}
+
 long ChannelPump::read(void* buf, size_t len) {
-    ssize_t n = ::recv(host_fd_, buf, len, MSG_DONTWAIT);
-    if (n > 0) return static_cast<long>(n);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        last_blocked_ = SSHUTTLE_WANT_READ;
-        return 0;
+    if (len == 0) return 0;
+    std::unique_lock lock(mutex_);
+    // The host is here: whatever it waited for in this direction, it now looks for itself.
+    host_waits_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_READ);
+    host_signaled_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_READ);
+    if (from_remote_.size() > 0) {
+        size_t n = copy_out(from_remote_, static_cast<char*>(buf), len);
+        bool wake_pump = host_changed();
+        lock.unlock();
+        if (wake_pump) ring(pump_wake_fd_);
+        return static_cast<long>(n);
     }
-    // The pump records how the stream ended before it shuts its end, so everything it delivered is read first.
-    throw_outcome();
+    // The pump records how the stream ended after the bytes before it, which are all read now.
+    if (outcome_.over) throw_outcome();
+    drain_host_fd(SSHUTTLE_WANT_WRITE);
+    host_waits_ |= SSHUTTLE_WANT_READ;
+    return 0;
 }
 
 long ChannelPump::write(const void* buf, size_t len) {
-    {
-        std::lock_guard lock(mutex_);
-        if (outcome_.over) throw sdk::Error(outcome_.status, outcome_.message);
+    if (len == 0) return 0;
+    std::unique_lock lock(mutex_);
+    host_waits_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_WRITE);
+    host_signaled_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_WRITE);
+    if (outcome_.over) throw_outcome();
+    if (host_eof_) throw sdk::Error(SSHUTTLE_EINVAL, "write() after shutdown_write()");
+    if (to_remote_.room() > 0) {
+        size_t n = copy_in(to_remote_, static_cast<const char*>(buf), len);
+        bool wake_pump = host_changed();
+        lock.unlock();
+        if (wake_pump) ring(pump_wake_fd_);
+        return static_cast<long>(n);
     }
-    ssize_t n = ::send(host_fd_, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) return static_cast<long>(n);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        last_blocked_ = SSHUTTLE_WANT_WRITE;
-        return 0;
-    }
-    throw_outcome();
+    drain_host_fd(SSHUTTLE_WANT_READ);
+    host_waits_ |= SSHUTTLE_WANT_WRITE;
+    return 0;
 }
 
-void ChannelPump::shutdown_write() { ::shutdown(host_fd_, SHUT_WR); }
+void ChannelPump::shutdown_write() {
+    std::unique_lock lock(mutex_);
+    host_eof_ = true;
+    bool wake_pump = host_changed();
+    lock.unlock();
+    if (wake_pump) ring(pump_wake_fd_);
+}
 
 // ---- pump thread ------------------------------------------------------------------------------------------
 
+void ChannelPump::wake_host(unsigned directions) {
+    unsigned blocked = host_waits_ & directions;
+    if (blocked == 0) return;
+    host_waits_ &= ~blocked;
+    host_signaled_ |= blocked;
+    host_rung_ = true;
+    ring(host_wake_fd_);  // under the lock, so that a drain is ordered after it
+}
+
 void ChannelPump::finish(int status, const std::string& message) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!outcome_.over) outcome_ = Outcome{true, status, message};
-    }
-    // After the outcome is recorded: the host reads what is queued, then end-of-stream, then the outcome.
-    ::shutdown(pump_fd_, status == SSHUTTLE_ECLOSED ? SHUT_WR : SHUT_RDWR);
+    std::unique_lock lock(mutex_);
+    if (!outcome_.over) outcome_ = Outcome{true, status, message};
+    // A blocked host learns of it now, whichever way it waits.
+    wake_host(SSHUTTLE_WANT_READ | SSHUTTLE_WANT_WRITE);
 }
 
 void ChannelPump::run() {
-    bool host_eof = false;     // the host shut its sending side
-    bool eof_sent = false;     // ... and that EOF went to the remote
-    bool remote_done = false;  // the remote's stdout ended (outcome recorded, waiting to flush)
     auto next_tick = std::chrono::steady_clock::now() + kTickInterval;
     try {
-        while (!stopping_) {
-            bool progress = pump_once(host_eof, eof_sent, remote_done);
-            if (remote_done && from_remote_.size() == 0) {
-                ::shutdown(pump_fd_, SHUT_WR);  // the host reads the rest, then the recorded outcome
-                return;
-            }
+        while (!stopping_ && !remote_done_) {
+            bool progress = pump_once();
             auto now = std::chrono::steady_clock::now();
             if (now >= next_tick) {
                 channel_.channel_tick();
                 next_tick = now + kTickInterval;
             }
-            if (progress) continue;
+            if (progress || remote_done_) continue;
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count();
-            wait_for_events(host_eof, eof_sent, remote_done, static_cast<int>(left < 1 ? 1 : left));
+            wait_for_events(static_cast<int>(left < 1 ? 1 : left));
         }
     } catch (const sdk::Error& e) {
-        if (e.status() == SSHUTTLE_ECLOSED && remote_done) return;  // already recorded
         finish(e.status() == SSHUTTLE_ECLOSED ? SSHUTTLE_ESYSTEM : e.status(), e.what());
     } catch (const std::exception& e) {
         finish(SSHUTTLE_EINTERNAL, e.what());
@@ -141,70 +202,70 @@ void ChannelPump::run() {
 }
 
 // One pass in both directions; true when any byte or the EOF moved.
-bool ChannelPump::pump_once(bool& host_eof, bool& eof_sent, bool& remote_done) {
+bool ChannelPump::pump_once() {
     bool progress = false;
-    // Host to remote.
-    if (!host_eof && to_remote_.room() > 0) {
-        ssize_t n = ::recv(pump_fd_, to_remote_.bytes.data() + to_remote_.end, to_remote_.room(), MSG_DONTWAIT);
-        if (n > 0) {
-            to_remote_.end += static_cast<size_t>(n);
-            progress = true;
-        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-            host_eof = true;
-            progress = true;
-        }
-    }
-    while (to_remote_.size() > 0) {
-        long n = channel_.channel_write(to_remote_.bytes.data() + to_remote_.begin, to_remote_.size());
+    // Host to remote, straight from the ring: libssh2 encrypts the bytes where they lie.
+    std::unique_lock lock(mutex_);
+    bool host_eof = host_eof_;
+    auto pending = to_remote_.readable();
+    lock.unlock();
+    while (!pending.empty()) {
+        long n = channel_.channel_write(pending.data(), pending.size());
         if (n <= 0) break;
+        progress = true;
+        lock.lock();
         to_remote_.consume(static_cast<size_t>(n));
+        // A host blocked on a full ring is woken once half of it is free, not for every SSH packet sent: it then
+        // writes one large piece instead of ping-ponging a packet's worth (during an upload that was 50k wake-ups
+        // per GB, each a write, a read and an epoll_wait). The other half keeps the channel busy meanwhile.
+        if (to_remote_.room() >= kRingBytes / 2) wake_host(SSHUTTLE_WANT_WRITE);
+        pending = to_remote_.readable();
+        lock.unlock();
+    }
+    // host_eof was read before the ring was found empty: every byte written before the shutdown is sent.
+    if (host_eof && pending.empty() && !eof_sent_ && channel_.channel_send_eof()) {
+        eof_sent_ = true;
         progress = true;
     }
-    if (host_eof && !eof_sent && to_remote_.size() == 0 && channel_.channel_send_eof()) {
-        eof_sent = true;
+    // Remote to host, straight into the ring.
+    for (;;) {
+        lock.lock();
+        auto room = from_remote_.writable();
+        lock.unlock();
+        if (room.empty()) break;
+        long n = 0;
+        try {
+            n = channel_.channel_read(room.data(), room.size());
+        } catch (const sdk::Error& e) {
+            if (e.status() != SSHUTTLE_ECLOSED) throw;
+            // The host reads the bytes before it, then this end.
+            finish(SSHUTTLE_ECLOSED, e.what());
+            remote_done_ = true;
+            return true;
+        }
+        if (n <= 0) break;
         progress = true;
-    }
-    // Remote to host.
-    if (!remote_done) {
-        while (from_remote_.room() > 0) {
-            long n = 0;
-            try {
-                n = channel_.channel_read(from_remote_.bytes.data() + from_remote_.end, from_remote_.room());
-            } catch (const sdk::Error& e) {
-                if (e.status() != SSHUTTLE_ECLOSED) throw;
-                // Recorded now, announced to the host once the bytes before it are delivered.
-                std::lock_guard lock(mutex_);
-                if (!outcome_.over) outcome_ = Outcome{true, SSHUTTLE_ECLOSED, e.what()};
-                remote_done = true;
-                progress = true;
-                break;
-            }
-            if (n <= 0) break;
-            from_remote_.end += static_cast<size_t>(n);
-            progress = true;
-        }
-    }
-    while (from_remote_.size() > 0) {
-        ssize_t n = ::send(pump_fd_, from_remote_.bytes.data() + from_remote_.begin, from_remote_.size(),
-                           MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            from_remote_.consume(static_cast<size_t>(n));
-            progress = true;
-            continue;
-        }
-        if (errno == EAGAIN || errno == EINTR) break;
-        // The host closed its end: nobody is left to deliver to.
-        throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("delivering to the client"), errno);
+        lock.lock();
+        from_remote_.commit(static_cast<size_t>(n));
+        wake_host(SSHUTTLE_WANT_READ);
+        lock.unlock();
     }
     return progress;
 }
 
-void ChannelPump::wait_for_events(bool host_eof, bool eof_sent, bool remote_done, int timeout_ms) {
+void ChannelPump::wait_for_events(int timeout_ms) {
+    std::unique_lock lock(mutex_);
     // The channel's socket is polled only while the pump has something to do with it: reading stops while the
-    // host lags behind (the SSH window then holds the remote back), so a full buffer does not spin.
-    const bool channel_busy = (!remote_done && from_remote_.room() > 0) || to_remote_.size() > 0 ||
-                              (host_eof && !eof_sent);
-    pollfd fds[3] = {};
+    // host lags behind (the SSH window then holds the remote back), so a full ring does not spin.
+    const bool channel_busy = from_remote_.room() > 0 || to_remote_.size() > 0 || (host_eof_ && !eof_sent_);
+    if (host_changes_ != seen_changes_) {
+        // The host gave work since the last pass looked: no sleep.
+        seen_changes_ = host_changes_;
+        return;
+    }
+    pump_sleeping_ = true;
+    lock.unlock();
+    pollfd fds[2] = {};
     fds[0].fd = channel_.channel_fd();
     if (channel_busy) {
         unsigned w = channel_.channel_wants();
@@ -213,13 +274,15 @@ void ChannelPump::wait_for_events(bool host_eof, bool eof_sent, bool remote_done
         // Input already read off the socket is not waited for (unless the channel needs to send first).
         if ((w & SSHUTTLE_WANT_WRITE) == 0 && channel_.channel_input_buffered()) timeout_ms = 0;
     }
-    fds[1].fd = pump_fd_;
-    if (!host_eof && to_remote_.room() > 0) fds[1].events |= POLLIN;
-    if (from_remote_.size() > 0) fds[1].events |= POLLOUT;
-    fds[2].fd = wake_fd_;
-    fds[2].events = POLLIN;
-    int ready = ::poll(fds, 3, timeout_ms);
+    fds[1].fd = pump_wake_fd_;
+    fds[1].events = POLLIN;
+    int ready = ::poll(fds, 2, timeout_ms);
     if (ready < 0 && errno != EINTR) throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("poll"), errno);
+    lock.lock();
+    pump_sleeping_ = false;
+    seen_changes_ = host_changes_;
+    lock.unlock();
+    if (ready > 0 && (fds[1].revents & POLLIN) != 0) drain(pump_wake_fd_);
     if (ready > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) channel_.channel_readable();
 }
 

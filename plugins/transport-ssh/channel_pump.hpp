@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// ChannelPump: once the SSH connection is up, its channel is served by a thread of its own, and the host talks
-// to a local socketpair instead of libssh2.
+// ChannelPump: once the SSH connection is up, its channel is served by a thread of its own, and the host reads
+// and writes two in-process rings instead of calling libssh2.
 //
 // Why a thread: SSH encryption and MAC cost more CPU than everything else sshuttle does with the bytes. With the
 // ssh program that work runs in ssh's own process, in parallel with the client's loop; in-process it would run in
 // the client's one loop thread and cap throughput at one core. The pump restores the parallelism at the cost of
-// one local copy per chunk. libssh2 sessions are not thread-safe: after start() only the pump thread touches them,
-// until the destructor has joined it.
+// one memcpy per chunk. The rings replaced a socketpair, whose send and recv cost two system calls and two copies
+// through the kernel per chunk: 0.16 s per GB on the bench VM, against 0.013 s for a memcpy. Each thread rings the
+// other's eventfd only when that one sleeps. libssh2 sessions are not thread-safe: after start() only the pump
+// thread touches them, until the destructor has joined it.
 #pragma once
 
 #include <atomic>
@@ -14,7 +16,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
+
+#include "byte_ring.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 
@@ -48,26 +51,22 @@ class ChannelPump {
     ChannelPump(const ChannelPump&) = delete;
     ChannelPump& operator=(const ChannelPump&) = delete;
 
-    /// The host's end of the socketpair: what poll_fd() gives the host.
-    int host_fd() const { return host_fd_; }
-    /// The direction the last blocked read() or write() waits for.
-    unsigned wants() const { return last_blocked_; }
-    /// ABI semantics on the host's end; throws the pump's failure (or its ECLOSED end) once the stream is over.
+    /// What poll_fd() gives the host: an eventfd that turns readable when a blocked read() or write() may go on.
+    int host_fd() const { return host_wake_fd_; }
+    /// Always SSHUTTLE_WANT_READ: whichever call blocked, the host waits for host_fd() to turn readable.
+    unsigned wants() const;
+    /// ABI semantics for the host; read() throws the pump's failure (or its ECLOSED end) once the bytes before
+    /// it are read, write() as soon as the stream is over.
     long read(void* buf, size_t len);
     long write(const void* buf, size_t len);
     void shutdown_write();
     /// Throws the pump's failure, if any (called from step(), so a dead path is reported even when idle).
     void check() const;
 
+    /// Bytes each direction holds between the host and the channel.
+    static constexpr size_t kRingBytes = 256 * 1024;
+
    private:
-    struct Buffer {
-        std::vector<char> bytes;
-        size_t begin = 0;
-        size_t end = 0;
-        size_t size() const { return end - begin; }
-        size_t room() const { return bytes.size() - end; }
-        void consume(size_t n);
-    };
     struct Outcome {
         bool over = false;
         int status = 0;  // SSHUTTLE_ECLOSED at a normal end
@@ -75,21 +74,38 @@ class ChannelPump {
     };
 
     void run();
-    bool pump_once(bool& host_eof, bool& eof_sent, bool& remote_done);
-    void wait_for_events(bool host_eof, bool eof_sent, bool remote_done, int timeout_ms);
+    bool pump_once();
+    void wait_for_events(int timeout_ms);
     void finish(int status, const std::string& message);
-    [[noreturn]] void throw_outcome() const;
+    // With mutex_ held: rings the host if it is blocked in one of `directions` (SSHUTTLE_WANT_*).
+    void wake_host(unsigned directions);
+    // With mutex_ held: drains host_wake_fd_ unless a ring for other_direction is still to be acted on.
+    void drain_host_fd(unsigned other_direction);
+    // With mutex_ held: the host changed something the pump may be waiting for; true when it is to be woken now.
+    bool host_changed();
+    [[noreturn]] void throw_outcome() const;  // with mutex_ held
 
     PumpedChannel& channel_;
-    int host_fd_ = -1;
-    int pump_fd_ = -1;
-    int wake_fd_ = -1;  // eventfd: the destructor wakes the thread with it
+    int host_wake_fd_ = -1;  // eventfd: the pump wakes a blocked host
+    int pump_wake_fd_ = -1;  // eventfd: the host (or the destructor) wakes a sleeping pump
     std::atomic<bool> stopping_{false};
-    unsigned last_blocked_ = 1;  // SSHUTTLE_WANT_READ
-    Buffer to_remote_;
-    Buffer from_remote_;
+
+    // Pump thread only.
+    bool eof_sent_ = false;
+    bool remote_done_ = false;
+    unsigned long seen_changes_ = 0;  // host_changes_ when the pump last looked
+
     mutable std::mutex mutex_;
-    Outcome outcome_;  // guarded by mutex_
+    // Guarded by mutex_ (the rings' counters; their bytes as described in byte_ring.hpp).
+    ByteRing to_remote_{kRingBytes};
+    ByteRing from_remote_{kRingBytes};
+    bool host_eof_ = false;         // the host shut its sending side
+    unsigned host_waits_ = 0;       // directions the host is blocked in and waits to be woken for
+    unsigned host_signaled_ = 0;    // directions it was woken for and has not retried yet
+    bool host_rung_ = false;        // host_wake_fd_ rang since the host last drained it
+    unsigned long host_changes_ = 0;  // bumped by every host call that gives the pump work
+    bool pump_sleeping_ = false;    // the pump is (about to be) in poll() and wants pump_wake_fd_ rung
+    Outcome outcome_;
     std::thread thread_;
 };
 

@@ -4,9 +4,9 @@
 //
 // Connecting (step() until it returns true) is done in one go with bounded waits on the host's thread: TCP,
 // handshake, host key, authentication per hop (prompts included), then the exec channel. Afterwards a
-// ChannelPump thread owns every libssh2 call: it moves the bytes between the channel and a socketpair whose
-// other end the host polls, sends keepalives, and declares the peer dead after ServerAliveInterval x
-// ServerAliveCountMax seconds without a byte from it.
+// ChannelPump thread owns every libssh2 call: it moves the bytes between the channel and two rings that the
+// host reads and writes (waiting on an eventfd when they are empty or full), sends keepalives, and declares the
+// peer dead after ServerAliveInterval x ServerAliveCountMax seconds without a byte from it.
 #pragma once
 
 #include <libssh2.h>
