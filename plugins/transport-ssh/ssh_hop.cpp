@@ -14,6 +14,19 @@ namespace {
 
 SshHop* hop_of(void** abstract) { return static_cast<SshHop*>(*abstract); }
 
+// libssh2 reaches ssh-agent through a session's callbacks, on the agent's own socket: that traffic must go to the
+// agent, not into the carrier (it would corrupt the inner session). The session's own traffic names the first
+// hop's socket, which its handshake was given.
+ssize_t agent_recv(int socket, void* buffer, size_t length, int flags) {
+    ssize_t n = ::recv(socket, buffer, length, flags);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t agent_send(int socket, const void* buffer, size_t length, int flags) {
+    ssize_t n = ::send(socket, buffer, length, flags | MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
 // libssh2_session_callback_set2() came with 1.11.1 (1.11.0 has only the old one), which deprecates the old one:
 // a deprecation warning is an error here.
 void set_callback(LIBSSH2_SESSION* session, int which, void* fn) {
@@ -66,12 +79,8 @@ std::string SshHop::last_error() const {
 
 LIBSSH2_RECV_FUNC(SshHop::recv_socket) {
     SshHop* hop = hop_of(abstract);
-    // libssh2 talks to ssh-agent through this callback too, on the agent's socket: only the hop's own socket is
-    // read ahead (libssh2 passes no flags for it).
-    if (socket != hop->fd_) {
-        ssize_t n = ::recv(socket, buffer, length, flags);
-        return n < 0 ? -errno : n;
-    }
+    // Only the hop's own socket is read ahead (libssh2 passes no flags for it), not ssh-agent's.
+    if (socket != hop->fd_) return agent_recv(socket, buffer, length, flags);
     ssize_t n = hop->reader_->read(buffer, length);
     if (n < 0 && n != -EAGAIN) hop->socket_failure_ = std::strerror(static_cast<int>(-n));
     if (n == 0 && length > 0) hop->socket_failure_ = "the server closed the TCP connection";
@@ -86,9 +95,8 @@ LIBSSH2_SEND_FUNC(SshHop::send_socket) {
 }
 
 LIBSSH2_RECV_FUNC(SshHop::recv_channel) {
-    (void)socket;
-    (void)flags;
     SshHop* hop = hop_of(abstract);
+    if (socket != hop->fd_) return agent_recv(socket, buffer, length, flags);
     ssize_t n = libssh2_channel_read(hop->carrier_, static_cast<char*>(buffer), length);
     if (n == LIBSSH2_ERROR_EAGAIN) return -EAGAIN;
     if (n < 0) return -ECONNRESET;
@@ -98,8 +106,7 @@ LIBSSH2_RECV_FUNC(SshHop::recv_channel) {
 }
 
 LIBSSH2_SEND_FUNC(SshHop::send_channel) {
-    (void)socket;
-    (void)flags;
+    if (socket != hop_of(abstract)->fd_) return agent_send(socket, buffer, length, flags);
     ssize_t n = libssh2_channel_write(hop_of(abstract)->carrier_, static_cast<const char*>(buffer), length);
     // Nothing taken (the carrier's window is full) is "try again" to the inner session, not a sent zero bytes.
     if (n == LIBSSH2_ERROR_EAGAIN || n == 0) return -EAGAIN;
