@@ -108,9 +108,9 @@ void ChannelPump::drain_host_fd(unsigned other_direction) {
     host_rung_ = false;
 }
 
-bool ChannelPump::host_changed() {
+bool ChannelPump::host_changed(bool pump_needs_it) {
     ++host_changes_;
-    if (!pump_sleeping_) return false;
+    if (!pump_needs_it || !pump_sleeping_) return false;
     pump_sleeping_ = false;  // one ring per sleep
     return true;
 }
@@ -122,8 +122,10 @@ long ChannelPump::read(void* buf, size_t len) {
     host_waits_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_READ);
     host_signaled_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_READ);
     if (from_remote_.size() > 0) {
+        // Only a full ring stops the pump from reading the channel: otherwise it already waits on the socket.
+        const bool was_full = from_remote_.room() == 0;
         size_t n = copy_out(from_remote_, static_cast<char*>(buf), len);
-        bool wake_pump = host_changed();
+        bool wake_pump = host_changed(was_full);
         lock.unlock();
         if (wake_pump) ring(pump_wake_fd_);
         return static_cast<long>(n);
@@ -143,8 +145,10 @@ long ChannelPump::write(const void* buf, size_t len) {
     if (outcome_.over) throw_outcome();
     if (host_eof_) throw sdk::Error(SSHUTTLE_EINVAL, "write() after shutdown_write()");
     if (to_remote_.room() > 0) {
+        // Bytes added behind others that wait for the channel change nothing for a sleeping pump.
+        const bool was_empty = to_remote_.size() == 0;
         size_t n = copy_in(to_remote_, static_cast<const char*>(buf), len);
-        bool wake_pump = host_changed();
+        bool wake_pump = host_changed(was_empty);
         lock.unlock();
         if (wake_pump) ring(pump_wake_fd_);
         return static_cast<long>(n);
@@ -157,7 +161,7 @@ long ChannelPump::write(const void* buf, size_t len) {
 void ChannelPump::shutdown_write() {
     std::unique_lock lock(mutex_);
     host_eof_ = true;
-    bool wake_pump = host_changed();
+    bool wake_pump = host_changed(true);
     lock.unlock();
     if (wake_pump) ring(pump_wake_fd_);
 }
@@ -257,7 +261,8 @@ void ChannelPump::wait_for_events(int timeout_ms) {
     std::unique_lock lock(mutex_);
     // The channel's socket is polled only while the pump has something to do with it: reading stops while the
     // host lags behind (the SSH window then holds the remote back), so a full ring does not spin.
-    const bool channel_busy = from_remote_.room() > 0 || to_remote_.size() > 0 || (host_eof_ && !eof_sent_);
+    const bool can_read = from_remote_.room() > 0;
+    const bool channel_busy = can_read || to_remote_.size() > 0 || (host_eof_ && !eof_sent_);
     if (host_changes_ != seen_changes_) {
         // The host gave work since the last pass looked: no sleep.
         seen_changes_ = host_changes_;
@@ -266,13 +271,17 @@ void ChannelPump::wait_for_events(int timeout_ms) {
     pump_sleeping_ = true;
     lock.unlock();
     pollfd fds[2] = {};
-    fds[0].fd = channel_.channel_fd();
+    // An idle channel's socket is left out altogether: poll() reports a reset socket (POLLHUP, POLLERR) even
+    // when asked for no events, and the pump would spin on it until the tick's dead-peer check.
+    fds[0].fd = -1;
     if (channel_busy) {
+        fds[0].fd = channel_.channel_fd();
         unsigned w = channel_.channel_wants();
         if ((w & SSHUTTLE_WANT_READ) != 0) fds[0].events |= POLLIN;
         if ((w & SSHUTTLE_WANT_WRITE) != 0) fds[0].events |= POLLOUT;
-        // Input already read off the socket is not waited for (unless the channel needs to send first).
-        if ((w & SSHUTTLE_WANT_WRITE) == 0 && channel_.channel_input_buffered()) timeout_ms = 0;
+        // Input already read off the socket is not waited for when the next pass will read it: there is room
+        // for it, and the channel does not need to send first.
+        if (can_read && (w & SSHUTTLE_WANT_WRITE) == 0 && channel_.channel_input_buffered()) timeout_ms = 0;
     }
     fds[1].fd = pump_wake_fd_;
     fds[1].events = POLLIN;

@@ -81,8 +81,9 @@ class ChannelPump {
     void wake_host(unsigned directions);
     // With mutex_ held: drains host_wake_fd_ unless a ring for other_direction is still to be acted on.
     void drain_host_fd(unsigned other_direction);
-    // With mutex_ held: the host changed something the pump may be waiting for; true when it is to be woken now.
-    bool host_changed();
+    // With mutex_ held: the host changed the rings or shut down; true when the pump is to be woken now (it sleeps
+    // and pump_needs_it: the change gives it work it cannot see from the channel's socket).
+    bool host_changed(bool pump_needs_it);
     [[noreturn]] void throw_outcome() const;  // with mutex_ held
 
     PumpedChannel& channel_;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <mutex>
 #include <string>
 
@@ -33,7 +34,7 @@ class ScriptedChannel final : public PumpedChannel {
     }
     ~ScriptedChannel() override {
         ::close(fd_);
-        ::close(signal_fd_);
+        if (signal_fd_ >= 0) ::close(signal_fd_);
     }
 
     // ---- driven by the test
@@ -54,6 +55,11 @@ class ScriptedChannel final : public PumpedChannel {
         return written_at_eof_;
     }
 
+    // The peer goes away: the channel's socket reports POLLHUP from now on (nothing may be delivered after).
+    void hang_up() {
+        ::close(signal_fd_);
+        signal_fd_ = -1;
+    }
     // Like the libssh2 channel with its SocketReader in a quiet period: once a read found nothing, reads keep
     // finding nothing, without looking at the socket, until the pump says the socket is readable.
     void trust_nothing_until_readable() {
@@ -317,4 +323,23 @@ TEST_CASE("channel pump: bulk both ways at once, with edge-triggered waits per d
     ::close(ep);
     ::close(fds[0]);
     ::close(fds[1]);
+}
+
+TEST_CASE("channel pump: a pump with nothing to do does not spin on a socket the peer reset") {
+    ScriptedChannel channel;
+    ChannelPump pump(channel);
+    channel.deliver(pattern(2 * ChannelPump::kRingBytes));  // the host reads nothing: the ring fills up
+    ::usleep(100000);
+    channel.hang_up();
+    ::usleep(50000);
+    // poll() reports POLLHUP for such a socket even when asked for no events: polled while idle, it made the
+    // pump loop at full speed until the tick's dead-peer check. Idle, the pump uses next to no CPU.
+    auto cpu_ms = [] {
+        timespec t{};
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+    };
+    double before = cpu_ms();
+    ::usleep(500000);
+    CHECK(cpu_ms() - before < 100);
 }
