@@ -91,9 +91,9 @@ TEST_CASE("socket reader: during a quiet period an EAGAIN is trusted until the s
     CHECK(reader.read(&byte, 1) == -EAGAIN);  // not asked again: the earlier EAGAIN still holds
     reader.note_readable();
     CHECK(read_some(reader, 1) == "x");
-    // Bytes already read ahead are served even within a quiet period.
     CHECK(reader.read(&byte, 1) == -EAGAIN);
     reader.note_readable();
+    // One recv() takes both bytes; the second comes from the reader's buffer.
     s.send("yz");
     CHECK(read_some(reader, 1) == "y");
     CHECK(read_some(reader, 1) == "z");
