@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "util/untrusted_text.hpp"
+
 namespace sshuttle::mux {
 namespace {
 
@@ -23,18 +25,6 @@ uint16_t read_u16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) |
 void append_u16(std::vector<uint8_t>& out, uint16_t v) {
     out.push_back(static_cast<uint8_t>(v >> 8));
     out.push_back(static_cast<uint8_t>(v & 0xff));
-}
-
-std::string printable(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c >= 0x20 && c < 0x7f) {
-            out += c;
-        } else {
-            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -79,7 +69,7 @@ std::optional<FrameView> FrameDecoder::next() {
     const uint8_t* header = buffer_.data() + consumed_;
     if (header[0] != 'S' || header[1] != 'S') {
         error_ = fmt::format("bad frame magic '{}' (expected 'SS')",
-                             printable(std::string_view(reinterpret_cast<const char*>(header), 2)));
+                             util::escape_untrusted(std::string_view(reinterpret_cast<const char*>(header), 2)));
         return std::nullopt;
     }
     const std::size_t length = read_u16(header + 6);
@@ -106,7 +96,7 @@ std::size_t SyncReader::feed(std::span<const uint8_t> bytes) {
                 state_ = State::kDone;
             } else {
                 state_ = State::kFailed;
-                error_ = fmt::format("expected server init string 'SSHUTTLE0001', got '{}'", printable(tag_));
+                error_ = fmt::format("expected server init string 'SSHUTTLE0001', got '{}'", util::escape_untrusted(tag_));
             }
         }
     }

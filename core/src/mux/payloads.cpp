@@ -5,8 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "util/untrusted_text.hpp"
+
 namespace sshuttle::mux {
 namespace {
+
+// The peer's text as it may appear in an error that ends up in a log: escaped and cut short.
+std::string shown(std::string_view text) { return util::escape_untrusted(text, 64); }
 
 // Splits text at the first `count` commas; the last field keeps any further commas.
 std::vector<std::string_view> split_fields(std::string_view text, std::size_t count) {
@@ -61,16 +66,16 @@ std::optional<ConnectRequest> parse_tcp_connect(std::span<const uint8_t> payload
     int family = 0;
     ConnectRequest request;
     if (fields.size() != 3 || !parse_number<int>(fields[0], 65535, family)) {
-        error = fmt::format("invalid TCP_CONNECT '{}': expected 'family,ip,port'", text);
+        error = fmt::format("invalid TCP_CONNECT '{}': expected 'family,ip,port'", shown(text));
         return std::nullopt;
     }
     auto address = parse_ip(fields[1]);
     if (!address || address->is_v4() != (family == kWireFamilyIPv4)) {
-        error = fmt::format("invalid TCP_CONNECT '{}': bad address for family {}", text, family);
+        error = fmt::format("invalid TCP_CONNECT '{}': bad address for family {}", shown(text), family);
         return std::nullopt;
     }
     if (!parse_port(fields[2], request.port)) {
-        error = fmt::format("invalid TCP_CONNECT '{}': bad port", text);
+        error = fmt::format("invalid TCP_CONNECT '{}': bad port", shown(text));
         return std::nullopt;
     }
     request.address = *address;
@@ -95,14 +100,14 @@ std::optional<std::vector<RouteLine>> parse_routes(std::span<const uint8_t> payl
         auto address = fields.size() == 3 ? parse_ip(fields[1]) : std::nullopt;
         const int max_width = address && address->is_v4() ? 32 : 128;
         if (!address || !parse_number<int>(fields[2], max_width, route.width)) {
-            error = fmt::format("invalid route '{}': expected 'family,ip,width'", line);
+            error = fmt::format("invalid route '{}': expected 'family,ip,width'", shown(line));
             return std::nullopt;
         }
         route.address = *address;
         routes.push_back(route);
     }
     if (!text.empty()) {
-        error = fmt::format("invalid route '{}': line not terminated", text);
+        error = fmt::format("invalid route '{}': line not terminated", shown(text));
         return std::nullopt;
     }
     return routes;
@@ -133,8 +138,7 @@ std::optional<UdpDatagram> parse_udp_data(std::span<const uint8_t> payload, std:
     UdpDatagram datagram;
     auto address = fields.size() == 3 ? parse_ip(fields[0]) : std::nullopt;
     if (!address || !parse_port(fields[1], datagram.port)) {
-        error = fmt::format("invalid UDP_DATA header '{}': expected 'ip,port,'",
-                            text.substr(0, std::min<std::size_t>(text.size(), 64)));
+        error = fmt::format("invalid UDP_DATA header '{}': expected 'ip,port,'", shown(text));
         return std::nullopt;
     }
     datagram.address = *address;

@@ -9,14 +9,16 @@
 #include <spdlog/spdlog.h>
 
 #include "transport/server_launch.hpp"
+#include "util/untrusted_text.hpp"
 
 namespace sshuttle::transport {
 namespace {
 
 constexpr int kTickMillis = 1000;  // the keepalive contract: step() about once a second
 
+// A plugin's message may quote the remote's stderr (the ssh transport does): escaped before anyone logs it.
 std::string message_of(const sshuttle_error& err) {
-    return std::string(err.message, strnlen(err.message, sizeof err.message));
+    return util::escape_untrusted(std::string_view(err.message, strnlen(err.message, sizeof err.message)));
 }
 
 }  // namespace

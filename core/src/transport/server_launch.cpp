@@ -30,6 +30,7 @@
 #include "transport/sync_reader.hpp"
 #include "util/process.hpp"
 #include "util/shell_words.hpp"
+#include "util/untrusted_text.hpp"
 
 namespace sshuttle::transport {
 
@@ -53,6 +54,8 @@ struct PendingServer::State {
 };
 
 namespace {
+
+constexpr std::size_t kMaxShownLine = 1024;  // a remote line kept for the log and error messages
 
 // Kills and reaps a child whose start failed, so no process outlives the error.
 void abandon(int fd, pid_t pid) {
@@ -171,11 +174,13 @@ bool read_bootstrap(const ByteReader& read_byte, const std::function<bool(const 
             return;
         }
         if (line.rfind(std::string(kFallbackMarker) + " ", 0) == 0) {
-            spdlog::info("{}", describe_fallback(line.substr(std::strlen(kFallbackMarker) + 1)));
+            spdlog::info("{}", describe_fallback(util::escape_untrusted(line.substr(std::strlen(kFallbackMarker) + 1))));
             return;
         }
-        spdlog::debug("remote: {}", line);
-        log.add_line(line);
+        // Whatever the remote prints (motd, rc files) is logged and may end up in an error message: escaped.
+        const std::string shown = util::escape_untrusted(line, kMaxShownLine);
+        spdlog::debug("remote: {}", shown);
+        log.add_line(shown);
     });
 }
 
