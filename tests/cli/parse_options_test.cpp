@@ -275,3 +275,14 @@ TEST_CASE("options: the internal --server arguments the client passes") {
     CHECK(fw.mode == Mode::kFirewall);
     CHECK(fw.syslog);
 }
+
+TEST_CASE("options: 50 KB values are refused with a one-line error, not a stack overflow in the pattern matcher") {
+    const std::string huge(50000, 'a');
+    for (const char* option : {"--method", "--namespace", "--tmark", "--transport", "--mark", "--latency-buffer-size"}) {
+        const std::string error = error_of({option, huge, "0/0"});
+        CHECK_MESSAGE(error.find("invalid") != std::string::npos, option);
+        CHECK(error.find('\n') == std::string::npos);
+    }
+    CHECK(error_of({std::string(50000, '1') + "/8"}).find("bytes long, at most 512") != std::string::npos);
+    CHECK(parse({"--ns-hosts", "192.0.2.1," + std::string(50000, ' ') + ",192.0.2.2", "0/0"}).ns_hosts.size() == 2);
+}

@@ -45,3 +45,17 @@ TEST_CASE("ipport: errors") {
     CHECK_THROWS_WITH_AS(parse_to_ns("192.0.2.1@70000"), "invalid address '192.0.2.1@70000': port 70000 > 65535",
                          ParseError);
 }
+
+TEST_CASE("ipport: a 50 KB argument is one short error, not a stack overflow in the pattern matcher") {
+    for (const std::string& huge : {std::string(50000, 'a'), "[" + std::string(50000, '1') + "]:1"}) {
+        try {
+            parse_ipport(huge);
+            FAIL("no error");
+        } catch (const ParseError& e) {
+            const std::string what = e.what();
+            CHECK(what.find("50") != std::string::npos);
+            CHECK(what.find("bytes long, at most 512") != std::string::npos);
+            CHECK(what.size() < 200);
+        }
+    }
+}

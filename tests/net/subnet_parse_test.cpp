@@ -140,3 +140,15 @@ TEST_CASE("subnet file: one per line, comments and blank lines skipped, errors n
         read_subnet_file(path, false),
         (std::string("cannot read subnet file '") + path + "': No such file or directory").c_str(), ParseError);
 }
+
+TEST_CASE("subnet: a 50 KB argument is one short error, not a stack overflow in the pattern matcher") {
+    for (const std::string& huge : {std::string(50000, 'a'), "[" + std::string(50000, ':') + "]",
+                                    "10.0.0.0/8:" + std::string(50000, '1')}) {
+        const std::string error = error_of(huge);
+        CHECK(error.find("bytes long, at most 512") != std::string::npos);
+        CHECK(error.find(std::to_string(huge.size()) + " bytes long") != std::string::npos);
+        CHECK(error.size() < 200);
+        CHECK(error.find('\n') == std::string::npos);
+    }
+    CHECK(error_of(std::string(512, 'a')).find("bytes long") == std::string::npos);  // the bound itself is fine
+}

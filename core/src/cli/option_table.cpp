@@ -17,9 +17,17 @@ namespace {
 using Values = std::vector<std::string>;
 using Warnings = std::vector<std::string>;
 
+// std::regex recurses once per character: an overlong value would overflow the stack before failing to match.
+// Every value checked with a pattern here is a short name or number, so longer text simply does not match.
+constexpr std::size_t kMaxPatternText = 512;
+
+bool matches(const std::string& text, const std::regex& pattern) {
+    return text.size() <= kMaxPatternText && std::regex_match(text, pattern);
+}
+
 int parse_int(const std::string& text, const char* option, int minimum) {
     static const std::regex kInteger(R"(^\s*[+-]?\d{1,9}\s*$)");
-    if (!std::regex_match(text, kInteger)) {
+    if (!matches(text, kInteger)) {
         throw UsageError(std::string("invalid value '") + text + "' for " + option + ": not an integer");
     }
     const int value = std::stoi(text);
@@ -32,11 +40,13 @@ int parse_int(const std::string& text, const char* option, int minimum) {
 
 // --ns-hosts and --seed-hosts: upstream's parse_list, re.split(r'[\s,]+', text.strip()).
 Values split_list(const Values& values) {
-    static const std::regex kSeparators(R"([\s,]+)");
+    static constexpr const char* kSeparators = " \t\n\r\f\v,";
     Values items;
     for (const std::string& value : values) {
-        for (std::sregex_token_iterator it(value.begin(), value.end(), kSeparators, -1), end; it != end; ++it) {
-            if (it->length() > 0) items.push_back(*it);
+        for (auto start = value.find_first_not_of(kSeparators); start != std::string::npos;) {
+            const auto end = value.find_first_of(kSeparators, start);
+            items.push_back(value.substr(start, end == std::string::npos ? std::string::npos : end - start));
+            start = value.find_first_not_of(kSeparators, end);
         }
     }
     return items;
@@ -45,7 +55,7 @@ Values split_list(const Values& values) {
 // --transport: a plugin name is a file name part (sshuttle-<name>.so), so keep it to safe characters.
 void apply_transport(Options& o, const Values& v, std::size_t) {
     static const std::regex kName(R"(^[A-Za-z0-9][A-Za-z0-9_.-]*$)");
-    if (!v.back().empty() && !std::regex_match(v.back(), kName))  // empty: the default choice
+    if (!v.back().empty() && !matches(v.back(), kName))  // empty: the default choice
         throw UsageError("invalid transport '" + v.back() + "': expected a name such as ssh, command or exec");
     o.transport = v.back();
 }
@@ -119,14 +129,14 @@ void apply_remote(Options& o, const Values& values, std::size_t) {
 void apply_tmark(Options& o, const Values& values, std::size_t) {
     static const std::regex kHex(R"(^(0[xX])?[0-9a-fA-F]{1,8}$)");
     std::string mark = values.back();
-    if (!std::regex_match(mark, kHex)) throw UsageError("invalid --tmark '" + mark + "': not a hexadecimal value");
+    if (!matches(mark, kHex)) throw UsageError("invalid --tmark '" + mark + "': not a hexadecimal value");
     for (char& c : mark) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     o.tmark = mark.rfind("0x", 0) == 0 ? mark : "0x" + mark;
 }
 
 void apply_namespace(Options& o, const Values& values, std::size_t) {
     static const std::regex kName(R"(^@?[a-z_A-Z]\w+(\.@?[a-z_A-Z]\w+)*$)");
-    if (!std::regex_match(values.back(), kName)) {
+    if (!matches(values.back(), kName)) {
         throw UsageError("invalid --namespace '" + values.back() + "': not a namespace name");
     }
     o.namespace_name = values.back();
@@ -134,7 +144,7 @@ void apply_namespace(Options& o, const Values& values, std::size_t) {
 
 void apply_method(Options& o, const Values& values, std::size_t) {
     static const std::regex kMethodName(R"(^[a-z0-9][a-z0-9_\-]*$)");
-    if (!std::regex_match(values.back(), kMethodName)) {
+    if (!matches(values.back(), kMethodName)) {
         throw UsageError("invalid --method '" + values.back() + "': not a method name");
     }
     o.method = values.back();
@@ -146,7 +156,7 @@ void apply_mark(Options& o, const Values& values, std::size_t) {
     const std::string& text = values.back();
     const bool is_hex = text.size() > 2 && (text[1] == 'x' || text[1] == 'X');
     const unsigned long long mark =
-        std::regex_match(text, kMark) ? std::stoull(is_hex ? text.substr(2) : text, nullptr, is_hex ? 16 : 10) : ~0ULL;
+        matches(text, kMark) ? std::stoull(is_hex ? text.substr(2) : text, nullptr, is_hex ? 16 : 10) : ~0ULL;
     if (mark > 0xffffffffULL) throw UsageError("invalid --mark '" + text + "': not a 32-bit number");
     o.server_mark = static_cast<uint32_t>(mark);
 }

@@ -6,6 +6,7 @@
 
 #include "net/parse_error.hpp"
 #include "net/resolve.hpp"
+#include "net/text_limit.hpp"
 
 namespace sshuttle::net {
 namespace {
@@ -36,6 +37,7 @@ Endpoint resolve_endpoint(const std::string& host, const std::string& port, cons
 }  // namespace
 
 Endpoint parse_ipport(const std::string& text, std::vector<std::string>* warnings) {
+    check_address_length(text, "address");
     const std::string context = "invalid address '" + text + "'";
     if (is_all_digits(text)) return resolve_endpoint("0.0.0.0", text, context, warnings);
     std::smatch m;

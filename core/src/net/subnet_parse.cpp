@@ -9,6 +9,7 @@
 
 #include "net/parse_error.hpp"
 #include "net/resolve.hpp"
+#include "net/text_limit.hpp"
 
 namespace sshuttle::net {
 namespace {
@@ -69,6 +70,7 @@ void check_mask_applies(const std::vector<IpAddress>& addresses, const SubnetPar
 }  // namespace
 
 std::vector<Subnet> parse_subnetport(const std::string& text, std::vector<std::string>* warnings) {
+    check_address_length(text, "subnet");
     const std::string context = "invalid subnet '" + text + "'";
     const SubnetParts parts = split_subnet(text, context);
 
