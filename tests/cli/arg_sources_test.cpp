@@ -54,3 +54,27 @@ TEST_CASE("SSHUTTLE_ARGS: shlex-style splitting") {
     CHECK_THROWS_WITH_AS(split_shell_words("-e 'ssh"), "SSHUTTLE_ARGS: no closing ' quote", UsageError);
     CHECK_THROWS_WITH_AS(split_shell_words("-v \\"), "SSHUTTLE_ARGS: nothing after the final '\\'", UsageError);
 }
+
+TEST_CASE("@file: only regular files of at most 1 MiB are read") {
+    sshuttle::test::TempFiles files;
+    CHECK_THROWS_WITH_AS(expand_at_files({"@/dev/zero"}), "argument file '/dev/zero': not a regular file",
+                         UsageError);
+    const std::string dir = files.path("");
+    CHECK_THROWS_WITH_AS(expand_at_files({"@" + dir}), ("argument file '" + dir + "': not a regular file").c_str(),
+                         UsageError);
+    const std::string big = files.write("big", std::string((1 << 20) + 1, '#'));
+    CHECK_THROWS_WITH_AS(expand_at_files({"@" + big}),
+                         ("argument file '" + big + "': larger than 1048576 bytes").c_str(), UsageError);
+    const std::string limit = files.write("limit", "-v\n" + std::string((1 << 20) - 3, '#'));
+    CHECK(expand_at_files({"@" + limit}) == Tokens{"-v"});
+}
+
+TEST_CASE("@file: at most 256 argument files in all, however shallow (fan-out would grow exponentially)") {
+    sshuttle::test::TempFiles files;
+    const std::string leaf = files.write("leaf", "-v\n");
+    std::string lines;
+    for (int i = 0; i < 300; ++i) lines += "@" + leaf + "\n";
+    const std::string wide = files.write("wide", lines);
+    CHECK_THROWS_WITH_AS(expand_at_files({"@" + wide}),
+                         ("argument file '" + leaf + "': more than 256 argument files in all").c_str(), UsageError);
+}

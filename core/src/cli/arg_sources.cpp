@@ -3,9 +3,13 @@
 
 #include "util/shell_words.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 
 #include "cli/usage_error.hpp"
 
@@ -13,6 +17,10 @@ namespace sshuttle::cli {
 namespace {
 
 constexpr int kMaxFileDepth = 16;  // argument files including each other in a loop would never end
+// A file of arguments is a few lines: these bound what a mistaken `@/dev/zero` or a file including itself
+// twice on every level (2^16 reads) could cost.
+constexpr off_t kMaxFileBytes = 1 << 20;
+constexpr int kMaxFiles = 256;
 constexpr const char* kSpace = " \t\r\n\f\v";
 
 // Upstream's convert_arg_line_to_args, except that blank lines are skipped rather than turned into an
@@ -28,7 +36,38 @@ bool line_to_token(const std::string& line, std::string& token) {
     return true;
 }
 
-void expand_into(const std::vector<std::string>& args, int depth, std::vector<std::string>& out) {
+// The whole file, which must be a regular file (not a device, FIFO or directory) of at most kMaxFileBytes.
+std::string read_argument_file(const std::string& path) {
+    const auto fail = [&](const std::string& why) { return UsageError("argument file '" + path + "': " + why); };
+    // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it.
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) throw UsageError("cannot read argument file '" + path + "': " + std::strerror(errno));
+    std::string text;
+    try {
+        struct stat st {};
+        if (fstat(fd, &st) != 0) throw fail(std::strerror(errno));
+        if (!S_ISREG(st.st_mode)) throw fail("not a regular file");
+        if (st.st_size > kMaxFileBytes) throw fail("larger than " + std::to_string(kMaxFileBytes) + " bytes");
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = read(fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw fail(std::strerror(errno));
+            if (n == 0) break;
+            text.append(buf, static_cast<std::size_t>(n));
+            // It may have grown since fstat.
+            if (text.size() > static_cast<std::size_t>(kMaxFileBytes))
+                throw fail("larger than " + std::to_string(kMaxFileBytes) + " bytes");
+        }
+    } catch (...) {
+        close(fd);
+        throw;
+    }
+    close(fd);
+    return text;
+}
+
+void expand_into(const std::vector<std::string>& args, int depth, int& files_read, std::vector<std::string>& out) {
     for (const std::string& arg : args) {
         if (arg.empty() || arg.front() != '@') {
             out.push_back(arg);
@@ -36,15 +75,17 @@ void expand_into(const std::vector<std::string>& args, int depth, std::vector<st
         }
         const std::string path = arg.substr(1);
         if (depth >= kMaxFileDepth) throw UsageError("argument file '" + path + "' nested too deeply");
-        std::ifstream file(path);
-        if (!file) throw UsageError("cannot read argument file '" + path + "': " + std::strerror(errno));
+        if (++files_read > kMaxFiles)
+            throw UsageError("argument file '" + path + "': more than " + std::to_string(kMaxFiles) +
+                             " argument files in all");
+        std::istringstream file(read_argument_file(path));
         std::vector<std::string> tokens;
         std::string line;
         std::string token;
         while (std::getline(file, line)) {
             if (line_to_token(line, token)) tokens.push_back(token);
         }
-        expand_into(tokens, depth + 1, out);
+        expand_into(tokens, depth + 1, files_read, out);
     }
 }
 
@@ -52,7 +93,8 @@ void expand_into(const std::vector<std::string>& args, int depth, std::vector<st
 
 std::vector<std::string> expand_at_files(const std::vector<std::string>& args) {
     std::vector<std::string> out;
-    expand_into(args, 0, out);
+    int files_read = 0;
+    expand_into(args, 0, files_read, out);
     return out;
 }
 
