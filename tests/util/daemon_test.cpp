@@ -160,10 +160,10 @@ TEST_CASE("daemon: a child killed during start-up gives 128+signal and the paren
     CHECK_FALSE(std::filesystem::exists(path));
 }
 
-TEST_CASE("daemon: a pidfile naming a running process refuses to start (status 5), without forking") {
+TEST_CASE("daemon: a pidfile held by a running instance refuses to start (status 5), without forking") {
     TempDir dir;
     const std::string path = dir.path() + "/busy.pid";
-    std::ofstream(path) << getppid() << "\n";
+    sshuttle::util::PidFile running(path, getppid());  // holds the lock as a running sshuttle does
     bool ran = false;
     CHECK(run_forked(path, [&] {
               ran = true;
