@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include "transport/server_launch.hpp"
@@ -74,4 +76,24 @@ TEST_CASE("sync reader: a wrong magic is an error showing what came") {
     pair.send(bytes("\0\0SSHUTTLE0002"));
     CHECK_THROWS_WITH_AS(read_sync_header(pair.ours, [](const std::string&) {}),
                          "expected the server's sync header 'SSHUTTLE0001', got 'SSHUTTLE0002'", TransportError);
+}
+
+TEST_CASE("sync reader: endless junk without a newline is handed on in pieces, not buffered without bound") {
+    std::string junk(1 << 20, 'x');
+    junk += std::string("\0\0SSHUTTLE0001", 14);
+    std::size_t at = 0;
+    std::size_t longest = 0;
+    std::size_t total = 0;
+    CHECK(read_sync_header(
+        [&](char& c) {
+            if (at == junk.size()) return false;
+            c = junk[at++];
+            return true;
+        },
+        [&](const std::string& line) {
+            longest = std::max(longest, line.size());
+            total += line.size();
+        }));
+    CHECK(longest == 4096);
+    CHECK(total == std::size_t{1} << 20);
 }

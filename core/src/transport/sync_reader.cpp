@@ -13,6 +13,9 @@ namespace {
 
 constexpr const char kSyncMagic[] = "SSHUTTLE0001";
 constexpr size_t kSyncMagicSize = sizeof kSyncMagic - 1;
+// The remote may print anything before the header: a line without a newline is handed on in pieces of this
+// size, so a server streaming endless junk cannot grow our memory without bound.
+constexpr size_t kMaxJunkLine = 4096;
 
 // One byte, so nothing beyond the header is taken from the socket. False at EOF or on an error.
 bool read_fd_byte(int fd, char& c) {
@@ -61,6 +64,10 @@ bool read_sync_header(const ByteReader& read_byte, const JunkLineHandler& on_lin
             line.clear();
         } else {
             line += c;
+            if (line.size() >= kMaxJunkLine) {
+                on_line(line);
+                line.clear();
+            }
         }
     }
     if (!line.empty()) on_line(line);
