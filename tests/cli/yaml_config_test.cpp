@@ -112,6 +112,9 @@ TEST_CASE("config: errors name the file, the line and the key") {
     CHECK(error_of({"--config", kConfig + std::string("nope")}).rfind("cannot read config file", 0) == 0);
     const std::string good = files.write("good.yaml", kConfig);
     CHECK(error_of({"--config", good, "--profile", "home"}) == good + ": unknown profile 'home'");
+    // found by tests/fuzz/fuzz_yaml_config: a file without `profiles:` made --profile abort the client
+    const std::string no_profiles = files.write("no_profiles.yaml", "remote: user@bastion\n");
+    CHECK(error_of({"--config", no_profiles, "--profile", "office"}) == no_profiles + ": unknown profile 'office'");
 }
 
 TEST_CASE("config: values that look like options stay values; verbose: true is one -v") {

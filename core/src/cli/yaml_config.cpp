@@ -131,7 +131,8 @@ ConfigTokens load_config_tokens(const std::string& path, const std::string& prof
     std::map<std::size_t, Entry> entries;
     if (!root.IsNull()) reader.collect(root, entries, true);
     if (!profile.empty()) {
-        const YAML::Node profiles = root.IsMap() ? root["profiles"] : YAML::Node();
+        // A missing key is an invalid node whose IsMap() throws (not a UsageError): test it with its bool first.
+        const YAML::Node profiles = root.IsMap() && root["profiles"] ? root["profiles"] : YAML::Node();
         if (!profiles.IsMap() || !profiles[profile]) {
             throw UsageError(path + ": unknown profile '" + profile + "'");
         }
