@@ -337,8 +337,8 @@ TEST_CASE("python fallback: one-line scripts of valid sh without '!', and the cl
     CHECK(transport::describe_fallback("platform Plan9 mips") ==
           "the native server cannot run on the remote (platform Plan9 mips): starting the Python server");
     CHECK(transport::describe_fallback("noexec /c/x.noexec") ==
-          "the native server cannot run on the remote (the helper did not start there before; remove '/c/x.noexec' "
-          "to try it again): starting the Python server");
+          "the native server cannot run on the remote (the helper did not start there recently; it is tried again "
+          "after 9 starts, or at the next start once '/c/x.noexec' is removed): starting the Python server");
     CHECK(transport::python_stage1(1234) ==
           "import sys; exec(compile(sys.stdin.buffer.read(1234), 'sshuttle_server.py', 'exec')); sys.exit(98)");
 }
