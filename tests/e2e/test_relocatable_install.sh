@@ -9,6 +9,8 @@
 set -euo pipefail
 BUILD=${SSHUTTLE_BUILD_DIR:?SSHUTTLE_BUILD_DIR must name the build tree}
 BUILD=$(cd "$BUILD" && pwd -P)
+# CTest hands every e2e test the build tree's plugin directory; an installed binary must get by without it.
+unset SSHUTTLE_PLUGIN_PATH SSHUTTLE_SERVER_HELPER SSHUTTLE_ARGS
 work=$(mktemp -d /tmp/sshuttle-install-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"  # as root the loader refuses plugins below directories others may write
