@@ -6,7 +6,22 @@
 //   window-bytes=N         receive window of the exec channel (default 4 MiB)
 //   connect-timeout=S      TCP connect timeout in seconds (default: ConnectTimeout, else 60)
 //   aes-ctr-read-ahead=yes|no  AES-CTR keystream computed ahead in batches (default yes)
+#include <libssh2.h>
+
+#include <string>
+
 #include "ssh_transport.hpp"
 
-SSHUTTLE_DECLARE_TRANSPORT(sshuttle::plugins::transport_ssh::SshTransport, "ssh",
-                           "in-process SSH (libssh2): agent, keys, passwords, known_hosts, ProxyJump, keepalive", 0)
+namespace {
+
+// The description names the libssh2 this module runs with (libssh2_version: the loaded library, not the headers),
+// so that `sshuttle --version` and --list-plugins can show it.
+const char* description() {
+    static const std::string text = std::string("in-process SSH (libssh2 ") + libssh2_version(0) +
+                                    "): agent, keys, passwords, known_hosts, ProxyJump, keepalive";
+    return text.c_str();
+}
+
+}  // namespace
+
+SSHUTTLE_DECLARE_TRANSPORT(sshuttle::plugins::transport_ssh::SshTransport, "ssh", description(), 0)

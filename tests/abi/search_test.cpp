@@ -8,6 +8,7 @@
 
 #include "abi_support.hpp"
 #include "build_config.hpp"
+#include "util/install_layout.hpp"
 
 using namespace sshuttle::plugin;
 namespace fs = std::filesystem;
@@ -32,13 +33,23 @@ class PluginPathEnv {
 
 }  // namespace
 
-TEST_CASE("search: build tree, install prefix, --plugin-dir, SSHUTTLE_PLUGIN_PATH, without duplicates") {
+TEST_CASE("search: own plugin dir, configured prefix, --plugin-dir, SSHUTTLE_PLUGIN_PATH, without duplicates") {
     PluginPathEnv env("/env/a::/env/b");
-    std::vector<fs::path> expected;
-    if (fs::is_directory(sshuttle::build::kBuildPluginDir)) expected.push_back(sshuttle::build::kBuildPluginDir);
-    expected.push_back(sshuttle::build::kInstallPluginDir);
+    std::vector<fs::path> expected = sshuttle::util::own_plugin_dirs();
     for (const char* dir : {"/cli/x", "/cli/y", "/env/a", "/env/b"}) expected.push_back(dir);
     CHECK(search_dirs({"/cli/x", "/cli/y", "/env/a"}) == expected);
+}
+
+TEST_CASE("search: the own plugin dir is found from the real binary (the build tree mirrors the installed layout)") {
+    // This test binary sits in the build tree's bin/ like sshuttle: the same relative path leads to the plugins.
+    std::vector<fs::path> own = sshuttle::util::own_plugin_dirs();
+    REQUIRE(own.size() == 2);
+    CHECK(fs::equivalent(own[0], SSHUTTLE_TEST_PLUGIN_BUILD_DIR));
+    CHECK(own[1] == fs::path(sshuttle::build::kInstallPluginDir));
+    // No path of the build tree is compiled in: only relative ones and the configured prefix.
+    for (const char* compiled : {sshuttle::build::kPluginDirFromBin, sshuttle::build::kHelperDirFromBin}) {
+        CHECK(fs::path(compiled).is_relative());
+    }
 }
 
 TEST_CASE("search: without SSHUTTLE_PLUGIN_PATH entries only the fixed dirs and --plugin-dir") {

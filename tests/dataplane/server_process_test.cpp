@@ -62,7 +62,7 @@ int exercise(const std::vector<std::string>& argv, int connections, std::size_t 
 }  // namespace
 
 TEST_CASE("server process: the static sshuttle-server helper serves a ClientEngine and exits 0") {
-    const std::string helper = std::string(SSHUTTLE_TEST_BINARY_DIR) + "/bin/sshuttle-server";
+    const std::string helper = std::string(SSHUTTLE_TEST_SERVER_HELPER);
     CHECK(exercise({helper, "--server"}, 20, 1 << 20) == 0);
 }
 
@@ -72,7 +72,7 @@ TEST_CASE("server process: interoperates with upstream's Python server") {
 
 TEST_CASE("server process: upstream's client-side mux (Python) works against our server") {
     // upstream_client.py drives our helper with sshuttle.ssnet's Mux/Proxy/MuxWrapper and echoes 5 x 512 KiB.
-    const std::string helper = std::string(SSHUTTLE_TEST_BINARY_DIR) + "/bin/sshuttle-server";
+    const std::string helper = std::string(SSHUTTLE_TEST_SERVER_HELPER);
     const auto result = util::run_command(
         {"/usr/bin/python3", std::string(SSHUTTLE_TEST_SOURCE_DIR) + "/dataplane/upstream_client.py", helper, "--server"});
     INFO(result.output);

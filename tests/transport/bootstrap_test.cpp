@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "mux_probe.hpp"
 #include "scratch.hpp"
 #include "stand_in_server.hpp"
@@ -56,7 +58,13 @@ struct Remote {
         return o;
     }
     std::string cached_path() const {
-        return dir / ("cache/sshuttle/sshuttle-server-" + content_hash(test::read_file(helper)));
+        return dir / ("cache/sshuttle/sshuttle-server-" + sha256_hex(test::read_file(helper)));
+    }
+    // The stand-in is not the helper this client was built with: the test names its digest (as it is now).
+    LaunchParams params() const {
+        LaunchParams p;
+        p.helper_sha256 = sha256_hex(test::read_file(helper));
+        return p;
     }
 };
 
@@ -67,7 +75,7 @@ TEST_CASE("bootstrap: first start uploads into the cache, second start runs the 
     cli::Options options = remote.options();
     options.verbose = 1;
 
-    ServerLaunch first = start_server(options, LaunchParams{});
+    ServerLaunch first = start_server(options, remote.params());
     CHECK(first.uploaded);
     CHECK(first.description == "ssh alice@192.0.2.1 (port 2222)");
     check_stream_intact(first);
@@ -79,7 +87,7 @@ TEST_CASE("bootstrap: first start uploads into the cache, second start runs the 
     std::string ssh_argv = test::read_file(remote.dir / "ssh-argv");
     CHECK(ssh_argv.rfind("-o\nBatchMode yes\n-p\n2222\nalice@192.0.2.1\n--\n/bin/sh -c ", 0) == 0);
 
-    ServerLaunch second = start_server(options, LaunchParams{});
+    ServerLaunch second = start_server(options, remote.params());
     CHECK_FALSE(second.uploaded);
     check_stream_intact(second);
     CHECK(finish(second) == 0);
@@ -87,12 +95,12 @@ TEST_CASE("bootstrap: first start uploads into the cache, second start runs the 
 
 TEST_CASE("bootstrap: a changed helper is uploaded again under its new hash") {
     Remote remote;
-    ServerLaunch first = start_server(remote.options(), LaunchParams{});
+    ServerLaunch first = start_server(remote.options(), remote.params());
     CHECK(first.uploaded);
     CHECK(finish(first) == 0);
     std::string old_cached = remote.cached_path();
     remote.dir.write("helper/sshuttle-server", std::string(kStandInServer) + "# version 2\n", 0755);
-    ServerLaunch second = start_server(remote.options(), LaunchParams{});
+    ServerLaunch second = start_server(remote.options(), remote.params());
     CHECK(second.uploaded);
     CHECK(finish(second) == 0);
     CHECK(remote.cached_path() != old_cached);
@@ -103,7 +111,7 @@ TEST_CASE("bootstrap: a remote of another architecture falls back to the Python 
     Remote remote;
     remote.dir.write("fake-bin/uname", "#!/bin/sh\necho 'Linux aarch64'\n", 0755);
     ScopedEnv path{"FAKE_REMOTE_PATH", remote.dir / "fake-bin"};
-    ServerLaunch launch = start_server(remote.options(), LaunchParams{});
+    ServerLaunch launch = start_server(remote.options(), remote.params());
     CHECK_FALSE(launch.uploaded);
     test::check_real_server(launch.fd);
     CHECK(finish(launch) == 0);
@@ -115,7 +123,7 @@ TEST_CASE("bootstrap: another architecture and no usable Python is exit code 97 
     remote.dir.write("fake-bin/python3", "#!/bin/sh\nexit 1\n", 0755);
     remote.dir.write("fake-bin/python", "#!/bin/sh\nexit 1\n", 0755);
     ScopedEnv path{"FAKE_REMOTE_PATH", remote.dir / "fake-bin"};
-    CHECK_THROWS_WITH_AS(start_server(remote.options(), LaunchParams{}),
+    CHECK_THROWS_WITH_AS(start_server(remote.options(), remote.params()),
                          ("ssh alice@192.0.2.1 (port 2222) ended before the server's sync header: " + describe_exit(97) +
                           " (last output: no python3 or python (3.6 or later) on the remote for the Python server "
                           "(platform Linux aarch64))")
@@ -130,7 +138,7 @@ TEST_CASE("bootstrap: an unwritable cache directory gets the clear error") {
     ScopedEnv cache{"XDG_CACHE_HOME", remote.dir / "blocker/cache"};
     const std::string dir = remote.dir / "blocker/cache/sshuttle";
     try {
-        start_server(remote.options(), LaunchParams{});
+        start_server(remote.options(), remote.params());
         FAIL("start_server succeeded");
     } catch (const TransportError& e) {
         // The middle is mkdir's own words (they differ between implementations and locales).
@@ -146,7 +154,7 @@ TEST_CASE("bootstrap: a server that cannot be executed falls back to the Python 
     Remote remote;
     std::string interpreter = remote.dir.write("not-executable", "", 0644);
     remote.dir.write("helper/sshuttle-server", "#!" + interpreter + "\n", 0755);
-    ServerLaunch launch = start_server(remote.options(), LaunchParams{});
+    ServerLaunch launch = start_server(remote.options(), remote.params());
     test::check_real_server(launch.fd);
     CHECK(finish(launch) == 0);
     CHECK_FALSE(test::is_executable_file(remote.cached_path()));  // dropped, and a .noexec marker left instead
@@ -155,7 +163,7 @@ TEST_CASE("bootstrap: ssh failing with 255 names the -x hint") {
     Remote remote;
     cli::Options options = remote.options();
     options.ssh_cmd = remote.dir.write("failing-ssh", "#!/bin/sh\necho 'ssh: connect: refused' >&2\nexit 255\n", 0755);
-    CHECK_THROWS_WITH_AS(start_server(options, LaunchParams{}),
+    CHECK_THROWS_WITH_AS(start_server(options, remote.params()),
                          ("ssh alice@192.0.2.1 (port 2222) ended before the server's sync header: " + describe_exit(255))
                              .c_str(),
                          TransportError);
@@ -166,7 +174,7 @@ TEST_CASE("bootstrap: --server-cmd runs the installed server with the server arg
     cli::Options options = remote.options();
     options.server_cmd = remote.helper;
     options.latency_control = false;
-    ServerLaunch launch = start_server(options, LaunchParams{});
+    ServerLaunch launch = start_server(options, remote.params());
     CHECK_FALSE(launch.uploaded);
     check_stream_intact(launch);
     CHECK(finish(launch) == 0);
@@ -178,10 +186,22 @@ TEST_CASE("bootstrap: a missing --server-cmd gets exit code 127 and the remote's
     Remote remote;
     cli::Options options = remote.options();
     options.server_cmd = "/nonexistent/sshuttle";
-    CHECK_THROWS_WITH_AS(start_server(options, LaunchParams{}),
+    CHECK_THROWS_WITH_AS(start_server(options, remote.params()),
                          "ssh alice@192.0.2.1 (port 2222): the --server-cmd command was not found on the remote (exit "
                          "code 127)",
                          TransportError);
+}
+
+TEST_CASE("bootstrap: a helper named by SSHUTTLE_SERVER_HELPER is checked like any: another file is not uploaded") {
+    Remote remote;  // SSHUTTLE_SERVER_HELPER names the stand-in, which is not the helper this client was built with
+    CHECK_THROWS_WITH_AS(start_server(remote.options(), LaunchParams{}),
+                         ("the server helper '" + remote.helper + "' is not the one this sshuttle was built with " +
+                          "(SHA-256 " + sha256_hex(test::read_file(remote.helper)) + ", expected " +
+                          std::string(built_helper_sha256()) +
+                          "): refusing to upload it (reinstall sshuttle, or use --server-cmd or --python)")
+                             .c_str(),
+                         TransportError);
+    CHECK_FALSE(std::filesystem::exists(remote.dir / "ssh-argv"));  // ssh was never started
 }
 
 TEST_CASE("bootstrap: the real sshuttle-server helper is uploaded, cached and speaks the mux") {
@@ -194,6 +214,6 @@ TEST_CASE("bootstrap: the real sshuttle-server helper is uploaded, cached and sp
         finish(launch);
     }
     const std::string cached =
-        remote.dir / ("cache/sshuttle/sshuttle-server-" + content_hash(test::read_file(test::built_helper())));
+        remote.dir / ("cache/sshuttle/sshuttle-server-" + sha256_hex(test::read_file(test::built_helper())));
     CHECK(test::is_executable_file(cached));
 }

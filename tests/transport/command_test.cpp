@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 
+#include "mux_probe.hpp"
+#include "scratch.hpp"
 #include "transport/remote_script.hpp"
 #include "transport/server_args.hpp"
 #include "transport/server_helper.hpp"
@@ -95,10 +97,10 @@ TEST_CASE("remote command: upload script under /bin/sh -c") {
     const std::string script = upload_script(spec, server_arguments(options, 0));
     CHECK(remote_command(options, script) == "/bin/sh -c " + util::shell_quote(script));
     // The parts a reader of the remote side relies on.
-    CHECK(script.find("d=\"${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle\"; f=\"$d/sshuttle-server-abc123\"; ") == 0);
+    CHECK(script.find("d=\"${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle\"; h=abc123; f=\"$d/sshuttle-server-$h\"; ") == 0);
     CHECK(script.find("case \"$p\" in \"Linux \"x86_64) ;; *) echo \"SSHUTTLE-ERROR platform $p\"; exit 90;; esac")
           != std::string::npos);
-    CHECK(script.find("echo \"SSHUTTLE-UPLOAD abc123 4096\"; head -c 4096 > \"$t\"; ") != std::string::npos);
+    CHECK(script.find("echo \"SSHUTTLE-UPLOAD $h 4096\"; head -c 4096 > \"$t\"; ") != std::string::npos);
     CHECK(script.find("exec \"$f\" --server; ") != std::string::npos);
     CHECK(script.find('\n') == std::string::npos);  // one line: csh rejects newlines inside quotes
     CHECK(script.find('!') == std::string::npos);   // no csh history expansion
@@ -129,8 +131,24 @@ TEST_CASE("server helper: hash, platform and path override") {
     CHECK(helper_platform() + "\n" == util::run_command({"uname", "-sm"}).output);
     const std::string probe = "case \"$(uname -sm)\" in " + helper_platform_pattern() + ") echo yes;; *) echo no;; esac";
     CHECK(util::run_command({"/bin/sh", "-c", probe}).output == "yes\n");
-    CHECK_THROWS_WITH_AS(load_server_helper("/nonexistent/sshuttle-server"),
+    CHECK_THROWS_WITH_AS(load_server_helper("/nonexistent/sshuttle-server", built_helper_sha256()),
                          "cannot read the server helper '/nonexistent/sshuttle-server': No such file or directory "
                          "(build the sshuttle-server target, set SSHUTTLE_SERVER_HELPER, or use --server-cmd)",
+                         TransportError);
+}
+
+TEST_CASE("server helper: only the helper this client was built with is loaded for upload") {
+    // SHA-256 test vector (FIPS 180-2).
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    // The digest compiled in is the built helper's.
+    CHECK(load_server_helper(test::built_helper(), built_helper_sha256()).hash == built_helper_sha256());
+    test::ScratchDir dir;
+    const std::string other = dir.write("sshuttle-server", "#!/bin/sh\necho not the helper\n", 0755);
+    CHECK_THROWS_WITH_AS(load_server_helper(other, built_helper_sha256()),
+                         ("the server helper '" + other + "' is not the one this sshuttle was built with (SHA-256 " +
+                          sha256_hex("#!/bin/sh\necho not the helper\n") + ", expected " +
+                          std::string(built_helper_sha256()) +
+                          "): refusing to upload it (reinstall sshuttle, or use --server-cmd or --python)")
+                             .c_str(),
                          TransportError);
 }

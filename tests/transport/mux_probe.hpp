@@ -66,6 +66,6 @@ inline void check_real_server(int fd) {
 }
 
 /// Path of the helper built in this tree (test_transport depends on the target).
-inline std::string built_helper() { return std::string(SSHUTTLE_TEST_BINARY_DIR) + "/bin/sshuttle-server"; }
+inline std::string built_helper() { return std::string(SSHUTTLE_TEST_SERVER_HELPER); }
 
 }  // namespace sshuttle::test

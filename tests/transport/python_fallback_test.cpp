@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The remote script's Python fallback, run under a real /bin/sh with a scratch cache: another platform, a
-// helper that does not run, no usable Python, --python, and the SSHUTTLE_TEST_HELPER_PLATFORM hook. The
+// helper that does not run, no usable Python, --python, and the SSHUTTLE_TEST_HELPER_PLATFORM hook; and the
+// cache's checks (the SHA-256 of a cached copy, a private directory, no SHA-256 program on the remote). The
 // launcher's part (answering the upload lines) is played by run_remote_script.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -42,15 +47,15 @@ struct Remote {
         dir.write("bin/python3", "#!/bin/sh\nexit 1\n", 0755);
         dir.write("bin/python", "#!/bin/sh\nexit 1\n", 0755);
     }
-    std::string cached() const { return dir / ("cache/sshuttle/sshuttle-server-" + transport::content_hash(helper)); }
+    std::string cached() const { return dir / ("cache/sshuttle/sshuttle-server-" + transport::sha256_hex(helper)); }
 
     UploadSpec spec() const {
-        return UploadSpec{transport::content_hash(helper), helper.size(), transport::helper_platform_pattern(),
+        return UploadSpec{transport::sha256_hex(helper), helper.size(), transport::helper_platform_pattern(),
                           embedded()};
     }
     ScriptRun run(const std::string& script) const {
         return run_remote_script("PATH=" + util::shell_quote(dir / "bin") + ":$PATH; " + script, helper,
-                                 transport::content_hash(helper));
+                                 transport::sha256_hex(helper));
     }
     ScriptRun run_upload() const { return run(transport::upload_script(spec(), kServerArgs)); }
 };
@@ -76,6 +81,12 @@ struct LaunchRemote : Remote {
     std::string helper_file = dir.write("helper/sshuttle-server", helper, 0755);
     ScopedEnv helper_env{"SSHUTTLE_SERVER_HELPER", helper_file};
     ScopedEnv remote_path{"FAKE_REMOTE_PATH", dir / "bin"};
+    // The stand-in is not the helper this client was built with: the test names its digest.
+    transport::LaunchParams params() const {
+        transport::LaunchParams p;
+        p.helper_sha256 = transport::sha256_hex(helper);
+        return p;
+    }
 
     cli::Options options() const {
         cli::Options o;
@@ -133,11 +144,120 @@ TEST_CASE("python fallback: a fresh helper that does not run is dropped, remembe
     CHECK(first.python_uploads == 1);
     check_python_mux(first);
     CHECK_FALSE(is_executable_file(remote.cached()));
-    // The next start does not upload the helper again.
+    CHECK(read_file(remote.cached() + ".noexec") == std::to_string(transport::kNoexecSkippedStarts) + "\n");
+    // The next start does not upload the helper again, and counts down.
     ScriptRun second = remote.run_upload();
     CHECK(second.helper_uploads == 0);
     CHECK(second.saw("SSHUTTLE-FALLBACK noexec " + remote.cached() + ".noexec"));
     check_python_mux(second);
+    CHECK(read_file(remote.cached() + ".noexec") == std::to_string(transport::kNoexecSkippedStarts - 1) + "\n");
+}
+
+TEST_CASE("python fallback: the noexec marker expires: once its count is down, the helper is tried again") {
+    Remote remote;  // the stand-in helper runs: whatever made it fail before (a full disk...) is gone
+    const std::string marker = remote.cached() + ".noexec";
+    remote.dir.write("cache/sshuttle/sshuttle-server-" + transport::sha256_hex(remote.helper) + ".noexec", "1\n");
+    ScriptRun skipped = remote.run_upload();
+    CHECK(skipped.helper_uploads == 0);
+    CHECK(skipped.saw("SSHUTTLE-FALLBACK noexec " + marker));
+    check_python_mux(skipped);
+    CHECK(read_file(marker) == "0\n");
+
+    ScriptRun retried = remote.run_upload();
+    REQUIRE(retried.synced);
+    CHECK(retried.helper_uploads == 1);
+    CHECK_FALSE(retried.saw(transport::kFallbackMarker));
+    CHECK(end_server(retried.child.fd, retried.child.pid) == 0);
+    CHECK_FALSE(std::filesystem::exists(marker));
+}
+
+TEST_CASE("python fallback: an empty marker (from before the count) does not hold the helper back") {
+    Remote remote;
+    remote.dir.write("cache/sshuttle/sshuttle-server-" + transport::sha256_hex(remote.helper) + ".noexec", "");
+    ScriptRun run = remote.run_upload();
+    REQUIRE(run.synced);
+    CHECK(run.helper_uploads == 1);
+    CHECK_FALSE(run.saw(transport::kFallbackMarker));
+    CHECK(end_server(run.child.fd, run.child.pid) == 0);
+}
+
+TEST_CASE("remote cache: a cached copy whose SHA-256 is not the helper's is never run, and is replaced") {
+    Remote remote;
+    ScriptRun first = remote.run_upload();
+    REQUIRE(first.synced);
+    end_server(first.child.fd, first.child.pid);
+    // Someone replaced the cached file under the same name.
+    const std::string ran = remote.dir / "replaced-copy-ran";
+    {
+        std::ofstream out(remote.cached(), std::ios::trunc);
+        out << "#!/bin/sh\ntouch '" << ran << "'\nexit 1\n";
+    }
+    ScriptRun second = remote.run_upload();
+    REQUIRE(second.synced);
+    CHECK(second.helper_uploads == 1);
+    CHECK(end_server(second.child.fd, second.child.pid) == 0);
+    CHECK_FALSE(std::filesystem::exists(ran));
+    CHECK(read_file(remote.cached()) == remote.helper);
+}
+
+TEST_CASE("remote cache: a copy that arrives altered is not run") {
+    Remote remote;
+    // The script is told another digest than the bytes it gets: as if the upload had been altered on the way.
+    const std::string other_hash = transport::sha256_hex("something else");
+    UploadSpec spec = remote.spec();
+    spec.hash = other_hash;
+    ScriptRun run = run_remote_script("PATH=" + util::shell_quote(remote.dir / "bin") + ":$PATH; " +
+                                          transport::upload_script(spec, kServerArgs),
+                                      remote.helper, other_hash);
+    CHECK_FALSE(run.synced);
+    CHECK(run.saw("SSHUTTLE-ERROR checksum " + transport::sha256_hex(remote.helper)));
+    close(run.child.fd);
+    CHECK(util::wait_child(run.child.pid) == transport::kExitUpload);
+    CHECK(std::filesystem::is_empty(remote.dir / "cache/sshuttle"));
+}
+
+TEST_CASE("remote cache: without a SHA-256 program nothing is cached; a fresh private copy runs once and goes") {
+    Remote remote;
+    // Only the tools the script needs besides the SHA-256 programs (sha256sum, shasum, openssl).
+    std::filesystem::create_directories(remote.dir / "tools");
+    for (const char* tool : {"uname", "mkdir", "chmod", "head", "wc", "tr", "mv", "rm", "find", "cat", "printf"}) {
+        const std::string path = util::run_command({"/bin/sh", "-c", std::string("command -v ") + tool}).output;
+        std::filesystem::create_symlink(path.substr(0, path.size() - 1), remote.dir / (std::string("tools/") + tool));
+    }
+    const std::string script = "PATH=" + util::shell_quote(remote.dir / "tools") + "; " +
+                               transport::upload_script(remote.spec(), kServerArgs);
+    for (int start = 0; start < 2; ++start) {
+        ScriptRun run = run_remote_script(script, remote.helper, transport::sha256_hex(remote.helper));
+        REQUIRE(run.synced);
+        CHECK(run.helper_uploads == 1);
+        char hello[5];
+        read_exact(run.child.fd, hello, sizeof hello);
+        CHECK(std::string(hello, 5) == "HELLO");
+        CHECK(end_server(run.child.fd, run.child.pid) == 0);
+        // The server has exited: its copy is gone, and nothing was put in the cache.
+        CHECK(std::filesystem::is_empty(remote.dir / "cache/sshuttle"));
+    }
+}
+
+TEST_CASE("remote cache: the cache directory is made private, and one that is not the user's is refused") {
+    REQUIRE_MESSAGE(geteuid() == 0, "run as root: the test gives the cache directory to another user");
+    Remote remote;
+    const std::filesystem::path cache_dir = remote.dir / "cache/sshuttle";
+    std::filesystem::create_directories(cache_dir);
+    std::filesystem::permissions(cache_dir, std::filesystem::perms::all);  // 0777
+    ScriptRun run = remote.run_upload();
+    REQUIRE(run.synced);
+    end_server(run.child.fd, run.child.pid);
+    CHECK((std::filesystem::status(cache_dir).permissions() & std::filesystem::perms::all) ==
+          std::filesystem::perms::owner_all);
+
+    REQUIRE(chown(cache_dir.c_str(), 65534, 65534) == 0);
+    ScriptRun refused = remote.run_upload();
+    CHECK_FALSE(refused.synced);
+    CHECK(refused.saw("SSHUTTLE-ERROR private " + cache_dir.string()));
+    CHECK(refused.helper_uploads == 0);
+    close(refused.child.fd);
+    CHECK(util::wait_child(refused.child.pid) == transport::kExitCacheDir);
 }
 
 TEST_CASE("python fallback: no usable Python is exit code 97 with the reason") {
@@ -217,8 +337,8 @@ TEST_CASE("python fallback: one-line scripts of valid sh without '!', and the cl
     CHECK(transport::describe_fallback("platform Plan9 mips") ==
           "the native server cannot run on the remote (platform Plan9 mips): starting the Python server");
     CHECK(transport::describe_fallback("noexec /c/x.noexec") ==
-          "the native server cannot run on the remote (the helper did not start there before; remove '/c/x.noexec' "
-          "to try it again): starting the Python server");
+          "the native server cannot run on the remote (the helper did not start there recently; it is tried again "
+          "after 9 starts, or at the next start once '/c/x.noexec' is removed): starting the Python server");
     CHECK(transport::python_stage1(1234) ==
           "import sys; exec(compile(sys.stdin.buffer.read(1234), 'sshuttle_server.py', 'exec')); sys.exit(98)");
 }
@@ -238,14 +358,14 @@ TEST_CASE("python fallback: start_server with --python sends the embedded server
 TEST_CASE("python fallback: start_server falls back on another platform; without Python it names the reason") {
     LaunchRemote remote;
     remote.fake_uname("Linux aarch64");
-    transport::ServerLaunch launch = transport::start_server(remote.options(), transport::LaunchParams{});
+    transport::ServerLaunch launch = transport::start_server(remote.options(), remote.params());
     CHECK_FALSE(launch.uploaded);
     guard_reads(launch.fd);
     check_real_server(launch.fd);
     CHECK(end_server(launch.fd, launch.pid) == 0);
 
     remote.no_python();
-    CHECK_THROWS_WITH_AS(transport::start_server(remote.options(), transport::LaunchParams{}),
+    CHECK_THROWS_WITH_AS(transport::start_server(remote.options(), remote.params()),
                          ("ssh alice@192.0.2.1 ended before the server's sync header: " + transport::describe_exit(97) +
                           " (last output: no python3 or python (3.6 or later) on the remote for the Python server "
                           "(platform Linux aarch64))")

@@ -15,6 +15,7 @@
 #include "app/dry_run.hpp"
 #include "app/netns.hpp"
 #include "app/sudoers.hpp"
+#include "app/version_report.hpp"
 #include "build_config.hpp"
 #include "cli/help.hpp"
 #include "cli/parse_options.hpp"
@@ -81,7 +82,7 @@ void log_warnings(const cli::Options& options) {
 int dispatch(const cli::Options& options) {
     switch (options.mode) {
         case cli::Mode::kVersion:
-            std::cout << build::kVersion << "\n";
+            std::cout << version_report(options);
             return 0;
         case cli::Mode::kListPlugins:
             return list_plugins(options);

@@ -38,11 +38,11 @@ std::string status_name(int status) {
     }
 }
 
-// dlopen's own words ("invalid ELF header"), without the path it repeats.
-std::string dl_reason(const fs::path& file, const boost::dll::fs::error_code& ec) {
+// dlopen's own words ("invalid ELF header"), without the path it repeats (the /proc/self/fd name it was given).
+std::string dl_reason(const std::string& load_path, const boost::dll::fs::error_code& ec) {
     const char* text = dlerror();
     std::string reason = text != nullptr ? text : ec.message();
-    std::string prefix = file.string() + ": ";
+    std::string prefix = load_path + ": ";
     if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
     return reason;
 }
@@ -78,16 +78,18 @@ std::string abi_incompatibility(uint32_t plugin_version, uint32_t host_version) 
     return {};
 }
 
-Module::Module(boost::dll::shared_library library, fs::path file, uint32_t abi_version)
-    : library_(std::move(library)), file_(std::move(file)), abi_version_(abi_version) {}
+Module::Module(ModuleFile opened, boost::dll::shared_library library, fs::path file, uint32_t abi_version)
+    : opened_(std::move(opened)), library_(std::move(library)), file_(std::move(file)), abi_version_(abi_version) {}
 
 std::shared_ptr<Module> Module::open(const fs::path& file) {
-    std::error_code exists_ec;
-    if (!fs::exists(file, exists_ec)) throw PluginError(file, "no such file");
+    // Declared before the library: on any throw below the library is unloaded first, then the descriptor closed.
+    ModuleFile opened = ModuleFile::open(file);
+    const std::string load_path = opened.load_path();
     boost::dll::shared_library library;
     boost::dll::fs::error_code ec;
-    library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
-    if (ec) throw PluginError(file, "cannot load: " + dl_reason(file, ec));
+    // Through the descriptor that was checked, never by name again (a name can be swapped in between).
+    library.load(load_path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    if (ec) throw PluginError(file, "cannot load: " + dl_reason(load_path, ec));
     // The version symbol is the only one touched before the version is known to be compatible.
     if (!library.has(SSHUTTLE_SYMBOL_ABI_VERSION))
         throw PluginError(file, "not an sshuttle plugin (no " SSHUTTLE_SYMBOL_ABI_VERSION " symbol)");
@@ -96,7 +98,7 @@ std::shared_ptr<Module> Module::open(const fs::path& file) {
     if (!why.empty()) throw PluginError(file, why);
     if (!library.has(SSHUTTLE_SYMBOL_FIREWALL_V1) && !library.has(SSHUTTLE_SYMBOL_TRANSPORT_V1))
         throw PluginError(file, "exports neither " SSHUTTLE_SYMBOL_FIREWALL_V1 " nor " SSHUTTLE_SYMBOL_TRANSPORT_V1);
-    return std::shared_ptr<Module>(new Module(std::move(library), file, version));
+    return std::shared_ptr<Module>(new Module(std::move(opened), std::move(library), file, version));
 }
 
 bool Module::has_firewall() const { return library_.has(SSHUTTLE_SYMBOL_FIREWALL_V1); }

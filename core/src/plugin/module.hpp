@@ -17,6 +17,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include "plugin/module_file.hpp"
 #include "sshuttle/plugin_abi.h"
 
 namespace sshuttle::plugin {
@@ -41,7 +42,8 @@ Table copy_table(const Table* src) {
 
 class Module {
    public:
-    /// Loads file and checks its ABI version; throws PluginError.
+    /// Opens file once (ModuleFile: as root, owner and mode of it and every directory above it), loads it through
+    /// that descriptor and checks its ABI version; throws PluginError.
     static std::shared_ptr<Module> open(const std::filesystem::path& file);
 
     const std::filesystem::path& file() const { return file_; }
@@ -59,8 +61,10 @@ class Module {
     [[noreturn]] void fail_call(const std::string& what, int status, const sshuttle_error& err) const;
 
    private:
-    Module(boost::dll::shared_library library, std::filesystem::path file, uint32_t abi_version);
+    Module(ModuleFile opened, boost::dll::shared_library library, std::filesystem::path file, uint32_t abi_version);
 
+    // Declared before library_ so that it is destroyed after it: the descriptor's name is the library's name.
+    ModuleFile opened_;
     boost::dll::shared_library library_;
     std::filesystem::path file_;
     uint32_t abi_version_ = 0;

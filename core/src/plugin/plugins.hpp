@@ -38,7 +38,8 @@ class PluginError : public std::runtime_error {
     std::string detail_;
 };
 
-/// Where to look for sshuttle-<name>.so, in order: the build tree (when it exists), the install prefix,
+/// Where to look for sshuttle-<name>.so, in order: <dir of the real binary>/<bin-to-plugins path> (the build tree
+/// mirrors the installed layout), the configured prefix's plugin dir,
 /// each --plugin-dir, then each entry of SSHUTTLE_PLUGIN_PATH (colon-separated). When a name exists in several
 /// directories the first one wins.
 std::vector<std::filesystem::path> search_dirs(const std::vector<std::string>& plugin_dirs);

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/search.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
 
-#include "build_config.hpp"
+#include "plugin/module_file.hpp"
 #include "plugin/plugins.hpp"
+#include "util/install_layout.hpp"
 #include "util/log.hpp"
 
 namespace sshuttle::plugin {
@@ -29,32 +29,29 @@ bool is_file(const fs::path& path) {
     return fs::is_regular_file(path, ec);
 }
 
-/// Owned by root and writable by nobody else.
-bool root_only(const fs::path& path) {
-    struct stat st {};
-    return stat(path.c_str(), &st) == 0 && st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
-}
-
 /// Running as root (the firewall manager, often through sudo), a module that another user could have written
-/// or replaced would run that user's code as root: such a file is skipped.
+/// or replaced, or that sits below a directory another user could change, would run that user's code as root:
+/// such a file is skipped with a warning. The same check is made again, race-free, when it is loaded
+/// (ModuleFile); this one only keeps it out of listings and searches.
 bool usable_module(const fs::path& file) {
     if (!is_file(file)) return false;
     if (geteuid() != 0) return true;
-    if (root_only(file) && root_only(file.parent_path())) return true;
-    spdlog::warn("ignoring plugin {}: running as root, and it or its directory is not root-owned and "
-                 "write-protected",
-                 file.string());
-    return false;
+    try {
+        ModuleFile::open(file);
+        return true;
+    } catch (const PluginError& e) {
+        spdlog::warn("ignoring {}", e.what());
+        return false;
+    }
 }
 
 }  // namespace
 
 std::vector<fs::path> search_dirs(const std::vector<std::string>& plugin_dirs) {
     std::vector<fs::path> dirs;
-    std::error_code ec;
-    // A developer running from the build tree gets the plugins built with it, even with an installed copy.
-    if (fs::is_directory(build::kBuildPluginDir, ec)) add_unique(dirs, build::kBuildPluginDir);
-    add_unique(dirs, build::kInstallPluginDir);
+    // This installation's own plugins, found from the binary's real location (in a build tree: the plugins built
+    // with it); never a build tree's path compiled in.
+    for (const auto& dir : util::own_plugin_dirs()) add_unique(dirs, dir);
     for (const auto& dir : plugin_dirs) add_unique(dirs, dir);
     if (const char* env = std::getenv("SSHUTTLE_PLUGIN_PATH")) {
         std::string path = env;

@@ -27,6 +27,15 @@ std::string marker_message(const BootstrapLog& log, int exit_status) {
         return "cannot write the remote cache directory '" + error.substr(9) + "'" + output_suffix(log) +
                ": set XDG_CACHE_HOME on the remote to a writable directory, or use --server-cmd";
     }
+    if (starts_with(error, "private ")) {
+        return "the remote cache directory '" + error.substr(8) + "' is not private to the remote user (it must be " +
+               "theirs, mode 700)" + output_suffix(log) +
+               ": fix its owner or mode, set XDG_CACHE_HOME on the remote to a private directory, or use --server-cmd";
+    }
+    if (starts_with(error, "checksum ")) {
+        return "the server uploaded to the remote has SHA-256 " + error.substr(9) +
+               " there, not the helper's: refusing to run it (the upload was altered on the way)" + output_suffix(log);
+    }
     if (starts_with(error, "upload ")) {
         return "the server upload to the remote was cut short (" + error.substr(7) + " bytes arrived)" +
                output_suffix(log);

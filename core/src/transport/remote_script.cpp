@@ -66,37 +66,59 @@ std::string upload_script(const UploadSpec& spec, const std::vector<std::string>
     const char* override_pattern = std::getenv(kPlatformOverrideEnv);
     const bool forced_platform = override_pattern && *override_pattern;
     const std::string pattern = forced_platform ? override_pattern : spec.platform_pattern;
-    const std::string fail_dir = "{ echo \"" + std::string(kErrorMarker) + " cachedir $d\"; exit " +
-                                 std::to_string(kExitCacheDir) + "; }";
+    const auto error_exit = [](const std::string& what, int code) {
+        return "{ echo \"" + std::string(kErrorMarker) + " " + what + "\"; exit " + std::to_string(code) + "; }";
+    };
+    const std::string fail_dir = error_exit("cachedir $d", kExitCacheDir);
     std::string s;
-    s += "d=\"${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle\"; f=\"$d/sshuttle-server-" + spec.hash + "\"; ";
+    s += "d=\"${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle\"; h=" + spec.hash + "; f=\"$d/sshuttle-server-$h\"; ";
+    s += "m=\"$f.noexec\"; e=; ";
+    // The first SHA-256 program there is; without one the cache cannot be checked, so it is not used (below).
+    s += "k=; for c in sha256sum shasum openssl; do if command -v \"$c\" >/dev/null 2>&1; then k=\"$c\"; break; fi; "
+         "done; ";
+    s += "sshuttle_sum() { case \"$k\" in sha256sum) sha256sum \"$1\" ;; shasum) shasum -a 256 \"$1\" ;; "
+         "openssl) openssl dgst -sha256 -r \"$1\" ;; esac 2>/dev/null | { read -r v r; echo \"$v\"; }; }; ";
     if (spec.python) s += python_function(*spec.python, server_args);
-    // A forced platform (test hook) must be checked even when the helper is already cached.
-    s += forced_platform ? "if false; then :; else " : "if [ -x \"$f\" ]; then :; else ";
-    if (spec.python) s += "if [ -e \"$f.noexec\" ]; then " + cannot_use_helper(spec, "noexec $f.noexec", 0) + "; fi; ";
+    // The cache must be this user's private directory: nobody else may swap the file between check and exec.
+    s += "mkdir -p \"$d\" 2>&1 || " + fail_dir + "; chmod 700 \"$d\" 2>/dev/null; ";
+    s += "if [ -O \"$d\" ] && [ -z \"$(find \"$d\" -prune \\( -perm -020 -o -perm -002 \\) -print 2>&1)\" ]; then :; else " +
+         error_exit("private $d", kExitCacheDir) + "; fi; ";
+    // A cached copy runs only when its SHA-256 is the helper's; a forced platform (test hook) is always checked.
+    s += forced_platform ? "if false; then :; else "
+                         : "if [ -n \"$k\" ] && [ -x \"$f\" ] && [ \"$(sshuttle_sum \"$f\")\" = \"$h\" ]; then :; else ";
+    if (spec.python) {
+        // A helper that did not start here skips the next starts (the count in the marker), then is tried again:
+        // one failure (a full disk, a mount that has changed since) must not mean Python for ever.
+        s += "n=$(cat \"$m\" 2>/dev/null); case \"$n\" in [1-9]|[1-9][0-9]) { echo $((n - 1)) > \"$m\"; } "
+             "2>/dev/null; " + cannot_use_helper(spec, "noexec $m", 0) + ";; esac; rm -f \"$m\"; ";
+    }
     s += "p=\"$(uname -sm 2>&1)\"; ";
     s += "case \"$p\" in " + pattern + ") ;; *) " + cannot_use_helper(spec, "platform $p", kExitPlatform) +
          ";; esac; ";
-    s += "mkdir -p \"$d\" 2>&1 || " + fail_dir + "; ";
-    s += "t=\"$d/.sshuttle-server-" + spec.hash + ".$$\"; ";
+    s += "t=\"$d/.sshuttle-server-$h.$$\"; ";
     s += "{ true > \"$t\"; } 2>&1 || " + fail_dir + "; ";
-    s += "echo \"" + std::string(kUploadMarker) + " " + spec.hash + " " + size + "\"; ";
+    s += "echo \"" + std::string(kUploadMarker) + " $h " + size + "\"; ";
     s += "head -c " + size + " > \"$t\"; ";
     // tr drops the padding some wc print (BSD). A file that cannot be read back (removed meanwhile) counts as 0
     // bytes, quietly: an empty $n must not turn the test into a syntax error.
     s += "n=$(wc -c 2>/dev/null < \"$t\" | tr -d ' '); ";
     s += "if [ \"$n\" = " + size + " ]; then :; else rm -f \"$t\"; echo \"" + kErrorMarker +
          " upload ${n:-0}\"; exit " + std::to_string(kExitUpload) + "; fi; ";
-    s += "{ chmod 700 \"$t\" && mv -f \"$t\" \"$f\"; } 2>&1 || { rm -f \"$t\"; echo \"" + std::string(kErrorMarker) +
-         " cachedir $d\"; exit " + std::to_string(kExitCacheDir) + "; }; ";
+    s += "if [ -n \"$k\" ]; then n=$(sshuttle_sum \"$t\"); if [ \"$n\" = \"$h\" ]; then :; else rm -f \"$t\"; " +
+         error_exit("checksum ${n:-none}", kExitUpload) + "; fi; fi; ";
+    s += "chmod 700 \"$t\" 2>&1 || { rm -f \"$t\"; " + fail_dir + "; }; ";
+    // Without a SHA-256 program nothing could check a cached copy later: this fresh one runs once and goes.
+    s += "if [ -n \"$k\" ]; then mv -f \"$t\" \"$f\" 2>&1 || { rm -f \"$t\"; " + fail_dir + "; }; else f=\"$t\"; e=1; fi; ";
     if (spec.python) {
         // Only a fresh upload is tried (stdin from /dev/null: the helper must not eat the client's bytes). One
-        // that does not run (noexec mount, wrong libc...) is removed and remembered, so later starts skip it.
+        // that does not run (noexec mount, wrong libc...) is removed and remembered for the next starts.
         s += "if \"$f\" --version </dev/null >/dev/null 2>&1; then :; else rm -f \"$f\"; "
-             "{ true > \"$f.noexec\"; } 2>/dev/null; " + cannot_use_helper(spec, "exec $f", 0) + "; fi; ";
+             "{ echo " + std::to_string(kNoexecSkippedStarts) + " > \"$m\"; } 2>/dev/null; " +
+             cannot_use_helper(spec, "exec $f", 0) + "; fi; ";
     }
     s += "fi; ";
     s += "echo \"" + std::string(kExecMarker) + " $f\"; ";
+    s += "if [ -n \"$e\" ]; then \"$f\" " + util::join_shell_words(server_args) + "; n=$?; rm -f \"$f\"; exit $n; fi; ";
     s += "exec \"$f\" " + util::join_shell_words(server_args) + "; ";
     s += "echo \"" + std::string(kErrorMarker) + " exec $f\"; exit " + std::to_string(kExitExecFailed);
     return s;
@@ -114,7 +136,9 @@ std::string describe_fallback(const std::string& reason) {
     if (auto path = after("exec ")) {
         why = "the uploaded helper '" + *path + "' does not start there; a noexec mount?";
     } else if (auto marker = after("noexec ")) {
-        why = "the helper did not start there before; remove '" + *marker + "' to try it again";
+        why = "the helper did not start there recently; it is tried again after " +
+              std::to_string(kNoexecSkippedStarts) + " starts, or at the next start once '" + *marker +
+              "' is removed";
     }
     return "the native server cannot run on the remote (" + why + "): starting the Python server";
 }

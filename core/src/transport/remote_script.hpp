@@ -2,17 +2,24 @@
 // The command ssh runs on the remote. It needs nothing but POSIX sh and head, uname, mkdir, chmod, mv, wc, rm.
 //
 // Upload protocol (all before the server's sync header, so it is "junk" to an upstream-style reader):
-//   remote: runs the cached helper ${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle/sshuttle-server-<hash> if it is
-//           executable; otherwise checks `uname -sm`, prints "SSHUTTLE-UPLOAD <hash> <size>", reads exactly
-//           <size> bytes from stdin into a temporary file, checks the size, makes it executable, renames it into
-//           place (atomic, so concurrent clients never run a half-written file) and runs it.
+//   remote: makes ${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle private (mode 700, and it must be owned by the
+//           user: nobody else may swap a file between its check and its exec) and runs the cached helper
+//           sshuttle-server-<sha256> there only if the file's SHA-256 (sha256sum, shasum -a 256 or openssl dgst,
+//           whichever exists) is <sha256>. Otherwise it checks `uname -sm`, prints
+//           "SSHUTTLE-UPLOAD <sha256> <size>", reads exactly <size> bytes from stdin into a temporary file in
+//           that directory, checks the size and the SHA-256, makes it executable, renames it into place (atomic,
+//           so concurrent clients never run a half-written file) and runs it. Without any SHA-256 program the
+//           cache cannot be checked and is not used: the upload goes to a fresh temporary file that is run once
+//           (as a child, not exec'd) and removed when the server exits.
 //   client: answers the UPLOAD line by writing the helper's bytes, nothing more, then waits for the header.
+//           It sends only the helper whose SHA-256 it was built with (server_helper.hpp).
 // Failures print "SSHUTTLE-ERROR <what> <detail>" and exit with a code of their own, so the client can say
 // exactly what went wrong. "SSHUTTLE-EXEC <path>" comes just before exec, so an exec failure is recognisable.
 //
 // Python fallback (when UploadSpec::python is set): if `uname -sm` does not match the helper, or a freshly
 // uploaded helper does not run (`<helper> --version` fails, e.g. a noexec mount; the cache then keeps a
-// "<helper>.noexec" marker so that later starts skip the upload), the script prints "SSHUTTLE-FALLBACK <why>",
+// "<helper>.noexec" marker so that the next kNoexecSkippedStarts starts skip the upload, and the one after tries
+// again: one failed start must not mean Python for ever), the script prints "SSHUTTLE-FALLBACK <why>",
 // picks the interpreter (--python, else the first of python3, python that is Python >= 3.6), prints
 // "SSHUTTLE-UPLOAD-PY <hash> <size>" and execs `<python> -c <stage 1> <server args>`; stage 1 reads exactly
 // <size> bytes of source from stdin and runs them. The client answers the line with the embedded source.
@@ -47,6 +54,9 @@ inline constexpr int kExitUpload = 92;      // fewer bytes arrived than announce
 inline constexpr int kExitExecFailed = 93;  // exec returned (shells that do not exit on a failed exec)
 inline constexpr int kExitNoPython = 97;    // no usable Python for the fallback server (as upstream)
 
+/// After a helper that did not start, this many starts use the Python fallback without trying it again.
+inline constexpr int kNoexecSkippedStarts = 9;
+
 /// What the remote script needs to know about the Python server.
 struct PythonSpec {
     std::string interpreter;  // --python: used as given; empty: python3, then python (each must be >= 3.6)
@@ -56,7 +66,7 @@ struct PythonSpec {
 
 /// What the remote script needs to know about the helper.
 struct UploadSpec {
-    std::string hash;              // cache key, hex
+    std::string hash;              // hex SHA-256 of the helper: checked on the remote, and the cache key
     std::size_t size = 0;          // bytes the client will send
     std::string platform_pattern;  // sh `case` pattern for `uname -sm`
     std::optional<PythonSpec> python = std::nullopt;  // the fallback; without it, the errors above end the script

@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <vector>
 
-#include "build_config.hpp"
 #include "transport/server_launch.hpp"
+#include "util/install_layout.hpp"
 
 namespace sshuttle::transport {
 namespace {
@@ -21,6 +23,16 @@ namespace {
 bool file_exists(const char* path) {
     struct stat st {};
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string hex(const unsigned char* bytes, std::size_t size) {
+    std::string out;
+    for (std::size_t i = 0; i < size; ++i) {
+        char part[3];
+        std::snprintf(part, sizeof part, "%02x", bytes[i]);
+        out += part;
+    }
+    return out;
 }
 
 #if defined(__linux__)
@@ -53,11 +65,14 @@ constexpr const char* kMachinePatterns[] = {"armv7*", "armv8*", "aarch64"};
 
 std::string server_helper_path() {
     if (const char* env = std::getenv("SSHUTTLE_SERVER_HELPER"); env && *env) return env;
-    if (file_exists(build::kBuildServerHelper)) return build::kBuildServerHelper;
-    return build::kInstallServerHelper;
+    const std::vector<std::filesystem::path> candidates = util::own_server_helpers();
+    for (const auto& candidate : candidates) {
+        if (file_exists(candidate.c_str())) return candidate.string();
+    }
+    return candidates.front().string();
 }
 
-ServerHelper load_server_helper(const std::string& path) {
+ServerHelper load_server_helper(const std::string& path, std::string_view expected_sha256) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw TransportError("cannot read the server helper '" + path + "': " + std::strerror(errno) +
@@ -72,22 +87,28 @@ ServerHelper load_server_helper(const std::string& path) {
     in.read(helper.content.data(), static_cast<std::streamsize>(helper.content.size()));
     if (!in) throw TransportError("cannot read the server helper '" + path + "': " + std::strerror(errno));
     if (helper.content.empty()) throw TransportError("the server helper '" + path + "' is empty");
-    helper.hash = content_hash(helper.content);
+    helper.hash = sha256_hex(helper.content);
+    // Whoever could write this file (a build tree, a path in the environment) must not get their program run
+    // on the user's remote accounts: only the helper this client was built with is uploaded.
+    if (helper.hash != expected_sha256) {
+        throw TransportError("the server helper '" + path + "' is not the one this sshuttle was built with (SHA-256 " +
+                             helper.hash + ", expected " + std::string(expected_sha256) +
+                             "): refusing to upload it (reinstall sshuttle, or use --server-cmd or --python)");
+    }
     return helper;
 }
 
+std::string sha256_hex(std::string_view data) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+    return hex(digest, sizeof digest);
+}
+
 std::string content_hash(const std::string& data) {
-    // OpenSSL's SHA-1: a cache key only (the remote path of the helper), not a security boundary. Boost's
-    // byte-at-a-time SHA-1 cost ~20 ms of every start for the 2.5 MB helper.
+    // OpenSSL's SHA-1: Boost's byte-at-a-time SHA-1 cost ~20 ms of every start for a few MB.
     unsigned char digest[SHA_DIGEST_LENGTH];
     SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-    std::string hex;
-    for (unsigned char byte : digest) {
-        char part[3];
-        std::snprintf(part, sizeof part, "%02x", byte);
-        hex += part;
-    }
-    return hex;
+    return hex(digest, sizeof digest);
 }
 
 std::string helper_platform() { return std::string(kSystem) + " " + kMachine; }

@@ -94,7 +94,7 @@ void answer_python_upload(const std::function<bool(const std::string&)>& send, c
     if (!send(std::string(source))) spdlog::debug("remote closed the connection while the Python server was sent");
 }
 
-LaunchPlan plan_over_ssh(const cli::Options& options) {
+LaunchPlan plan_over_ssh(const cli::Options& options, const LaunchParams& params) {
     LaunchPlan plan;
     const cli::Remote& remote = options.remote.value();
     plan.what = ssh_destination(remote) + (remote.port ? " (port " + std::to_string(remote.port) + ")" : "");
@@ -110,7 +110,10 @@ LaunchPlan plan_over_ssh(const cli::Options& options) {
             plan.description = "ssh " + plan.what + " (Python server)";
         } else {
             // The helper, with the Python server as the fallback where it cannot run (remote_script.hpp).
-            plan.helper = load_server_helper(server_helper_path());
+            const std::string expected =
+                params.helper_sha256.empty() ? std::string(built_helper_sha256()) : params.helper_sha256;
+            plan.helper = load_server_helper(server_helper_path(), expected);
+            spdlog::debug("server helper: {} (SHA-256 {})", plan.helper->path, plan.helper->hash);
             UploadSpec spec{plan.helper->hash, plan.helper->content.size(), helper_platform_pattern(), python};
             script = upload_script(spec, server_arguments(options, 0));
             plan.description = "ssh " + plan.what;
@@ -252,7 +255,7 @@ PendingServer launch_server(const cli::Options& options, const LaunchParams& par
         pending.state_ = spawn_plan(plan_local(options, params));
         return pending;
     }
-    LaunchPlan plan = plan_over_ssh(options);
+    LaunchPlan plan = plan_over_ssh(options, params);
     if (std::optional<TransportChoice> choice = choose_transport(options)) {
         // The plugin connects now (non-blocking) and the handshake goes on in finish_server.
         try {

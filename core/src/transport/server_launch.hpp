@@ -33,6 +33,8 @@ struct LaunchParams {
     uint32_t bypass_mark = 0;
     /// Local mode: the binary that understands `--server` (this program).
     std::string self_exe = "/proc/self/exe";
+    /// The SHA-256 the uploaded helper must have; empty: built_helper_sha256(). Tests set it for a stand-in.
+    std::string helper_sha256;
 };
 
 /// A started server whose sync header has been read.

@@ -24,7 +24,9 @@ found=$(sed -n 's/^LIBSSH2_VERSION:INTERNAL=//p' "$dir/CMakeCache.txt")
 cmake --build "$dir" -j"$(nproc)" --target sshuttle-transport-ssh test_transport_ssh test_transport_ssh_parts
 # Mode 0755 whatever the umask: as root the client skips a module in a directory others could write to.
 install -d -m 0755 "$dir/as-ssh"
-install -m 0755 "$dir/plugins/sshuttle-transport-ssh.so" "$dir/as-ssh/sshuttle-ssh.so"
+# The build tree mirrors the installed layout: the module is in <libdir>/sshuttle/plugins.
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$dir/CMakeCache.txt")
+install -m 0755 "$dir/${libdir:-lib}/sshuttle/plugins/sshuttle-transport-ssh.so" "$dir/as-ssh/sshuttle-ssh.so"
 lib=$(ldd "$dir/as-ssh/sshuttle-ssh.so" | awk '$1 == "libssh2.so.1" {print $3}')
 [[ $lib == "$prefix/lib/"* ]] || { echo "build.sh: the module resolves libssh2.so.1 to '$lib', not into $prefix" >&2; exit 1; }
 echo "build.sh: module and unit tests built against libssh2 1.11.1 (libssh2.so.1 => $lib) in $((SECONDS - start)) s"
