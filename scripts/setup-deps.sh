@@ -10,6 +10,8 @@ packages=(
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
   libssh2-1-dev libssl-dev libnftables-dev libsystemd-dev
   dpkg-dev  # dpkg-source: unpacks Debian trixie's libssh2 1.11 source for the e2e.libssh2_1_11 tests
+  # packages (scripts/package.sh): dpkg-shlibdeps (dpkg-dev), objcopy/readelf (binutils), file, lintian
+  binutils file lintian
   # run and test: firewalls, namespaces, a real sshd, targets and tools
   iptables nftables iproute2 openssh-server openssh-client procps psmisc
   curl iperf3 socat python3 dnsmasq-base sshuttle sudo
