@@ -56,6 +56,9 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sshuttle-cpp)
 set(CPACK_PACKAGE_VENDOR "sshuttle-cpp")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+# Empty: each package's description below starts with its own synopsis line; CPack would put the project's
+# one-line description in front of them otherwise.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
 set(CPACK_PACKAGE_CONTACT "sshuttle-cpp maintainers <maintainers@sshuttle-cpp.example.org>")
 # The package installs where the binary was built to look (CMAKE_INSTALL_PREFIX), normally /usr.
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
