@@ -65,7 +65,7 @@ if [[ -z ${SSHUTTLE_PKG_ROOT:-} ]]; then
         [[ -n $id ]] || fail "/$f has no build id"
         debug="$dbg/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
         [[ -s $debug ]] || fail "no debug symbols for /$f in the dbgsym package ($debug)"
-        readelf -S "$debug" | grep -q '\.debug_info' || fail "$debug has no .debug_info"
+        readelf -S "$debug" 2>/dev/null | grep -q '\.debug_info' || fail "$debug has no .debug_info"
     done
     printf 'sizes: sshuttle built %s bytes, installed %s bytes\n' "$(stat -c %s "$BUILD/bin/sshuttle")" \
         "$(stat -c %s "$root/usr/bin/sshuttle")" >&2
