@@ -31,6 +31,6 @@ function(sshuttle_add_plugin)
     target_link_options(sshuttle-${P_NAME} PRIVATE -Wl,--no-undefined
       -Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/plugin.map)
   endif()
-  install(TARGETS sshuttle-${P_NAME} LIBRARY DESTINATION ${SSHUTTLE_PLUGIN_INSTALL_DIR})
+  install(TARGETS sshuttle-${P_NAME} LIBRARY DESTINATION ${SSHUTTLE_PLUGIN_INSTALL_DIR} COMPONENT runtime)
   set_property(GLOBAL APPEND PROPERTY SSHUTTLE_PLUGINS sshuttle-${P_NAME})
 endfunction()

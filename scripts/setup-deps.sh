@@ -11,6 +11,8 @@ packages=(
   libssh2-1-dev libssl-dev libnftables-dev libsystemd-dev
   clang-14 libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz) and their sanitizer runtimes
   dpkg-dev  # dpkg-source: unpacks Debian trixie's libssh2 1.11 source for the e2e.libssh2_1_11 tests
+  # packages (scripts/package.sh): dpkg-shlibdeps (dpkg-dev), objcopy/readelf (binutils), file, lintian
+  binutils file lintian
   # run and test: firewalls, namespaces, a real sshd, targets and tools
   iptables nftables iproute2 openssh-server openssh-client procps psmisc
   curl iperf3 socat python3 dnsmasq-base sshuttle sudo

@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] && scripts/setup-deps.sh
 build=${SSHUTTLE_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Prefix /usr: the tree is also the one the Debian packages are made from (ctest -L package).
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$build" -j"$(nproc)"
 status=0
 (cd "$build" && ctest --output-on-failure --timeout 900 "$@") || status=$?

@@ -19,6 +19,15 @@ TEST_CASE("help: usage line first, every option listed") {
     }
 }
 
+// The defaults in brackets are what the code does: -r alone takes the built-in libssh2 transport, not the ssh
+// program (upstream's "[ssh]" for -e would say otherwise).
+TEST_CASE("help: the default transport is the built-in one") {
+    const std::string help = help_text();
+    CHECK(help.find("[ssh; command with -e]") != std::string::npos);
+    CHECK(help.find("instead of the built-in transport") != std::string::npos);
+    CHECK(help.find("remote [ssh]") == std::string::npos);
+}
+
 TEST_CASE("describe: resolved options, rules in firewall order, password masked") {
     const Options o = parse_options({"--dry-run", "-r", "me:secret@example.org", "198.51.100.0/24", "0/0:443",
                                      "-x", "198.51.100.7", "--method", "nft", "-vv", "-e", "ssh -o 'A=b'"},

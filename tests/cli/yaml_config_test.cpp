@@ -133,3 +133,17 @@ TEST_CASE("config: the example file parses") {
     CHECK(o.dry_run);
     CHECK(o.config_file == example);
 }
+
+// A profile is a tunnel to somewhere: each example profile names its remote, so copying one gives a working
+// start rather than a local-mode tunnel.
+TEST_CASE("config: every example profile names its remote") {
+    const std::string example = SSHUTTLE_TEST_SOURCE_DIR "/../config/sshuttle.example.yaml";
+    const Options office = parse_options({"--config", example, "--profile", "office", "--dry-run"}, nullptr);
+    REQUIRE(office.remote.has_value());
+    CHECK(office.remote->user == "me");
+    CHECK(office.remote->host == "office-gw.example.org");
+    const Options lab = parse_options({"--config", example, "--profile", "lab", "--dry-run"}, nullptr);
+    REQUIRE(lab.remote.has_value());
+    CHECK(lab.remote->host == "lab-gw.example.org");
+    CHECK(lab.remote->port == 2222);
+}

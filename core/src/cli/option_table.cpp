@@ -202,7 +202,7 @@ const std::vector<OptionSpec>& option_table() {
          [](Options& o, const Values&, std::size_t n) { o.verbose = static_cast<int>(n); }},
         {"-V,--version", nullptr, F, nullptr, "print the sshuttle version number and exit",
          [](Options& o, const Values&, std::size_t) { raise_mode(o, Mode::kVersion); }},
-        {"-e,--ssh-cmd", "ssh-cmd", V, "CMD", "the command to use to connect to the remote [ssh]",
+        {"-e,--ssh-cmd", "ssh-cmd", V, "CMD", "connect with this ssh command line instead of the built-in transport",
          [](Options& o, const Values& v, std::size_t) { o.ssh_cmd = v.back(); }},
         {"--no-cmd-delimiter", "no-cmd-delimiter", F, nullptr, "do not add '--' between ssh arguments and command",
          [](Options& o, const Values&, std::size_t) { o.no_cmd_delimiter = true; }},
@@ -255,7 +255,8 @@ const std::vector<OptionSpec>& option_table() {
         {"--server-cmd", "server-cmd", V, "CMD", "run this installed server on the remote instead of uploading",
          [](Options& o, const Values& v, std::size_t) { o.server_cmd = v.back(); }},
         {"--transport", "transport", V, "NAME",
-         "how to reach the remote: ssh (built-in libssh2), command (the ssh program, as -e) or a plugin's name",
+         "how to reach the remote: ssh (built-in libssh2), command (the ssh program, as -e) or a plugin's name "
+         "[ssh; command with -e]",
          apply_transport},
         {"--transport-option", "transport-option", L, "KEY=VALUE",
          "an option for the transport plugin (can be used more than once)", apply_transport_options},
