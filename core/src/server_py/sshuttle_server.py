@@ -99,6 +99,15 @@ class FlowLimits(object):
             self.total = max(buf * 512, 16 << 20)
             self.receive_backlog = max(buf * 1024, 32 << 20)
         self.read_bytes = min(max(self.per_channel, MAX_PAYLOAD), 4 * MAX_PAYLOAD)
+        # One socket that does not drain must not stall the transport (docs/mux-extension.md): over this
+        # backlog and without progress for STUCK_TIMEOUT its channel is reset; past the cap at once.
+        self.channel_backlog = (1 << 20) if latency_control else (4 << 20)
+        self.channel_cap = 4 * self.channel_backlog
+        self.receive_backlog = max(self.receive_backlog, 2 * self.channel_cap)
+
+
+STUCK_TIMEOUT = 45.0  # seconds, as MuxOptions::stuck_timeout of the native server
+MAX_PENDING_PONGS = 16  # as Mux::kMaxPendingPongs
 
 
 class Timer(object):
@@ -212,7 +221,9 @@ class Mux(object):
         self.batch = b""
         self.batch_offset = 0
         self.waiting = collections.OrderedDict()  # channels waiting for room, in arrival order
-        self.backlog = 0
+        self.backlog = 0  # bytes received for local sockets and not yet written, all channels
+        self.backlogged = 0  # channels with a non-empty backlog
+        self.pending_pongs = 0  # PONGs not yet written
         self.reading = False
         self.write_blocked = False
         self.host_req_logged = False
@@ -273,6 +284,7 @@ class Mux(object):
     def fill_batch(self):
         parts = self.control
         self.control = []
+        self.pending_pongs = 0  # counted as written once in a batch: the batch itself is bounded
         size = sum(len(p) for p in parts)
         while size < BATCH_BYTES and self.round_robin:
             channel = self.round_robin.popleft()
@@ -326,20 +338,22 @@ class Mux(object):
                 endpoint.on_send_ready()
 
     # --- receiving ---------------------------------------------------------------------------------------------
-    def add_backlog(self, delta):
-        self.backlog += delta
-        self.update_reading()
+    def add_backlog(self, before, after):
+        """A channel's backlog went from before to after bytes. Only counted: the transport is always read."""
+        self.backlog += after - before
+        self.backlogged += (after > 0) - (before > 0)
+
+    def over_share(self, channel_backlog):
+        """True when the receive budget is full and this channel holds more than its share of it."""
+        share = self.limits.receive_backlog // max(self.backlogged, 1)
+        return self.backlog > self.limits.receive_backlog and channel_backlog > max(share, 2 * MAX_PAYLOAD)
 
     def update_reading(self):
-        # Stop reading the transport while local sockets are slow to take what came; resume at half the bound
-        # so that a slow receiver does not toggle reading for every write.
+        # Never stops reading the transport: one stuck socket would stall every channel and PING with it.
         if self.closed:
             return
-        if self.reading and self.backlog > self.limits.receive_backlog:
-            self.reading = False
-        elif not self.reading and self.backlog <= self.limits.receive_backlog // 2:
-            self.reading = True
-        self.loop.watch(self.rfd, selectors.EVENT_READ if self.reading else 0, self.on_readable)
+        self.reading = True
+        self.loop.watch(self.rfd, selectors.EVENT_READ, self.on_readable)
 
     def on_readable(self, mask):
         try:
@@ -388,7 +402,10 @@ class Mux(object):
         if endpoint is not None:
             self.guarded(channel, lambda: endpoint.on_frame(cmd, payload))
         elif cmd == CMD_PING:
-            self.send(0, CMD_PONG, payload)
+            # Every PING is answered, but a client that does not read its PONGs cannot make the queue grow.
+            if self.pending_pongs < MAX_PENDING_PONGS:
+                self.pending_pongs += 1
+                self.send(0, CMD_PONG, payload)
         elif cmd == CMD_EXIT:
             self.close("the client sent EXIT", clean=True)
         elif cmd == CMD_HOST_REQ:
@@ -461,6 +478,8 @@ class TcpChannel(object):
         self.to_peer_done = False
         self.from_peer_done = False
         self.read_bytes = server.mux.limits.read_bytes
+        self.stuck_timer = None
+        self.progressed = False
 
     def connect(self, payload, mark):
         fields = payload.decode("ascii", "replace").split(",", 2)
@@ -561,8 +580,8 @@ class TcpChannel(object):
                 debug("channel %d: write: %s" % (self.channel, e.strerror))
                 self.on_socket_write_failed()
                 return
-            self.to_socket_bytes -= n
-            self.mux.add_backlog(-n)
+            self.set_backlog(self.to_socket_bytes - n)
+            self.progressed = self.progressed or n > 0
             while n:
                 head = self.to_socket[0]
                 if n >= len(head):
@@ -587,10 +606,51 @@ class TcpChannel(object):
             self.mux.send(self.channel, CMD_TCP_EOF)
         self.maybe_finish()
 
-    def on_socket_write_failed(self):
-        self.mux.add_backlog(-self.to_socket_bytes)
+    def set_backlog(self, size):
+        self.mux.add_backlog(self.to_socket_bytes, size)
+        self.to_socket_bytes = size
+
+    def watch_stuck(self):
+        if self.stuck_timer is None and self.to_socket_bytes >= self.mux.limits.channel_backlog:
+            self.progressed = False
+            self.stuck_timer = self.loop.call_later(STUCK_TIMEOUT, self.check_stuck)
+
+    def check_stuck(self):
+        self.stuck_timer = None
+        if self.mux.closed or self.to_socket_bytes < self.mux.limits.channel_backlog:
+            return
+        if self.progressed:
+            self.watch_stuck()  # slow but moving: watch the next period
+            return
+        log("channel %d: its socket took no byte for %d s while %d bytes waited: resetting it"
+            % (self.channel, STUCK_TIMEOUT, self.to_socket_bytes))
+        self.reset()
+
+    def reset(self):
+        """Ends the channel at once: RST to the destination, TCP_EOF + TCP_STOP_SENDING to the client."""
+        if self.stuck_timer is not None:
+            self.stuck_timer.cancel()
+            self.stuck_timer = None
+        self.set_backlog(0)
         self.to_socket.clear()
-        self.to_socket_bytes = 0
+        self.shutdown_pending = False
+        if self.sock is not None:
+            try:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            self.close_socket()
+        if not self.to_peer_done:
+            self.to_peer_done = True
+            self.mux.send(self.channel, CMD_TCP_EOF)
+        if not self.from_peer_done:
+            self.from_peer_done = True
+            self.mux.send(self.channel, CMD_TCP_STOP_SENDING)
+        self.maybe_finish()
+
+    def on_socket_write_failed(self):
+        self.set_backlog(0)
+        self.to_socket.clear()
         self.shutdown_pending = False
         if not self.from_peer_done:
             self.from_peer_done = True
@@ -602,8 +662,13 @@ class TcpChannel(object):
             if self.from_peer_done:
                 return  # after STOP_SENDING the client may still have had data in flight
             self.to_socket.append(payload)
-            self.to_socket_bytes += len(payload)
-            self.mux.add_backlog(len(payload))
+            self.set_backlog(self.to_socket_bytes + len(payload))
+            if self.to_socket_bytes > self.mux.limits.channel_cap or self.mux.over_share(self.to_socket_bytes):
+                log("channel %d: %d bytes wait for a socket that does not keep up (%d in all): resetting it"
+                    % (self.channel, self.to_socket_bytes, self.mux.backlog))
+                self.reset()
+                return
+            self.watch_stuck()
         elif cmd == CMD_TCP_EOF:
             if not self.from_peer_done:
                 self.from_peer_done = True
@@ -632,9 +697,11 @@ class TcpChannel(object):
             self.sock = None
 
     def abort(self):
-        self.mux.add_backlog(-self.to_socket_bytes)
+        self.set_backlog(0)
         self.to_socket.clear()
-        self.to_socket_bytes = 0
+        if self.stuck_timer is not None:
+            self.stuck_timer.cancel()
+            self.stuck_timer = None
         self.close_socket()
 
     def crashed(self, error):
