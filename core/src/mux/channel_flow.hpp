@@ -25,6 +25,8 @@ struct ChannelFlow {
     std::optional<ReceiveWindow> receive;  // windowed only
     /// Bytes received for the socket and not yet written to it.
     std::size_t backlog = 0;
+    /// The socket took bytes since the backlog last reached its bound: slow, not stuck.
+    bool progressed = false;
 };
 
 }  // namespace sshuttle::mux

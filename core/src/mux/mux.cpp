@@ -146,24 +146,39 @@ std::size_t Mux::send_allowance(uint16_t channel) const {
 
 bool Mux::accept_data(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
     if (flow.backlog == 0 && bytes > 0) ++backlogged_channels_;
+    if (flow.backlog < limits_.channel_backlog_bytes && flow.backlog + bytes >= limits_.channel_backlog_bytes) {
+        flow.progressed = false;
+    }
     flow.backlog += bytes;
     receive_backlog_ += bytes;
     const bool within_grant = !flow.receive || flow.receive->on_received(bytes);
     // A windowed channel within its grant is bounded by its window; the others by the cap and their share.
     if (flow.windowed && within_grant) return true;
+    // Past the cap a socket that took nothing since its bound is stuck: waiting for the time-out would only
+    // cost memory. One that is taking bytes is slow, not stuck: the receive budget bounds it (on_read).
     const std::size_t cap = limits_.channel_backlog_cap + (flow.receive ? flow.receive->window() : 0);
-    if (flow.backlog > cap) {
-        spdlog::warn("channel {}: {} bytes wait for a socket that does not keep up (bound {}): resetting it",
+    if (flow.backlog > cap && !flow.progressed) {
+        spdlog::warn("channel {}: {} bytes wait for a socket that took none of them (bound {}): resetting it",
                      channel, flow.backlog, cap);
         return false;
     }
-    const std::size_t fair_share = limits_.receive_backlog_bytes / std::max<std::size_t>(backlogged_channels_, 1);
-    if (receive_backlog_ > limits_.receive_backlog_bytes && flow.backlog > std::max(fair_share, 2 * kMaxPayload)) {
-        spdlog::warn("channel {}: {} bytes wait for its socket while all channels hold {} (bound {}): resetting it",
-                     channel, flow.backlog, receive_backlog_, limits_.receive_backlog_bytes);
-        return false;
-    }
     return true;
+}
+
+bool Mux::over_receive_budget() {
+    if (receive_backlog_ <= limits_.receive_backlog_bytes) return false;
+    // Stuck sockets go first, so a pause below only ever waits for sockets that are draining.
+    std::vector<std::shared_ptr<ChannelEndpoint>> stuck;
+    for (const auto& [channel, flow] : flows_) {
+        if (!flow->windowed && flow->backlog >= limits_.channel_backlog_bytes && !flow->progressed) {
+            if (const auto it = channels_.find(channel); it != channels_.end()) stuck.push_back(it->second);
+        }
+    }
+    for (auto& endpoint : stuck) {
+        if (closed_) return false;
+        endpoint->on_stuck();
+    }
+    return receive_backlog_ > limits_.receive_backlog_bytes;
 }
 
 void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
@@ -171,6 +186,9 @@ void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
     flow.backlog -= bytes;
     receive_backlog_ -= bytes;
     if (flow.backlog == 0 && bytes > 0) --backlogged_channels_;
+    if (bytes > 0) flow.progressed = true;
+    // Resume at half the budget so a slow receiver does not toggle reading for every write.
+    if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
     if (!flow.receive || !flow.attached || closed_) return;
     if (const uint32_t grant = flow.receive->on_delivered(bytes, std::chrono::steady_clock::now(), rtt_)) {
         send(channel, static_cast<Command>(kWindowCommand), encode_window(grant));
@@ -181,6 +199,7 @@ void Mux::discard_backlog(ChannelFlow& flow) {
     if (flow.backlog > 0) --backlogged_channels_;
     receive_backlog_ -= flow.backlog;
     flow.backlog = 0;
+    if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
     flow.receive.reset();  // no more grants: the channel takes no more data
 }
 
@@ -242,7 +261,10 @@ void Mux::wait_for_room(uint16_t channel) {
 }
 
 void Mux::read_more() {
+    // Over the budget only live (draining) sockets hold it, so this pause ends as they drain; stuck ones were
+    // reset by over_receive_budget(), and one that stops while paused is reset by its stuck time-out.
     if (closed_ || reading_ || !started_) return;
+    if (over_receive_budget() || closed_ || reading_) return;  // a reset above may have resumed reading
     reading_ = true;
     stream_->async_read_some(read_buffer_.data(), read_buffer_.size(),
                              [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {

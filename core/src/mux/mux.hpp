@@ -59,6 +59,8 @@ class ChannelEndpoint {
     virtual void on_send_ready() {}
     /// The session ended: release the socket, send nothing more.
     virtual void on_mux_closed() = 0;
+    /// The receive budget is full and this channel's socket took nothing since its backlog reached its bound.
+    virtual void on_stuck() {}
 };
 
 class Mux : public std::enable_shared_from_this<Mux> {
@@ -146,6 +148,8 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void on_pong();
     void on_window(const FrameView& frame);
     void start_windows(uint16_t channel, ChannelFlow& flow, uint64_t send_credit);
+    /// Over the receive budget: resets the stuck channels; true when it is still over (only live sockets hold it).
+    bool over_receive_budget();
 
     boost::asio::io_context& io_;
     std::unique_ptr<transport::ByteStream> stream_;

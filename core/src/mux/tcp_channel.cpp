@@ -272,6 +272,12 @@ void TcpChannel::on_socket_write_failed() {
 
 void TcpChannel::on_send_ready() { read_socket(); }
 
+void TcpChannel::on_stuck() {
+    spdlog::warn("channel {}: the receive budget is full and its socket took none of its {} bytes: resetting it",
+                 channel_, flow_->backlog);
+    reset();
+}
+
 void TcpChannel::maybe_finish() {
     if (!to_peer_done_ || !from_peer_done_) return;
     if (!detached_) {

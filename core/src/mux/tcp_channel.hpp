@@ -41,6 +41,7 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     void on_frame(Command cmd, std::span<const uint8_t> payload) override;
     void on_send_ready() override;
     void on_mux_closed() override;
+    void on_stuck() override;
 
    private:
     TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket);
