@@ -339,21 +339,28 @@ class Mux(object):
 
     # --- receiving ---------------------------------------------------------------------------------------------
     def add_backlog(self, before, after):
-        """A channel's backlog went from before to after bytes. Only counted: the transport is always read."""
+        """A channel's backlog went from before to after bytes."""
         self.backlog += after - before
         self.backlogged += (after > 0) - (before > 0)
-
-    def over_share(self, channel_backlog):
-        """True when the receive budget is full and this channel holds more than its share of it."""
-        share = self.limits.receive_backlog // max(self.backlogged, 1)
-        return self.backlog > self.limits.receive_backlog and channel_backlog > max(share, 2 * MAX_PAYLOAD)
+        if after < before and not self.reading and self.backlog <= self.limits.receive_backlog // 2:
+            self.update_reading()
 
     def update_reading(self):
-        # Never stops reading the transport: one stuck socket would stall every channel and PING with it.
+        # Over the receive budget, stuck sockets (over their bound, nothing taken since) are reset first, so a
+        # pause only ever waits for sockets that are draining; one stuck socket never stalls the transport.
         if self.closed:
             return
-        self.reading = True
-        self.loop.watch(self.rfd, selectors.EVENT_READ, self.on_readable)
+        if self.backlog > self.limits.receive_backlog:
+            for endpoint in list(self.channels.values()):
+                if isinstance(endpoint, TcpChannel) and endpoint.is_stuck():
+                    log("channel %d: the receive budget is full and its socket took none of its %d bytes: "
+                        "resetting it" % (endpoint.channel, endpoint.to_socket_bytes))
+                    endpoint.reset()
+        if self.reading and self.backlog > self.limits.receive_backlog:
+            self.reading = False
+        elif not self.reading and self.backlog <= self.limits.receive_backlog // 2:
+            self.reading = True
+        self.loop.watch(self.rfd, selectors.EVENT_READ if self.reading else 0, self.on_readable)
 
     def on_readable(self, mask):
         try:
@@ -385,6 +392,8 @@ class Mux(object):
             offset = start + length
             self.dispatch(channel, cmd, payload)
         del self.inbuf[:offset]
+        if self.backlog > self.limits.receive_backlog:
+            self.update_reading()
 
     def dispatch(self, channel, cmd, payload):
         trace("< chan=%d cmd=%s len=%d" % (channel, command_name(cmd), len(payload)))
@@ -610,6 +619,9 @@ class TcpChannel(object):
         self.mux.add_backlog(self.to_socket_bytes, size)
         self.to_socket_bytes = size
 
+    def is_stuck(self):
+        return self.to_socket_bytes >= self.mux.limits.channel_backlog and not self.progressed
+
     def watch_stuck(self):
         if self.stuck_timer is None and self.to_socket_bytes >= self.mux.limits.channel_backlog:
             self.progressed = False
@@ -662,10 +674,14 @@ class TcpChannel(object):
             if self.from_peer_done:
                 return  # after STOP_SENDING the client may still have had data in flight
             self.to_socket.append(payload)
+            if self.to_socket_bytes < self.mux.limits.channel_backlog <= self.to_socket_bytes + len(payload):
+                self.progressed = False  # reached the bound: from now on it must show progress
             self.set_backlog(self.to_socket_bytes + len(payload))
-            if self.to_socket_bytes > self.mux.limits.channel_cap or self.mux.over_share(self.to_socket_bytes):
-                log("channel %d: %d bytes wait for a socket that does not keep up (%d in all): resetting it"
-                    % (self.channel, self.to_socket_bytes, self.mux.backlog))
+            # Past the cap, a socket that took nothing since its bound is stuck; a slow one is bounded by the
+            # receive budget (Mux.update_reading) instead.
+            if self.to_socket_bytes > self.mux.limits.channel_cap and not self.progressed:
+                log("channel %d: %d bytes wait for a socket that took none of them: resetting it"
+                    % (self.channel, self.to_socket_bytes))
                 self.reset()
                 return
             self.watch_stuck()
@@ -1055,6 +1071,17 @@ def parse_args(args):
     return options
 
 
+def raise_fd_limit():
+    """Every proxied connection costs an fd: raise the soft limit (often 1024) to the hard limit."""
+    try:
+        import resource  # missing on some minimal Python builds: then the limit stays
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError) as e:
+        debug("raising the open-file limit failed: %s" % e)
+
+
 class Server(object):
     def __init__(self, options, rfd=0, wfd=1):
         self.options = options
@@ -1101,6 +1128,7 @@ def main(argv):
         syslog_module = syslog
     # A client or destination going away must be EPIPE on that one socket, not the end of the server.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    raise_fd_limit()
     # Interrupted like the native server: quietly, not with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     return Server(options).run()
