@@ -3,6 +3,7 @@
 // flow-control bounds.
 #include <doctest/doctest.h>
 
+#include "mux/extension.hpp"
 #include "mux/mux.hpp"
 #include "mux/payloads.hpp"
 #include "support/socket_stream.hpp"
@@ -67,10 +68,21 @@ MuxOptions synced_client_options() {
 TEST_CASE("mux: the server sends the sync header and a PING, and answers PING with PONG") {
     Fixture f(server_options());
     f.mux->start();
-    REQUIRE(f.run_until_received(frame(0, Command::kPing, "chicken")));
-    CHECK(f.peer->received == std::string(kSyncHeader) + frame(0, Command::kPing, "chicken"));
+    // Our server's first PING carries the extension's hello (upstream's client echoes any payload).
+    const auto hello = encode_hello({kExtensionVersion, MuxOptions{}.initial_window});
+    REQUIRE(f.run_until_received(frame(0, Command::kPing, hello)));
+    CHECK(f.peer->received == std::string(kSyncHeader) + frame(0, Command::kPing, hello));
     f.peer->write(frame(0, Command::kPing, "rttest"));
     CHECK(f.run_until_received(frame(0, Command::kPong, "rttest")));
+}
+
+TEST_CASE("mux: with the extension off the server's PING is upstream's") {
+    auto options = server_options();
+    options.extension = false;
+    Fixture f(options);
+    f.mux->start();
+    REQUIRE(f.run_until_received(frame(0, Command::kPing, "chicken")));
+    CHECK(f.peer->received == std::string(kSyncHeader) + frame(0, Command::kPing, "chicken"));
 }
 
 TEST_CASE("mux: the client sends nothing before the sync header, then its PING") {

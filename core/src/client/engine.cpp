@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/dns_proxy.hpp"
-#include "client/fd_limit.hpp"
+#include "util/fd_limit.hpp"
 #include "client/tcp_listener.hpp"
 #include "client/udp_proxy.hpp"
 #include "mux/mux.hpp"
@@ -44,7 +44,7 @@ class ClientEngine::Impl {
     Impl(ClientEngine& owner, boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
          EngineOptions options)
         : owner_(owner), io_(io), udp_timeout_(options.udp_timeout) {
-        raise_fd_limit();
+        util::raise_fd_limit();
         mux::MuxOptions mux_options;
         mux_options.expect_sync_header = options.expect_sync_header;
         mux_options.latency_control = options.latency_control;

@@ -21,10 +21,16 @@ struct FlowLimits {
     std::size_t per_channel_bytes = 0;
     /// Every channel stops reading while this many bytes wait in the mux in total (all channels + write buffer).
     std::size_t total_bytes = 0;
-    /// Bytes received from the peer but not yet written to local sockets (slow receivers); above this the mux
-    /// stops reading the transport until half of it drained. The wire protocol has no per-channel window, so
-    /// this is the only backstop against one stuck receiver filling our memory.
+    /// Bytes received from the peer but not yet written to local sockets, all channels together. The mux
+    /// never stops reading the transport for them (that would stall every channel behind one stuck socket);
+    /// above this, a frame for a channel holding more than its fair share resets that channel.
     std::size_t receive_backlog_bytes = 0;
+    /// A channel without a window whose backlog reaches this and whose socket then takes no byte for the
+    /// stuck time-out is reset (MuxOptions::stuck_timeout).
+    std::size_t channel_backlog_bytes = 0;
+    /// A channel whose backlog exceeds this is reset at once: the peer keeps sending to a socket that does not
+    /// keep up, and waiting for the time-out would cost this much memory per channel.
+    std::size_t channel_backlog_cap = 0;
     /// Bytes one socket read may take (then split into frames). At least one full frame; more only when the
     /// per-channel bound allows it: a larger read lets one bulk channel put several frames in a batch ahead
     /// of an interactive frame (measured: +0.4 ms p50 RTT under a download), but costs fewer wake-ups per byte.
@@ -41,6 +47,9 @@ struct FlowLimits {
             limits = {std::max<std::size_t>(buffer * 32, 1u << 20), std::max<std::size_t>(buffer * 512, 16u << 20),
                       std::max<std::size_t>(buffer * 1024, 32u << 20)};
         }
+        limits.channel_backlog_bytes = latency_control ? (1u << 20) : (4u << 20);
+        limits.channel_backlog_cap = 4 * limits.channel_backlog_bytes;
+        limits.receive_backlog_bytes = std::max(limits.receive_backlog_bytes, 2 * limits.channel_backlog_cap);
         limits.read_bytes = std::clamp<std::size_t>(limits.per_channel_bytes, kMaxPayload, kMaxReadBytes);
         return limits;
     }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "mux/extension.hpp"
 #include "mux/payloads.hpp"
 
 namespace sshuttle::mux {
@@ -50,8 +51,16 @@ void Mux::start() {
         queued_bytes_ += kSyncHeader.size();
     }
     // Queued now but, on the client, only written once the sync header arrived (the server's bootstrap may
-    // still be reading its own input through a buffer that would swallow early bytes).
-    send(0, Command::kPing, text_bytes(kPingPayload));
+    // still be reading its own input through a buffer that would swallow early bytes). Our server's first
+    // PING carries the extension's hello instead of upstream's "chicken": upstream's client echoes any payload.
+    if (options_.is_server && options_.extension) {
+        extension_active_ = true;
+        const auto hello = encode_hello({kExtensionVersion, options_.initial_window});
+        send(0, Command::kPing, text_bytes(hello));
+    } else {
+        send(0, Command::kPing, text_bytes(kPingPayload));
+    }
+    ping_sent_at_ = std::chrono::steady_clock::now();
     read_more();
     flush();
 }
@@ -68,6 +77,7 @@ void Mux::close(const std::string& reason, bool clean) {
         if (auto endpoint = weak.lock()) endpoint->on_mux_closed();
     }
     queues_.clear();
+    flows_.clear();
     round_robin_.clear();
     waiting_.clear();
     waiting_set_.clear();
@@ -95,6 +105,8 @@ void Mux::attach(uint16_t channel, std::shared_ptr<ChannelEndpoint> endpoint) {
         return;
     }
     channels_[channel] = std::move(endpoint);
+    if (auto& flow = flows_[channel]; flow) flow->attached = false;
+    flows_[channel] = std::make_shared<ChannelFlow>();
 }
 
 void Mux::detach(uint16_t channel) {
@@ -106,6 +118,93 @@ void Mux::detach(uint16_t channel) {
     }
     lingering_.push_back(it->second);
     channels_.erase(it);
+    if (const auto flow = flows_.find(channel); flow != flows_.end()) {
+        flow->second->attached = false;
+        flows_.erase(flow);
+    }
+}
+
+std::shared_ptr<ChannelFlow> Mux::flow(uint16_t channel) const {
+    const auto it = flows_.find(channel);
+    return it == flows_.end() ? nullptr : it->second;
+}
+
+void Mux::start_windows(uint16_t channel, ChannelFlow& flow, uint64_t send_credit) {
+    flow.windowed = true;
+    flow.send_credit = send_credit;
+    flow.receive.emplace(options_.initial_window, std::max(options_.max_window, options_.initial_window),
+                         std::chrono::steady_clock::now());
+    spdlog::trace("channel {}: windows on, may send {} bytes, grants {}", channel, send_credit,
+                  options_.initial_window);
+}
+
+std::size_t Mux::send_allowance(uint16_t channel) const {
+    const auto it = flows_.find(channel);
+    if (it == flows_.end() || !it->second->windowed) return SIZE_MAX;
+    return static_cast<std::size_t>(it->second->send_credit);
+}
+
+bool Mux::accept_data(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
+    if (flow.backlog == 0 && bytes > 0) ++backlogged_channels_;
+    if (flow.backlog < limits_.channel_backlog_bytes && flow.backlog + bytes >= limits_.channel_backlog_bytes) {
+        flow.progressed = false;
+    }
+    flow.backlog += bytes;
+    receive_backlog_ += bytes;
+    const bool within_grant = !flow.receive || flow.receive->on_received(bytes);
+    // A windowed channel within its grant is bounded by its window; the others by the cap and their share.
+    if (flow.windowed && within_grant) return true;
+    // Past the cap a socket that took nothing since its bound is stuck: waiting for the time-out would only
+    // cost memory. One that is taking bytes is slow, not stuck: the receive budget bounds it (on_read).
+    const std::size_t cap = limits_.channel_backlog_cap + (flow.receive ? flow.receive->window() : 0);
+    if (flow.backlog > cap && !flow.progressed) {
+        spdlog::warn("channel {}: {} bytes wait for a socket that took none of them (bound {}): resetting it",
+                     channel, flow.backlog, cap);
+        return false;
+    }
+    return true;
+}
+
+bool Mux::over_receive_budget() {
+    if (receive_backlog_ <= limits_.receive_backlog_bytes) return false;
+    // Stuck sockets go first, so a pause below only ever waits for sockets that are draining.
+    std::vector<std::shared_ptr<ChannelEndpoint>> stuck;
+    for (const auto& [channel, flow] : flows_) {
+        if (!flow->windowed && flow->backlog >= limits_.channel_backlog_bytes && !flow->progressed) {
+            if (const auto it = channels_.find(channel); it != channels_.end()) stuck.push_back(it->second);
+        }
+    }
+    for (auto& endpoint : stuck) {
+        if (closed_) return false;
+        endpoint->on_stuck();
+    }
+    return receive_backlog_ > limits_.receive_backlog_bytes;
+}
+
+void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
+    bytes = std::min(bytes, flow.backlog);
+    flow.backlog -= bytes;
+    receive_backlog_ -= bytes;
+    if (flow.backlog == 0 && bytes > 0) --backlogged_channels_;
+    if (bytes > 0) flow.progressed = true;
+    // Resume at half the budget so a slow receiver does not toggle reading for every write.
+    if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
+    if (!flow.receive || !flow.attached || closed_) return;
+    if (const uint32_t grant = flow.receive->on_delivered(bytes, std::chrono::steady_clock::now(), rtt_)) {
+        send(channel, static_cast<Command>(kWindowCommand), encode_window(grant));
+    }
+}
+
+void Mux::discard_backlog(ChannelFlow& flow) {
+    if (flow.backlog > 0) --backlogged_channels_;
+    receive_backlog_ -= flow.backlog;
+    flow.backlog = 0;
+    if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
+    flow.receive.reset();  // no more grants: the channel takes no more data
+}
+
+bool Mux::over_backlog_bound(const ChannelFlow& flow) const {
+    return !flow.windowed && flow.backlog >= limits_.channel_backlog_bytes;
 }
 
 void Mux::send(uint16_t channel, Command cmd, std::span<const uint8_t> payload) {
@@ -120,6 +219,24 @@ void Mux::send(uint16_t channel, Command cmd, std::span<const uint8_t> payload) 
         queue.frames.emplace_back();
         append_frame(queue.frames.back(), channel, cmd, payload);
         queue.bytes += size;
+        if (cmd == Command::kTcpData) {
+            if (const auto flow = flows_.find(channel); flow != flows_.end() && flow->second->windowed) {
+                auto& credit = flow->second->send_credit;
+                credit -= std::min<uint64_t>(credit, payload.size());
+            }
+        }
+        if (cmd == Command::kTcpConnect && extension_active_ && !options_.is_server) {
+            // Right behind the CONNECT on the channel's own queue, so the server sees the grant before any
+            // TCP_DATA and knows this channel is windowed (see docs/mux-extension.md).
+            if (const auto flow = flows_.find(channel); flow != flows_.end() && !flow->second->windowed) {
+                start_windows(channel, *flow->second, peer_initial_window_);
+                const auto grant = encode_window(options_.initial_window);
+                queue.frames.emplace_back();
+                append_frame(queue.frames.back(), channel, static_cast<Command>(kWindowCommand), grant);
+                queue.bytes += kHeaderSize + grant.size();
+                queued_bytes_ += kHeaderSize + grant.size();
+            }
+        }
     }
     flush();
 }
@@ -134,6 +251,7 @@ void Mux::send_data(uint16_t channel, std::span<const uint8_t> data) {
 
 bool Mux::can_send(uint16_t channel) const {
     if (closed_ || queued_bytes_ >= limits_.total_bytes) return false;
+    if (send_allowance(channel) == 0) return false;
     const auto it = queues_.find(channel);
     return it == queues_.end() || it->second.bytes < limits_.per_channel_bytes;
 }
@@ -142,14 +260,11 @@ void Mux::wait_for_room(uint16_t channel) {
     if (waiting_set_.insert(channel).second) waiting_.push_back(channel);
 }
 
-void Mux::add_receive_backlog(std::ptrdiff_t delta) {
-    receive_backlog_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(receive_backlog_) + delta);
-    // Resume at half the bound so a slow receiver does not toggle reading for every write.
-    if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
-}
-
 void Mux::read_more() {
-    if (closed_ || reading_ || !started_ || receive_backlog_ > limits_.receive_backlog_bytes) return;
+    // Over the budget only live (draining) sockets hold it, so this pause ends as they drain; stuck ones were
+    // reset by over_receive_budget(), and one that stops while paused is reset by its stuck time-out.
+    if (closed_ || reading_ || !started_) return;
+    if (over_receive_budget() || closed_ || reading_) return;  // a reset above may have resumed reading
     reading_ = true;
     stream_->async_read_some(read_buffer_.data(), read_buffer_.size(),
                              [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
@@ -183,6 +298,7 @@ bool Mux::consume_sync(std::span<const uint8_t>& bytes) {
     }
     if (sync_reader_.state() == SyncReader::State::kDone) {
         synced_ = true;
+        ping_sent_at_ = std::chrono::steady_clock::now();  // our PING leaves only now
         flush();
     }
     return synced_;
@@ -211,6 +327,10 @@ void Mux::on_read(std::size_t size) {
 
 void Mux::dispatch(const FrameView& frame) {
     spdlog::trace("< chan={} cmd={} len={}", frame.channel, command_name(frame.command), frame.payload.size());
+    if (frame.command == kWindowCommand && extension_active_) {
+        on_window(frame);
+        return;
+    }
     if (!is_known_command(frame.command)) {
         close(fmt::format("protocol error: unknown command {} on channel {}", command_name(frame.command),
                           frame.channel));
@@ -230,6 +350,9 @@ void Mux::dispatch(const FrameView& frame) {
     }
     const auto it = channels_.find(frame.channel);
     if (it != channels_.end()) {
+        if (cmd == Command::kTcpData) {
+            if (const auto flow = flows_.find(frame.channel); flow != flows_.end()) flow->second->saw_data = true;
+        }
         auto endpoint = it->second;  // the endpoint may detach itself while handling the frame
         endpoint->on_frame(cmd, frame.payload);
         return;
@@ -240,9 +363,10 @@ void Mux::dispatch(const FrameView& frame) {
 void Mux::dispatch_control(const FrameView& frame) {
     switch (static_cast<Command>(frame.command)) {
         case Command::kPing:
-            send(0, Command::kPong, frame.payload);
+            on_ping(frame.payload);
             return;
         case Command::kPong:
+            on_pong();
             return;
         case Command::kExit:
             close("peer sent EXIT", true);
@@ -263,9 +387,66 @@ void Mux::dispatch_control(const FrameView& frame) {
     }
 }
 
+void Mux::on_ping(std::span<const uint8_t> payload) {
+    if (!options_.is_server && options_.extension && !extension_active_) {
+        if (const auto hello = parse_hello(payload)) {
+            // The server is ours and sent this before ROUTES, so no channel is open yet: every TCP channel
+            // from now on is windowed.
+            extension_active_ = true;
+            peer_initial_window_ = hello->initial_window;
+            spdlog::debug("the server speaks the mux extension {} (initial window {} bytes)", hello->version,
+                          hello->initial_window);
+        }
+    }
+    // Every PING is answered, but a peer that does not read its PONGs cannot make the queue grow.
+    if (queued_pongs_ + batch_pongs_ >= kMaxPendingPongs) {
+        spdlog::debug("PING not answered: {} PONGs are still unsent", queued_pongs_ + batch_pongs_);
+        return;
+    }
+    ++queued_pongs_;
+    send(0, Command::kPong, payload);
+}
+
+void Mux::on_pong() {
+    // The first PONG answers the PING of start(): a round-trip time for window auto-tuning.
+    if (rtt_measured_) return;
+    rtt_measured_ = true;
+    rtt_ = std::max<std::chrono::steady_clock::duration>(std::chrono::steady_clock::now() - ping_sent_at_,
+                                                         std::chrono::microseconds(100));
+    spdlog::debug("round-trip time {} us", std::chrono::duration_cast<std::chrono::microseconds>(rtt_).count());
+}
+
+void Mux::on_window(const FrameView& frame) {
+    const auto increment = parse_window(frame.payload);
+    if (!increment || frame.channel == 0) {
+        close(fmt::format("protocol error: bad WINDOW frame on channel {} ({} bytes of payload)", frame.channel,
+                          frame.payload.size()));
+        return;
+    }
+    const auto it = flows_.find(frame.channel);
+    if (it == flows_.end()) {
+        spdlog::debug("closed channel {} got WINDOW +{}", frame.channel, *increment);
+        return;
+    }
+    auto& flow = *it->second;
+    if (!flow.windowed) {
+        // The server learns that a channel is windowed from the client's first grant, sent before any data.
+        if (!options_.is_server || flow.saw_data) {
+            spdlog::debug("channel {}: WINDOW for a channel without windows ignored", frame.channel);
+            return;
+        }
+        start_windows(frame.channel, flow, *increment);
+    } else {
+        // Saturating: a hostile peer cannot overflow it, and more credit than the cap is never needed.
+        flow.send_credit = std::min<uint64_t>(flow.send_credit + *increment, 2ull * kMaxWindow);
+    }
+    if (waiting_set_.count(frame.channel)) notify_waiting();
+}
+
 void Mux::fill_batch() {
     write_buffer_.clear();
     write_offset_ = 0;
+    batch_pongs_ = std::exchange(queued_pongs_, 0);
     write_buffer_.swap(control_frames_);
     while (write_buffer_.size() < kBatchBytes && !round_robin_.empty()) {
         const uint16_t channel = round_robin_.front();
@@ -304,6 +485,7 @@ void Mux::flush() {
 void Mux::on_written(std::size_t size) {
     write_offset_ += size;
     queued_bytes_ -= size;
+    if (write_offset_ >= write_buffer_.size()) batch_pongs_ = 0;
     flush();
     notify_waiting();
 }

@@ -8,10 +8,14 @@
 // Receiving: frames are decoded incrementally and dispatched; control frames (channel 0 commands) here,
 // opening commands (TCP_CONNECT, DNS_REQ, UDP_OPEN) to on_open, the rest to the channel's endpoint.
 // Protocol errors end the session with a one-line reason; frames for closed channels are dropped.
+// The mux never stops reading the transport because of one channel: a channel whose socket does not drain is
+// held back by its own window (extension, docs/mux-extension.md) or, against an upstream peer, reset alone
+// once its backlog is over its bound and its socket took nothing for stuck_timeout.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -22,6 +26,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "mux/channel_flow.hpp"
 #include "mux/flow_limits.hpp"
 #include "mux/frame.hpp"
 #include "transport/byte_stream.hpp"
@@ -34,6 +39,14 @@ struct MuxOptions {
     bool latency_control = true;
     std::size_t latency_buffer_size = 32768;
     uint16_t wrap = 65535;           // client channel numbers run 1..wrap
+    /// Speak the extension (docs/mux-extension.md): the server announces it in its first PING, the client
+    /// uses it once announced. Off: exactly upstream's protocol.
+    bool extension = true;
+    /// Window of a new channel, and how far auto-tuning may grow it.
+    uint32_t initial_window = 256 * 1024;
+    uint32_t max_window = 16u << 20;
+    /// A channel without a window, over its backlog bound, whose socket took no byte for this long is reset.
+    std::chrono::milliseconds stuck_timeout{std::chrono::seconds(45)};
 };
 
 /// What a channel (a TCP connection, a DNS query, a UDP flow) implements to receive from the mux.
@@ -46,11 +59,15 @@ class ChannelEndpoint {
     virtual void on_send_ready() {}
     /// The session ended: release the socket, send nothing more.
     virtual void on_mux_closed() = 0;
+    /// The receive budget is full and this channel's socket took nothing since its backlog reached its bound.
+    virtual void on_stuck() {}
 };
 
 class Mux : public std::enable_shared_from_this<Mux> {
    public:
     static constexpr std::size_t kBatchBytes = 128 * 1024;
+    /// A peer that sends PINGs faster than it reads PONGs gets no more than this many unanswered at a time.
+    static constexpr std::size_t kMaxPendingPongs = 16;
 
     static std::shared_ptr<Mux> create(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream,
                                        MuxOptions options);
@@ -88,8 +105,23 @@ class Mux : public std::enable_shared_from_this<Mux> {
     bool can_send(uint16_t channel) const;
     /// Calls the channel's on_send_ready() once can_send() is true again.
     void wait_for_room(uint16_t channel);
-    /// Endpoints report bytes received but not yet delivered (+) and delivered (-).
-    void add_receive_backlog(std::ptrdiff_t delta);
+    /// The flow state of an attached channel (created by attach()), or nullptr.
+    std::shared_ptr<ChannelFlow> flow(uint16_t channel) const;
+    /// Bytes of TCP_DATA the channel may send now (its credit when windowed; else unlimited).
+    std::size_t send_allowance(uint16_t channel) const;
+    /// A TCP_DATA payload of bytes arrived for the channel's socket. False: the channel must be reset now (over
+    /// its hard cap, or over its share of a full receive budget); the reason has been logged.
+    bool accept_data(uint16_t channel, ChannelFlow& flow, std::size_t bytes);
+    /// The channel's socket took bytes of its backlog; grants them again when windowed.
+    void delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes);
+    /// The channel dropped its whole backlog (reset, write failure, session end).
+    void discard_backlog(ChannelFlow& flow);
+    /// True when the channel's socket must keep draining or be reset after stuck_timeout.
+    bool over_backlog_bound(const ChannelFlow& flow) const;
+    /// True once the peer announced the extension (client) or the server itself announced it.
+    bool extension_active() const { return extension_active_; }
+    std::size_t receive_backlog() const { return receive_backlog_; }
+    const MuxOptions& options() const { return options_; }
     /// A scratch buffer for socket reads that are sent right away (single-threaded, so shared), of
     /// limits().read_bytes.
     std::span<uint8_t> scratch() { return scratch_; }
@@ -112,6 +144,12 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void fill_batch();
     void on_written(std::size_t size);
     void notify_waiting();
+    void on_ping(std::span<const uint8_t> payload);
+    void on_pong();
+    void on_window(const FrameView& frame);
+    void start_windows(uint16_t channel, ChannelFlow& flow, uint64_t send_credit);
+    /// Over the receive budget: resets the stuck channels; true when it is still over (only live sockets hold it).
+    bool over_receive_budget();
 
     boost::asio::io_context& io_;
     std::unique_ptr<transport::ByteStream> stream_;
@@ -124,7 +162,16 @@ class Mux : public std::enable_shared_from_this<Mux> {
     FrameDecoder decoder_;
     std::vector<uint8_t> read_buffer_;
     bool reading_ = false;
-    std::size_t receive_backlog_ = 0;
+    std::size_t receive_backlog_ = 0;            // sum of every live channel's backlog
+    std::size_t backlogged_channels_ = 0;        // channels with a non-empty backlog
+    bool extension_active_ = false;
+    uint32_t peer_initial_window_ = 0;           // from the server's hello (client side)
+    std::chrono::steady_clock::time_point ping_sent_at_;
+    std::chrono::steady_clock::duration rtt_{std::chrono::milliseconds(50)};  // until the first PONG
+    bool rtt_measured_ = false;
+    std::unordered_map<uint16_t, std::shared_ptr<ChannelFlow>> flows_;
+    std::size_t queued_pongs_ = 0;               // PONGs in control_frames_
+    std::size_t batch_pongs_ = 0;                // PONGs in the unwritten write_buffer_
 
     std::unordered_map<uint16_t, std::shared_ptr<ChannelEndpoint>> channels_;
     uint16_t last_channel_ = 0;

@@ -22,11 +22,13 @@ std::shared_ptr<TcpChannel> TcpChannel::create(std::shared_ptr<Mux> mux, uint16_
                                                boost::asio::ip::tcp::socket socket) {
     auto self = std::shared_ptr<TcpChannel>(new TcpChannel(mux, channel, std::move(socket)));
     mux->attach(channel, self);
+    self->flow_ = mux->flow(channel);
+    if (!self->flow_) self->flow_ = std::make_shared<ChannelFlow>();  // the mux was closed already
     return self;
 }
 
 TcpChannel::TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket)
-    : mux_(std::move(mux)), channel_(channel), socket_(std::move(socket)) {}
+    : mux_(std::move(mux)), channel_(channel), socket_(std::move(socket)), stuck_timer_(mux_->io()) {}
 
 void TcpChannel::start() {
     connected_ = true;
@@ -51,7 +53,7 @@ void TcpChannel::connect(const boost::asio::ip::tcp::endpoint& destination, uint
         return;
     }
     socket_.async_connect(destination, [self = shared_from_this(), destination](boost::system::error_code ec) {
-        if (self->mux_closed_) return;
+        if (self->mux_closed_ || self->reset_) return;
         if (ec) {
             spdlog::info("connect to [{}]:{} failed: {}", destination.address().to_string(), destination.port(),
                          ec.message());
@@ -97,7 +99,9 @@ void TcpChannel::wait_readable() {
 
 bool TcpChannel::read_once() {
     // Read straight into the mux's scratch buffer and queue it as frames at once: no per-socket buffer.
+    // With a window, never more than the peer granted: the rest stays in our socket's receive buffer.
     auto buffer = mux_->scratch();
+    buffer = buffer.first(std::min(buffer.size(), mux_->send_allowance(channel_)));
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(boost::asio::buffer(buffer.data(), buffer.size()), ec);
     if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again ||
@@ -126,9 +130,14 @@ void TcpChannel::on_frame(Command cmd, std::span<const uint8_t> payload) {
     switch (cmd) {
         case Command::kTcpData:
             if (from_peer_done_) return;  // after STOP_SENDING the peer may still have had data in flight
+            if (payload.empty()) return;
             to_socket_.emplace_back(payload.begin(), payload.end());
             to_socket_bytes_ += payload.size();
-            mux_->add_receive_backlog(static_cast<std::ptrdiff_t>(payload.size()));
+            if (!mux_->accept_data(channel_, *flow_, payload.size())) {
+                reset();
+                return;
+            }
+            watch_stuck();
             write_socket();
             return;
         case Command::kTcpEof:
@@ -149,7 +158,7 @@ void TcpChannel::on_frame(Command cmd, std::span<const uint8_t> payload) {
 }
 
 void TcpChannel::write_socket() {
-    if (!connected_ || mux_closed_ || writing_) return;
+    if (!connected_ || mux_closed_ || reset_ || writing_) return;
     if (to_socket_.empty()) {
         if (peer_eof_) {
             boost::system::error_code ignored;
@@ -162,31 +171,97 @@ void TcpChannel::write_socket() {
     writing_ = true;
     // Gather the queued frames into one sendmsg: one read of the transport often brings several frames for
     // the same channel. Frames queued meanwhile go in the next write (deque push_back keeps these valid).
+    // write_some, not a composed write: every byte the socket takes counts at once (grants, stuck time-out).
     const std::size_t count = std::min<std::size_t>(to_socket_.size(), kMaxGather);
-    // Passed by value: the composed write keeps its own copy of the sequence (unused entries are empty).
+    // Passed by value: the operation keeps its own copy of the sequence (unused entries are empty).
     std::array<boost::asio::const_buffer, kMaxGather> buffers{};
-    for (std::size_t i = 0; i < count; ++i) buffers[i] = boost::asio::buffer(to_socket_[i]);
-    boost::asio::async_write(socket_, buffers,
-                             [self = shared_from_this(), count](boost::system::error_code ec, std::size_t n) {
-                                 self->writing_ = false;
-                                 if (self->mux_closed_) return;
-                                 if (ec) {
-                                     spdlog::debug("channel {}: write: {}", self->channel_, ec.message());
-                                     self->on_socket_write_failed();
-                                     return;
-                                 }
-                                 for (std::size_t i = 0; i < count; ++i) self->to_socket_.pop_front();
-                                 self->to_socket_bytes_ -= n;
-                                 self->mux_->add_receive_backlog(-static_cast<std::ptrdiff_t>(n));
-                                 self->write_socket();
-                                 self->maybe_finish();
-                             });
+    buffers[0] = boost::asio::buffer(to_socket_[0]) + front_written_;
+    for (std::size_t i = 1; i < count; ++i) buffers[i] = boost::asio::buffer(to_socket_[i]);
+    socket_.async_write_some(buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        self->writing_ = false;
+        if (self->mux_closed_ || self->reset_) return;
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+            self->write_socket();
+            return;
+        }
+        if (ec) {
+            spdlog::debug("channel {}: write: {}", self->channel_, ec.message());
+            self->on_socket_write_failed();
+            return;
+        }
+        self->consume_written(n);
+        self->write_socket();
+        self->maybe_finish();
+    });
+}
+
+void TcpChannel::consume_written(std::size_t bytes) {
+    to_socket_bytes_ -= bytes;
+    progressed_ = progressed_ || bytes > 0;
+    std::size_t left = bytes;
+    while (left > 0) {
+        const std::size_t rest = to_socket_.front().size() - front_written_;
+        if (left < rest) {
+            front_written_ += left;
+            break;
+        }
+        left -= rest;
+        front_written_ = 0;
+        to_socket_.pop_front();
+    }
+    mux_->delivered(channel_, *flow_, bytes);
+}
+
+void TcpChannel::watch_stuck() {
+    if (stuck_timer_armed_ || reset_ || mux_closed_ || !mux_->over_backlog_bound(*flow_)) return;
+    stuck_timer_armed_ = true;
+    progressed_ = false;
+    stuck_timer_.expires_after(mux_->options().stuck_timeout);
+    stuck_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        self->stuck_timer_armed_ = false;
+        if (ec || self->mux_closed_ || self->reset_ || !self->mux_->over_backlog_bound(*self->flow_)) return;
+        if (self->progressed_) {
+            self->watch_stuck();  // slow but moving: watch the next period
+            return;
+        }
+        spdlog::warn("channel {}: its socket took no byte for {} ms while {} bytes waited: resetting it",
+                     self->channel_, self->mux_->options().stuck_timeout.count(), self->flow_->backlog);
+        self->reset();
+    });
+}
+
+void TcpChannel::reset() {
+    if (reset_ || mux_closed_) return;
+    reset_ = true;
+    stuck_timer_.cancel();
+    mux_->discard_backlog(*flow_);
+    to_socket_.clear();
+    to_socket_bytes_ = 0;
+    front_written_ = 0;
+    peer_eof_ = false;
+    boost::system::error_code ignored;
+    if (socket_.is_open()) {
+        // Linger 0: close() sends RST, so the application sees the connection fail, not a clean end.
+        socket_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+        socket_.close(ignored);
+    }
+    // What a failed connection looks like in the protocol: nothing more comes from us, send us nothing more.
+    if (!to_peer_done_) {
+        to_peer_done_ = true;
+        mux_->send(channel_, Command::kTcpEof, {});
+    }
+    if (!from_peer_done_) {
+        from_peer_done_ = true;
+        mux_->send(channel_, Command::kTcpStopSending, {});
+    }
+    maybe_finish();
 }
 
 void TcpChannel::on_socket_write_failed() {
-    mux_->add_receive_backlog(-static_cast<std::ptrdiff_t>(to_socket_bytes_));
+    mux_->discard_backlog(*flow_);
     to_socket_.clear();
     to_socket_bytes_ = 0;
+    front_written_ = 0;
     peer_eof_ = false;
     if (!from_peer_done_) {
         from_peer_done_ = true;
@@ -197,6 +272,12 @@ void TcpChannel::on_socket_write_failed() {
 
 void TcpChannel::on_send_ready() { read_socket(); }
 
+void TcpChannel::on_stuck() {
+    spdlog::warn("channel {}: the receive budget is full and its socket took none of its {} bytes: resetting it",
+                 channel_, flow_->backlog);
+    reset();
+}
+
 void TcpChannel::maybe_finish() {
     if (!to_peer_done_ || !from_peer_done_) return;
     if (!detached_) {
@@ -206,6 +287,7 @@ void TcpChannel::maybe_finish() {
     if (!writing_ && to_socket_.empty() && !peer_eof_) {
         boost::system::error_code ignored;
         socket_.close(ignored);
+        stuck_timer_.cancel();
     }
 }
 
@@ -214,6 +296,7 @@ void TcpChannel::on_mux_closed() {
     detached_ = true;
     boost::system::error_code ignored;
     socket_.close(ignored);
+    stuck_timer_.cancel();
     to_socket_.clear();
 }
 

@@ -7,9 +7,13 @@
 //  - peer -> socket ends when the peer sends TCP_EOF (we shutdown(SHUT_WR) once our queue is written) or our
 //    socket cannot be written (we send TCP_STOP_SENDING and drop what was queued).
 // The channel id is freed when both directions have ended; the socket closes once its queue is written.
+// A socket that does not take what the peer sends is bounded (see Mux::accept_data): without a window, once
+// its backlog is over the bound and it took no byte for the stuck time-out, or at once past the hard cap, the
+// channel is reset alone: RST on the socket, TCP_EOF + TCP_STOP_SENDING to the peer.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -37,6 +41,7 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     void on_frame(Command cmd, std::span<const uint8_t> payload) override;
     void on_send_ready() override;
     void on_mux_closed() override;
+    void on_stuck() override;
 
    private:
     TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket);
@@ -48,6 +53,11 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     void write_socket();
     void on_socket_write_failed();
     void maybe_finish();
+    /// Arms the stuck time-out while the backlog is over its bound.
+    void watch_stuck();
+    /// Ends the channel at once: RST to the socket, TCP_EOF and TCP_STOP_SENDING to the peer.
+    void reset();
+    void consume_written(std::size_t bytes);
 
     std::shared_ptr<Mux> mux_;
     uint16_t channel_;
@@ -61,7 +71,13 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     bool detached_ = false;
     std::deque<std::vector<uint8_t>> to_socket_;
     std::size_t to_socket_bytes_ = 0;
+    std::size_t front_written_ = 0;  // bytes of to_socket_.front() already written (partial writes)
     bool writing_ = false;
+    std::shared_ptr<ChannelFlow> flow_;
+    boost::asio::steady_timer stuck_timer_;
+    bool stuck_timer_armed_ = false;
+    bool progressed_ = false;  // the socket took bytes since the stuck timer was armed
+    bool reset_ = false;
 };
 
 }  // namespace sshuttle::mux

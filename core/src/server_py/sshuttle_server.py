@@ -99,6 +99,15 @@ class FlowLimits(object):
             self.total = max(buf * 512, 16 << 20)
             self.receive_backlog = max(buf * 1024, 32 << 20)
         self.read_bytes = min(max(self.per_channel, MAX_PAYLOAD), 4 * MAX_PAYLOAD)
+        # One socket that does not drain must not stall the transport (docs/mux-extension.md): over this
+        # backlog and without progress for STUCK_TIMEOUT its channel is reset; past the cap at once.
+        self.channel_backlog = (1 << 20) if latency_control else (4 << 20)
+        self.channel_cap = 4 * self.channel_backlog
+        self.receive_backlog = max(self.receive_backlog, 2 * self.channel_cap)
+
+
+STUCK_TIMEOUT = 45.0  # seconds, as MuxOptions::stuck_timeout of the native server
+MAX_PENDING_PONGS = 16  # as Mux::kMaxPendingPongs
 
 
 class Timer(object):
@@ -212,7 +221,9 @@ class Mux(object):
         self.batch = b""
         self.batch_offset = 0
         self.waiting = collections.OrderedDict()  # channels waiting for room, in arrival order
-        self.backlog = 0
+        self.backlog = 0  # bytes received for local sockets and not yet written, all channels
+        self.backlogged = 0  # channels with a non-empty backlog
+        self.pending_pongs = 0  # PONGs not yet written
         self.reading = False
         self.write_blocked = False
         self.host_req_logged = False
@@ -273,6 +284,7 @@ class Mux(object):
     def fill_batch(self):
         parts = self.control
         self.control = []
+        self.pending_pongs = 0  # counted as written once in a batch: the batch itself is bounded
         size = sum(len(p) for p in parts)
         while size < BATCH_BYTES and self.round_robin:
             channel = self.round_robin.popleft()
@@ -326,15 +338,24 @@ class Mux(object):
                 endpoint.on_send_ready()
 
     # --- receiving ---------------------------------------------------------------------------------------------
-    def add_backlog(self, delta):
-        self.backlog += delta
-        self.update_reading()
+    def add_backlog(self, before, after):
+        """A channel's backlog went from before to after bytes."""
+        self.backlog += after - before
+        self.backlogged += (after > 0) - (before > 0)
+        if after < before and not self.reading and self.backlog <= self.limits.receive_backlog // 2:
+            self.update_reading()
 
     def update_reading(self):
-        # Stop reading the transport while local sockets are slow to take what came; resume at half the bound
-        # so that a slow receiver does not toggle reading for every write.
+        # Over the receive budget, stuck sockets (over their bound, nothing taken since) are reset first, so a
+        # pause only ever waits for sockets that are draining; one stuck socket never stalls the transport.
         if self.closed:
             return
+        if self.backlog > self.limits.receive_backlog:
+            for endpoint in list(self.channels.values()):
+                if isinstance(endpoint, TcpChannel) and endpoint.is_stuck():
+                    log("channel %d: the receive budget is full and its socket took none of its %d bytes: "
+                        "resetting it" % (endpoint.channel, endpoint.to_socket_bytes))
+                    endpoint.reset()
         if self.reading and self.backlog > self.limits.receive_backlog:
             self.reading = False
         elif not self.reading and self.backlog <= self.limits.receive_backlog // 2:
@@ -371,6 +392,8 @@ class Mux(object):
             offset = start + length
             self.dispatch(channel, cmd, payload)
         del self.inbuf[:offset]
+        if self.backlog > self.limits.receive_backlog:
+            self.update_reading()
 
     def dispatch(self, channel, cmd, payload):
         trace("< chan=%d cmd=%s len=%d" % (channel, command_name(cmd), len(payload)))
@@ -388,7 +411,10 @@ class Mux(object):
         if endpoint is not None:
             self.guarded(channel, lambda: endpoint.on_frame(cmd, payload))
         elif cmd == CMD_PING:
-            self.send(0, CMD_PONG, payload)
+            # Every PING is answered, but a client that does not read its PONGs cannot make the queue grow.
+            if self.pending_pongs < MAX_PENDING_PONGS:
+                self.pending_pongs += 1
+                self.send(0, CMD_PONG, payload)
         elif cmd == CMD_EXIT:
             self.close("the client sent EXIT", clean=True)
         elif cmd == CMD_HOST_REQ:
@@ -461,6 +487,8 @@ class TcpChannel(object):
         self.to_peer_done = False
         self.from_peer_done = False
         self.read_bytes = server.mux.limits.read_bytes
+        self.stuck_timer = None
+        self.progressed = False
 
     def connect(self, payload, mark):
         fields = payload.decode("ascii", "replace").split(",", 2)
@@ -561,8 +589,8 @@ class TcpChannel(object):
                 debug("channel %d: write: %s" % (self.channel, e.strerror))
                 self.on_socket_write_failed()
                 return
-            self.to_socket_bytes -= n
-            self.mux.add_backlog(-n)
+            self.set_backlog(self.to_socket_bytes - n)
+            self.progressed = self.progressed or n > 0
             while n:
                 head = self.to_socket[0]
                 if n >= len(head):
@@ -587,10 +615,54 @@ class TcpChannel(object):
             self.mux.send(self.channel, CMD_TCP_EOF)
         self.maybe_finish()
 
-    def on_socket_write_failed(self):
-        self.mux.add_backlog(-self.to_socket_bytes)
+    def set_backlog(self, size):
+        self.mux.add_backlog(self.to_socket_bytes, size)
+        self.to_socket_bytes = size
+
+    def is_stuck(self):
+        return self.to_socket_bytes >= self.mux.limits.channel_backlog and not self.progressed
+
+    def watch_stuck(self):
+        if self.stuck_timer is None and self.to_socket_bytes >= self.mux.limits.channel_backlog:
+            self.progressed = False
+            self.stuck_timer = self.loop.call_later(STUCK_TIMEOUT, self.check_stuck)
+
+    def check_stuck(self):
+        self.stuck_timer = None
+        if self.mux.closed or self.to_socket_bytes < self.mux.limits.channel_backlog:
+            return
+        if self.progressed:
+            self.watch_stuck()  # slow but moving: watch the next period
+            return
+        log("channel %d: its socket took no byte for %d s while %d bytes waited: resetting it"
+            % (self.channel, STUCK_TIMEOUT, self.to_socket_bytes))
+        self.reset()
+
+    def reset(self):
+        """Ends the channel at once: RST to the destination, TCP_EOF + TCP_STOP_SENDING to the client."""
+        if self.stuck_timer is not None:
+            self.stuck_timer.cancel()
+            self.stuck_timer = None
+        self.set_backlog(0)
         self.to_socket.clear()
-        self.to_socket_bytes = 0
+        self.shutdown_pending = False
+        if self.sock is not None:
+            try:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            self.close_socket()
+        if not self.to_peer_done:
+            self.to_peer_done = True
+            self.mux.send(self.channel, CMD_TCP_EOF)
+        if not self.from_peer_done:
+            self.from_peer_done = True
+            self.mux.send(self.channel, CMD_TCP_STOP_SENDING)
+        self.maybe_finish()
+
+    def on_socket_write_failed(self):
+        self.set_backlog(0)
+        self.to_socket.clear()
         self.shutdown_pending = False
         if not self.from_peer_done:
             self.from_peer_done = True
@@ -602,8 +674,17 @@ class TcpChannel(object):
             if self.from_peer_done:
                 return  # after STOP_SENDING the client may still have had data in flight
             self.to_socket.append(payload)
-            self.to_socket_bytes += len(payload)
-            self.mux.add_backlog(len(payload))
+            if self.to_socket_bytes < self.mux.limits.channel_backlog <= self.to_socket_bytes + len(payload):
+                self.progressed = False  # reached the bound: from now on it must show progress
+            self.set_backlog(self.to_socket_bytes + len(payload))
+            # Past the cap, a socket that took nothing since its bound is stuck; a slow one is bounded by the
+            # receive budget (Mux.update_reading) instead.
+            if self.to_socket_bytes > self.mux.limits.channel_cap and not self.progressed:
+                log("channel %d: %d bytes wait for a socket that took none of them: resetting it"
+                    % (self.channel, self.to_socket_bytes))
+                self.reset()
+                return
+            self.watch_stuck()
         elif cmd == CMD_TCP_EOF:
             if not self.from_peer_done:
                 self.from_peer_done = True
@@ -632,9 +713,11 @@ class TcpChannel(object):
             self.sock = None
 
     def abort(self):
-        self.mux.add_backlog(-self.to_socket_bytes)
+        self.set_backlog(0)
         self.to_socket.clear()
-        self.to_socket_bytes = 0
+        if self.stuck_timer is not None:
+            self.stuck_timer.cancel()
+            self.stuck_timer = None
         self.close_socket()
 
     def crashed(self, error):
@@ -988,6 +1071,17 @@ def parse_args(args):
     return options
 
 
+def raise_fd_limit():
+    """Every proxied connection costs an fd: raise the soft limit (often 1024) to the hard limit."""
+    try:
+        import resource  # missing on some minimal Python builds: then the limit stays
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError) as e:
+        debug("raising the open-file limit failed: %s" % e)
+
+
 class Server(object):
     def __init__(self, options, rfd=0, wfd=1):
         self.options = options
@@ -1034,6 +1128,7 @@ def main(argv):
         syslog_module = syslog
     # A client or destination going away must be EPIPE on that one socket, not the end of the server.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    raise_fd_limit()
     # Interrupted like the native server: quietly, not with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     return Server(options).run()

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "client/fd_limit.hpp"
+#include "util/fd_limit.hpp"
 
 #include <sys/resource.h>
 
@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace sshuttle::client {
+namespace sshuttle::util {
 
 long raise_fd_limit() {
     rlimit limit{};
@@ -24,4 +24,4 @@ long raise_fd_limit() {
     return limit.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long>(limit.rlim_cur);
 }
 
-}  // namespace sshuttle::client
+}  // namespace sshuttle::util
