@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::size_t kReadBytes = 256 * 1024;
 constexpr std::string_view kPingPayload = "chicken";  // what upstream sends; any payload is echoed
+// Our RTT probe's payload, unlike upstream's two ("chicken", "rttest"), so only its own PONG is timed.
+constexpr std::string_view kRttProbePayload = "sshuttle-rtt";
 
 bool is_opening(uint16_t cmd) {
     const auto c = static_cast<Command>(cmd);
@@ -106,6 +108,12 @@ void Mux::detach(uint16_t channel) {
     }
     lingering_.push_back(it->second);
     channels_.erase(it);
+}
+
+void Mux::send_rtt_probe() {
+    if (closed_ || rtt_probe_sent_) return;
+    rtt_probe_sent_ = std::chrono::steady_clock::now();
+    send(0, Command::kPing, text_bytes(kRttProbePayload));
 }
 
 void Mux::send(uint16_t channel, Command cmd, std::span<const uint8_t> payload) {
@@ -243,6 +251,10 @@ void Mux::dispatch_control(const FrameView& frame) {
             send(0, Command::kPong, frame.payload);
             return;
         case Command::kPong:
+            if (rtt_probe_sent_ && as_text(frame.payload) == kRttProbePayload) {
+                last_rtt_ = std::chrono::steady_clock::now() - *rtt_probe_sent_;
+                rtt_probe_sent_.reset();
+            }
             return;
         case Command::kExit:
             close("peer sent EXIT", true);

@@ -112,6 +112,7 @@ bool TcpChannel::read_once() {
         return false;
     }
     mux_->send_data(channel_, buffer.first(n));
+    if (traffic_) traffic_->from_socket += n;
     return true;
 }
 
@@ -177,6 +178,7 @@ void TcpChannel::write_socket() {
                                  }
                                  for (std::size_t i = 0; i < count; ++i) self->to_socket_.pop_front();
                                  self->to_socket_bytes_ -= n;
+                                 if (self->traffic_) self->traffic_->to_socket += n;
                                  self->mux_->add_receive_backlog(-static_cast<std::ptrdiff_t>(n));
                                  self->write_socket();
                                  self->maybe_finish();

@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "mux/channel_traffic.hpp"
 #include "mux/mux.hpp"
 
 namespace sshuttle::mux {
@@ -37,6 +38,9 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     void on_frame(Command cmd, std::span<const uint8_t> payload) override;
     void on_send_ready() override;
     void on_mux_closed() override;
+
+    /// Counts the bytes moved both ways into `traffic` from now on (the client's status).
+    void count_traffic(std::shared_ptr<ChannelTraffic> traffic) { traffic_ = std::move(traffic); }
 
    private:
     TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket);
@@ -62,6 +66,7 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     std::deque<std::vector<uint8_t>> to_socket_;
     std::size_t to_socket_bytes_ = 0;
     bool writing_ = false;
+    std::shared_ptr<ChannelTraffic> traffic_;  // null: nobody counts
 };
 
 }  // namespace sshuttle::mux
