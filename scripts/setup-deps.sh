@@ -9,6 +9,7 @@ packages=(
   cmake g++ make pkg-config
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
   libssh2-1-dev libssl-dev libnftables-dev libsystemd-dev
+  nlohmann-json3-dev  # the status socket's JSON (sshuttle status)
   dpkg-dev  # dpkg-source: unpacks Debian trixie's libssh2 1.11 source for the e2e.libssh2_1_11 tests
   # run and test: firewalls, namespaces, a real sshd, targets and tools
   iptables nftables iproute2 openssh-server openssh-client procps psmisc
