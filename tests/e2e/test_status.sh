@@ -100,12 +100,12 @@ out=$(as_nobody "$SSHUTTLE_BIN" status --socket "$SOCKET" 2>&1) || rc=$?
 lab_pass "status: another user sees no client and gets 'Permission denied' on the socket"
 
 # Garbage on the socket: an error line each, never a crash; the tunnel and the status keep working.
-ask_raw() {  # ask_raw BYTES-AS-PYTHON-LITERAL: send them, print the reply
+ask_raw() {  # ask_raw PYTHON-BYTES-EXPRESSION: send those bytes, print the reply
     in_client_mounts "$LAB_PY" -c '
-import ast, socket, sys
+import socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
 try:
-    s.sendall(ast.literal_eval(sys.argv[2]))
+    s.sendall(eval(sys.argv[2]))  # expressions from this script only
 except (BrokenPipeError, ConnectionResetError):
     pass
 reply = b""

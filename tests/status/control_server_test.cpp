@@ -121,7 +121,7 @@ TEST_CASE("control server: status and ping are answered, one line each") {
 
 TEST_CASE("control server: garbage, unknown requests and over-long lines get an error, and it keeps serving") {
     RunningServer server({::geteuid()});
-    CHECK(exchange_raw(server.path(), "\x16\x03\x01\x02\x00\n") ==
+    CHECK(exchange_raw(server.path(), std::string("\x16\x03\x01\x02\x00\n", 6)) ==
           "{\"error\":\"request has control or non-ASCII bytes: '\\\\x16\\\\x03\\\\x01\\\\x02\\\\x00'\"}\n");
     CHECK(exchange_raw(server.path(), "shutdown\n") ==
           "{\"error\":\"unknown request 'shutdown' (known: status, ping)\"}\n");

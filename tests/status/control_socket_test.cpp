@@ -25,7 +25,7 @@ TEST_CASE("socket directories: root's in /run, a user's in its runtime dir, then
 TEST_CASE("socket names carry the pid and a cleaned profile; the pid is read back") {
     CHECK(socket_name(123, "") == "123.sock");
     CHECK(socket_name(123, "office") == "office-123.sock");
-    CHECK(socket_name(123, "../etc/x y") == "__.etc_x_y-123.sock");
+    CHECK(socket_name(123, "../etc/x y") == "_._etc_x_y-123.sock");
     CHECK(pid_of_socket_name("123.sock") == 123);
     CHECK(pid_of_socket_name("office-123.sock") == 123);
     CHECK(pid_of_socket_name("a-b-77.sock") == 77);
