@@ -86,6 +86,8 @@ page=$(in_client_mounts "$SSHUTTLE_BIN" status) || lab_fail "sshuttle status fai
 grep -q -- "-> $DEST  age " <<<"$page" || lab_fail "sshuttle status does not show the connection to $DEST: $page"
 grep -q "^  state        up since" <<<"$page" || lab_fail "sshuttle status does not say 'up since': $page"
 grep -q "^  keepalive    RTT [0-9.]* ms" <<<"$page" || lab_fail "sshuttle status shows no RTT: $page"
+lab_log "sshuttle status said:"
+printf '%s\n' "$page" >&2
 lab_pass "status: the human page shows the connection to $DEST, the state and the RTT"
 
 # Another user: finds no client, and is refused on the socket itself.
