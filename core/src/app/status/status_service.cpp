@@ -50,8 +50,7 @@ void StatusService::start() {
     } else {
         spdlog::warn("no status socket (`sshuttle status` will not find this client): {}", why);
     }
-    engine_.probe_rtt();
-    arm();
+    arm();  // the first RTT probe goes out on the first tick: now, the mux has not started reading yet
 }
 
 void StatusService::stop() {
@@ -124,7 +123,7 @@ void StatusService::tick() {
     ++ticks_;
     const auto traffic = engine_.traffic();
     rates_.sample(RateMeter::Clock::now(), traffic.bytes_up, traffic.bytes_down);
-    if (ticks_ % kTicksPerRttProbe == 0) engine_.probe_rtt();
+    if (ticks_ == 1 || ticks_ % kTicksPerRttProbe == 0) engine_.probe_rtt();
     if (ticks_ % kTicksPerLogLine == 0) {
         std::string line = brief();
         if (line != last_logged_) spdlog::debug("status: {}", line);
