@@ -3,7 +3,8 @@
 # `sshuttle status`: during a (rate-limited) download through the tunnel, `status` and `status --json` show the
 # connection with its original destination and byte counts that grow between two calls; another user (nobody)
 # finds no client and is refused on the socket itself; garbage, unknown requests and a huge line on the control
-# socket get an error line while the tunnel and the status keep working.
+# socket get an error line while the tunnel and the status keep working; a root client run with SUDO_UID
+# answers that user.
 # The client runs in a private mount namespace with its own tmpfs on /run/sshuttle, so only this test's client
 # is there (other clients on the machine do not show up); every status command enters that namespace.
 set -euo pipefail
@@ -135,5 +136,19 @@ kill -0 "$DOWNLOAD" 2>/dev/null && lab_log "the download is still running, as it
 lab_pass "status: garbage, unknown and huge requests get an error; the tunnel and the status keep working"
 
 kill "$DOWNLOAD" 2>/dev/null || true
+sst_stop
+
+# A root client started through sudo gives its socket to the sudo user (SUDO_UID): nobody may ask this one.
+nobody_uid=$(id -u nobody)
+SST_WRAPPER=(env "SUDO_UID=$nobody_uid" "${SST_WRAPPER[@]}")
+sst_start_remote status-sudo "$PRIVATE_V4"
+sst_wait_tunnel "$TARGET_V4"
+SOCKET=/run/sshuttle/$SST_PID.sock
+mode=$(in_client_mounts stat -c '%a %u' "$SOCKET")
+[[ $mode == "600 $nobody_uid" ]] || lab_fail "under sudo the socket is '$mode', expected '600 $nobody_uid'"
+json=$(as_nobody "$SSHUTTLE_BIN" status --json) || lab_fail "the sudo user could not ask its client: $json"
+"$LAB_PY" -c 'import json, sys; s = json.loads(sys.argv[1]); assert s["pid"] == int(sys.argv[2]), s' \
+    "$json" "$SST_PID" || lab_fail "the sudo user got another answer: $json"
+lab_pass "status: a root client under sudo answers the sudo user (socket 600, owned by SUDO_UID)"
 sst_stop
 lab_pass "status"
