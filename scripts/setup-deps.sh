@@ -10,6 +10,7 @@ packages=(
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
   libssh2-1-dev libssl-dev libnftables-dev libsystemd-dev
   clang-14 libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz) and their sanitizer runtimes
+  nlohmann-json3-dev  # the status socket's JSON (sshuttle status)
   dpkg-dev  # dpkg-source: unpacks Debian trixie's libssh2 1.11 source for the e2e.libssh2_1_11 tests
   # packages (scripts/package.sh): dpkg-shlibdeps (dpkg-dev), objcopy/readelf (binutils), file, lintian
   binutils file lintian

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # systemd notification: with NOTIFY_SOCKET set, a listener there (as systemd) sees READY=1 once the rules are in
 # place (a connection made right after it goes through the tunnel), STATUS= with the peer and the open
-# connection count as it changes, and STOPPING=1 when the client shuts down.
+# connection count as it changes (then rates and RTT, as `sshuttle status` says them briefly), and STOPPING=1
+# when the client shuts down.
 set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
 LAB_FIXTURE_MB=0 lab_setup
@@ -51,10 +52,11 @@ c.sendall(b"x"); c.recv(1)
 time.sleep(600)
 ' "$TARGET_V4" "$ECHO_PORT"
 HOLDER=$LAB_LAST_PID
-wait_notify '^STATUS=Connected to root@'"$SERVER_V4"', 1 open connections$' 30
+# The line goes on with the rates and the RTT (`sshuttle status` in brief) once there are some.
+wait_notify '^STATUS=Connected to root@'"$SERVER_V4"', 1 open connections(,|$)' 30
 seen=$(wc -l <"$NOTIFY_LOG")
 kill "$HOLDER"
-wait_notify '^STATUS=Connected to root@'"$SERVER_V4"', 0 open connections$' 30 "$seen"
+wait_notify '^STATUS=Connected to root@'"$SERVER_V4"', 0 open connections(,|$)' 30 "$seen"
 lab_pass "sd_notify: STATUS follows the open connection count (1, then 0)"
 
 sst_stop

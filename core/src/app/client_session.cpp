@@ -28,6 +28,7 @@
 #include "app/policy_routing.hpp"
 #include "app/resolver_cache.hpp"
 #include "app/rule_plan.hpp"
+#include "app/status/status_service.hpp"
 #include "app/udp_listeners.hpp"
 #include "app/udp_plugin_bridge.hpp"
 #include "client/engine.hpp"
@@ -200,12 +201,11 @@ int run_client(const cli::Options& options) {
     engine_options.expect_sync_header = false;  // start_server consumed it
     client::ClientEngine engine(io, transport::make_server_stream(io, server), engine_options);
 
-    // systemd's STATUS=: the peer, then the open connection count (polled, see util::StatusTicker).
+    // `sshuttle status` (the control socket) and systemd's STATUS= (polled, see util::StatusTicker).
     const std::string connected_to =
         "Connected to " + (options.remote ? options.remote->to_string() : std::string("the local server"));
-    util::StatusTicker status_ticker(io, [&] {
-        return connected_to + ", " + std::to_string(engine.open_channels()) + " open connections";
-    });
+    status::StatusService status_service(io, engine, status::session_info(options, method->name()));
+    util::StatusTicker status_ticker(io, [&] { return status_service.brief(); });
 
     int exit_status = 0;
     std::string failure;
@@ -230,8 +230,10 @@ int run_client(const cli::Options& options) {
                 (l.address.address.family == net::Family::kIPv4 ? ports.tcp_v4 : ports.tcp_v6) = l.address.port;
             for (const auto& l : dns_listeners)
                 (l.address.address.family == net::Family::kIPv4 ? ports.dns_v4 : ports.dns_v6) = l.address.port;
-            firewall.install(build_rules(options, listen_addresses, ssh_addresses, routes, ipv6), nameservers, ports,
-                             go);
+            const auto rules = build_rules(options, listen_addresses, ssh_addresses, routes, ipv6);
+            firewall.install(rules, nameservers, ports, go);
+            status_service.set_rules(rules);
+            status_service.set_state("up");
             if (!nameservers.empty()) flush_resolver_cache();
             spdlog::info("Connected to server.");
             util::notify_ready(connected_to);
@@ -296,8 +298,10 @@ int run_client(const cli::Options& options) {
         io.stop();
     });
 
+    status_service.start();
     engine.start();
     io.run();
+    status_service.stop();
     status_ticker.stop();
     util::notify_stopping();
 

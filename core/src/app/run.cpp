@@ -14,6 +14,7 @@
 #include "app/client_session.hpp"
 #include "app/dry_run.hpp"
 #include "app/netns.hpp"
+#include "app/status/status_command.hpp"
 #include "app/sudoers.hpp"
 #include "app/version_report.hpp"
 #include "build_config.hpp"
@@ -147,6 +148,9 @@ int dispatch(const cli::Options& options) {
 int run(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
+        // `sshuttle status ...`: a subcommand of its own, never mixed with the client's options or SSHUTTLE_ARGS.
+        if (!args.empty() && args.front() == "status")
+            return status::run_status_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
         cli::Options options = cli::parse_options(args, is_internal_mode(args) ? nullptr : std::getenv("SSHUTTLE_ARGS"));
         if (options.show_help) {
             std::cout << cli::help_text();

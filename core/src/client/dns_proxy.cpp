@@ -177,6 +177,7 @@ void DnsProxy::forward(const udp::endpoint& from, const udp::endpoint& to, std::
     mux_->attach(channel, endpoint);
     endpoint->arm(expiry_);
     mux_->send(channel, mux::Command::kDnsReq, query);
+    ++queries_;
 }
 
 void DnsProxy::reply(const udp::endpoint& to, const udp::endpoint& nameserver, std::span<const uint8_t> answer) {

@@ -36,6 +36,8 @@ class DnsProxy : public std::enable_shared_from_this<DnsProxy> {
     void start();
     /// Closes the socket; queries still in flight are dropped when their answer or expiry comes.
     void stop();
+    /// Queries forwarded to the server so far (the client's status).
+    uint64_t queries() const { return queries_; }
 
     /// Sends one answer to the application that asked (from the query endpoints); `nameserver` is where the
     /// query was going, the source of the answer with a transparent method.
@@ -60,6 +62,7 @@ class DnsProxy : public std::enable_shared_from_this<DnsProxy> {
     std::vector<uint8_t> buffer_;
     std::optional<TransparentUdp> transparent_;
     bool stopped_ = false;
+    uint64_t queries_ = 0;
 };
 
 }  // namespace sshuttle::client

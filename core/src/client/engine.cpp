@@ -23,6 +23,21 @@ boost::asio::ip::address to_asio(const net::IpAddress& address) {
     return boost::asio::ip::address_v6(b);
 }
 
+net::Endpoint from_asio(const boost::asio::ip::tcp::endpoint& endpoint) {
+    net::Endpoint result;
+    const auto address = endpoint.address();
+    if (address.is_v4()) {
+        result.address.family = net::Family::kIPv4;
+        const auto bytes = address.to_v4().to_bytes();
+        std::copy(bytes.begin(), bytes.end(), result.address.bytes.begin());
+    } else {
+        result.address.family = net::Family::kIPv6;
+        result.address.bytes = address.to_v6().to_bytes();
+    }
+    result.port = endpoint.port();
+    return result;
+}
+
 Route to_route(const mux::RouteLine& line) {
     Route route;
     route.family = line.address.is_v4() ? net::Family::kIPv4 : net::Family::kIPv6;
@@ -107,6 +122,17 @@ class ClientEngine::Impl {
 
     std::size_t open_channels() const { return mux_->channel_count(); }
 
+    TrafficSnapshot traffic() { return connections_.snapshot(); }
+
+    uint64_t dns_queries() const {
+        uint64_t count = dns_queries_of_stopped_;
+        for (const auto& proxy : dns_proxies_) count += proxy->queries();
+        return count;
+    }
+
+    void probe_rtt() { mux_->send_rtt_probe(); }
+    std::optional<std::chrono::steady_clock::duration> last_rtt() const { return mux_->last_rtt(); }
+
    private:
     void accepted(int fd, const std::shared_ptr<TcpListener>& listener, const OriginalDst& original_dst) {
         const auto destination = original_dst ? original_dst(fd) : std::nullopt;
@@ -131,7 +157,10 @@ class ClientEngine::Impl {
         spdlog::debug("accept: channel {} to [{}]:{}", channel, target.address().to_string(), target.port());
         const auto protocol = listener ? listener->local_endpoint().protocol() : target.protocol();
         boost::asio::ip::tcp::socket socket(io_, protocol, fd);
+        boost::system::error_code no_source;  // a peer already gone shows as 0.0.0.0:0; it ends at once anyway
+        const auto source = socket.remote_endpoint(no_source);
         auto tcp = mux::TcpChannel::create(mux_, channel, std::move(socket));
+        tcp->count_traffic(connections_.add(channel, from_asio(source), *destination, tcp));
         mux_->send(channel, mux::Command::kTcpConnect,
                    mux::text_bytes(mux::format_tcp_connect({target.address(), target.port()})));
         tcp->start();
@@ -161,7 +190,10 @@ class ClientEngine::Impl {
     void stop_listeners() {
         for (auto& listener : listeners_) listener->stop();
         listeners_.clear();
-        for (auto& proxy : dns_proxies_) proxy->stop();
+        for (auto& proxy : dns_proxies_) {
+            dns_queries_of_stopped_ += proxy->queries();
+            proxy->stop();
+        }
         dns_proxies_.clear();
         for (auto& proxy : udp_proxies_) proxy->stop();
         udp_proxies_.clear();
@@ -176,6 +208,8 @@ class ClientEngine::Impl {
     std::chrono::steady_clock::duration udp_timeout_;
     bool routes_seen_ = false;
     std::string host_buffer_;
+    ConnectionTable connections_;
+    uint64_t dns_queries_of_stopped_ = 0;
 };
 
 ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
@@ -211,5 +245,13 @@ void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { i
 void ClientEngine::stop() { impl_->stop("stopped"); }
 
 std::size_t ClientEngine::open_channels() const { return impl_->open_channels(); }
+
+TrafficSnapshot ClientEngine::traffic() { return impl_->traffic(); }
+
+uint64_t ClientEngine::dns_queries() const { return impl_->dns_queries(); }
+
+void ClientEngine::probe_rtt() { impl_->probe_rtt(); }
+
+std::optional<std::chrono::steady_clock::duration> ClientEngine::last_rtt() const { return impl_->last_rtt(); }
 
 }  // namespace sshuttle::client

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "client/connection_table.hpp"
 #include "client/transparent_udp.hpp"
 #include "net/address.hpp"
 #include "transport/byte_stream.hpp"
@@ -71,6 +72,14 @@ class ClientEngine {
     void stop();
 
     std::size_t open_channels() const;
+
+    /// The client's status: TCP connections with their original destination and bytes, session totals.
+    TrafficSnapshot traffic();
+    /// DNS queries forwarded to the server since start.
+    uint64_t dns_queries() const;
+    /// Sends a keepalive PING of our own; last_rtt() is its round trip once the PONG is back.
+    void probe_rtt();
+    std::optional<std::chrono::steady_clock::duration> last_rtt() const;
 
    private:
     class Impl;

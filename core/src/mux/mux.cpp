@@ -15,6 +15,8 @@ namespace {
 
 constexpr std::size_t kReadBytes = 256 * 1024;
 constexpr std::string_view kPingPayload = "chicken";  // what upstream sends; any payload is echoed
+// Our RTT probe's payload, unlike upstream's two ("chicken", "rttest"), so only its own PONG is timed.
+constexpr std::string_view kRttProbePayload = "sshuttle-rtt";
 
 bool is_opening(uint16_t cmd) {
     const auto c = static_cast<Command>(cmd);
@@ -207,6 +209,12 @@ bool Mux::over_backlog_bound(const ChannelFlow& flow) const {
     return !flow.windowed && flow.backlog >= limits_.channel_backlog_bytes;
 }
 
+void Mux::send_rtt_probe() {
+    if (closed_ || rtt_probe_sent_) return;
+    rtt_probe_sent_ = std::chrono::steady_clock::now();
+    send(0, Command::kPing, text_bytes(kRttProbePayload));
+}
+
 void Mux::send(uint16_t channel, Command cmd, std::span<const uint8_t> payload) {
     if (closed_) return;
     const std::size_t size = kHeaderSize + payload.size();
@@ -367,6 +375,10 @@ void Mux::dispatch_control(const FrameView& frame) {
             return;
         case Command::kPong:
             on_pong();
+            if (rtt_probe_sent_ && as_text(frame.payload) == kRttProbePayload) {
+                last_rtt_ = std::chrono::steady_clock::now() - *rtt_probe_sent_;
+                rtt_probe_sent_.reset();
+            }
             return;
         case Command::kExit:
             close("peer sent EXIT", true);

@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -96,6 +97,12 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void detach(uint16_t channel);
     bool is_attached(uint16_t channel) const { return channels_.count(channel) != 0; }
     std::size_t channel_count() const { return channels_.size(); }
+
+    /// Sends a PING of our own and times its PONG (the keepalive RTT in the client's status). While one is
+    /// unanswered another is not sent, so a PONG always matches the probe it answers.
+    void send_rtt_probe();
+    /// The round trip of the last answered probe; nullopt before the first answer.
+    std::optional<std::chrono::steady_clock::duration> last_rtt() const { return last_rtt_; }
 
     /// Queues one frame; payload must be at most kMaxPayload bytes.
     void send(uint16_t channel, Command cmd, std::span<const uint8_t> payload);
@@ -187,6 +194,8 @@ class Mux : public std::enable_shared_from_this<Mux> {
     std::deque<uint16_t> waiting_;
     std::unordered_set<uint16_t> waiting_set_;
     std::vector<uint8_t> scratch_;
+    std::optional<std::chrono::steady_clock::time_point> rtt_probe_sent_;
+    std::optional<std::chrono::steady_clock::duration> last_rtt_;
 };
 
 }  // namespace sshuttle::mux

@@ -116,6 +116,7 @@ bool TcpChannel::read_once() {
         return false;
     }
     mux_->send_data(channel_, buffer.first(n));
+    if (traffic_) traffic_->from_socket += n;
     return true;
 }
 
@@ -197,6 +198,7 @@ void TcpChannel::write_socket() {
 
 void TcpChannel::consume_written(std::size_t bytes) {
     to_socket_bytes_ -= bytes;
+    if (traffic_) traffic_->to_socket += bytes;
     progressed_ = progressed_ || bytes > 0;
     std::size_t left = bytes;
     while (left > 0) {

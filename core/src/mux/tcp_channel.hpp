@@ -20,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "mux/channel_traffic.hpp"
 #include "mux/mux.hpp"
 
 namespace sshuttle::mux {
@@ -42,6 +43,9 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     void on_send_ready() override;
     void on_mux_closed() override;
     void on_stuck() override;
+
+    /// Counts the bytes moved both ways into `traffic` from now on (the client's status).
+    void count_traffic(std::shared_ptr<ChannelTraffic> traffic) { traffic_ = std::move(traffic); }
 
    private:
     TcpChannel(std::shared_ptr<Mux> mux, uint16_t channel, boost::asio::ip::tcp::socket socket);
@@ -78,6 +82,7 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     bool stuck_timer_armed_ = false;
     bool progressed_ = false;  // the socket took bytes since the stuck timer was armed
     bool reset_ = false;
+    std::shared_ptr<ChannelTraffic> traffic_;  // null: nobody counts
 };
 
 }  // namespace sshuttle::mux
