@@ -232,6 +232,7 @@ int run_client(const cli::Options& options) {
                 (l.address.address.family == net::Family::kIPv4 ? ports.dns_v4 : ports.dns_v6) = l.address.port;
             firewall.install(build_rules(options, listen_addresses, ssh_addresses, routes, ipv6), nameservers, ports,
                              go);
+            firewall.watch(io, fail);  // the manager's end ends the session (after its rules are removed)
             if (!nameservers.empty()) flush_resolver_cache();
             spdlog::info("Connected to server.");
             util::notify_ready(connected_to);
