@@ -72,4 +72,10 @@ out="$(probe "ROUTES|2,24,0,203.0.113.0,0,0|NSLIST|PORTS 0,{port},0,0|GO 0 - - 0
 [[ "$out" != *"203.0.113.66"*AUTOCREATED* ]] || lab_fail "an existing name was shadowed: $out"
 [[ "$(cat "$hosts")" == "$original_hosts" ]] || lab_fail "the hosts file was not restored: $(cat "$hosts")"
 lab_pass "with --auto-hosts a plain user adds new names but cannot shadow an existing one"
+# --sudoers-user with a newline would have put a rule of its own into the fragment.
+rc=0
+out="$("$SSHUTTLE_BIN" --sudoers-no-modify --sudoers-user $'alice\nALL ALL=(ALL) NOPASSWD: ALL' 2>&1)" || rc=$?
+[[ $rc -eq 2 && "$out" == *"invalid --sudoers-user 'alice?ALL ALL=(ALL) NOPASSWD: ALL'"* && "$out" != *NOPASSWD:*SSHUTTLE* ]] ||
+    lab_fail "--sudoers-user with a newline was not refused (status $rc): $out"
+lab_pass "--sudoers-user with a newline is refused"
 lab_pass "sudo_manager"

@@ -92,7 +92,7 @@ int dispatch(const cli::Options& options) {
             std::string who = options.sudoers_user.empty() ? default_sudoers_user() : options.sudoers_user;
             if (std::string why = why_bad_sudoers_user(who); !why.empty()) {
                 std::cerr << "sshuttle: " << why << "\n";
-                return kExitFatal;
+                return kExitUsage;
             }
             const std::string self = fwmgr::self_executable();
             if (std::string why = why_not_root_only(self); !why.empty()) {
