@@ -72,6 +72,26 @@ out="$(probe "ROUTES|2,24,0,203.0.113.0,0,0|NSLIST|PORTS 0,{port},0,0|GO 0 - - 0
 [[ "$out" != *"203.0.113.66"*AUTOCREATED* ]] || lab_fail "an existing name was shadowed: $out"
 [[ "$(cat "$hosts")" == "$original_hosts" ]] || lab_fail "the hosts file was not restored: $(cat "$hosts")"
 lab_pass "with --auto-hosts a plain user adds new names but cannot shadow an existing one"
+# Plugin directories are root's choice: even a sudo rule that allows one (an administrator's own, broader rule)
+# does not make the manager load a module from it for a plain user. As root the same module loads.
+plugins="$LAB_TMP/plugins-root"
+mkdir -p "$plugins"
+cp "$SSHUTTLE_BUILD_DIR/plugins/sshuttle-nat.so" "$plugins/sshuttle-natcopy.so"
+chmod 0755 "$plugins"
+printf '%s ALL=(root) NOPASSWD: %s --firewall --method natcopy --plugin-dir %s\n' "$user" "$SSHUTTLE_BIN" "$plugins" \
+    >"$sudoers/plugin-dir"
+chmod 0440 "$sudoers/plugin-dir"
+[[ "$(echo | lab_in client "$SSHUTTLE_BIN" --firewall --method natcopy --plugin-dir "$plugins" 2>/dev/null | head -n 1)" == \
+    "READY nat" ]] ||
+    lab_fail "root could not load the module from $plugins (the check below would prove nothing)"
+out="$(lab_in client unshare -m --propagation private sh -c \
+    "$(printf 'mount --bind %q /etc/sudoers.d && exec setpriv --reuid=%q --regid=%q --clear-groups' "$sudoers" "$user" "$group")$(printf ' %q' \
+        sudo -n "$SSHUTTLE_BIN" --firewall --method natcopy --plugin-dir "$plugins")" </dev/null 2>&1 || true)"
+[[ "$out" == *"ignoring --plugin-dir and SSHUTTLE_PLUGIN_PATH: the caller (uid $uid) is not root"* &&
+    "$out" == *"ERROR firewall method 'natcopy' (sshuttle-natcopy.so) not found"* ]] ||
+    lab_fail "the manager took a plugin directory from a plain user: $out"
+lab_pass "a plain user's --plugin-dir is ignored even where sudo allows it"
+
 # --sudoers-user with a newline would have put a rule of its own into the fragment.
 rc=0
 out="$("$SSHUTTLE_BIN" --sudoers-no-modify --sudoers-user $'alice\nALL ALL=(ALL) NOPASSWD: ALL' 2>&1)" || rc=$?
