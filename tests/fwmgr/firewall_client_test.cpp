@@ -15,6 +15,8 @@
 #include <fstream>
 #include <functional>
 
+#include <boost/asio/io_context.hpp>
+
 #include "support/addresses.hpp"
 #include "support/session_harness.hpp"
 
@@ -178,4 +180,62 @@ TEST_CASE("firewall client: a manager that ignores EOF gets SIGTERM after the gr
         client.start_command({"/bin/sh", "-c", "trap '' TERM; echo READY busy; sleep 1; exit 3"});
         CHECK(client.close(std::chrono::milliseconds(50)) == 3);
     }
+}
+
+TEST_CASE("firewall client: a manager killed mid-session ends the session, and a fresh one removes its rules") {
+    RecordFile record;
+    boost::asio::io_context io;
+    FirewallClient client;
+    client.start_command({kFake, record.path});
+    client.install(routes(), {}, Ports{0, 12300, 0, 0}, go_for(getpid()));
+    std::vector<std::string> lost;
+    client.watch(io, [&](const std::string& why) { lost.push_back(why); });
+    REQUIRE(kill(client.pid(), SIGKILL) == 0);  // no chance to restore anything
+    io.run();  // the watch is the only work: run() returns once it has reported
+    REQUIRE(lost.size() == 1);
+    CHECK(lost.front().find("firewall manager (pid ") == 0);
+    CHECK(lost.front().find("killed by signal 9") != std::string::npos);
+    // The killed one only set up; the fresh one (CLEANUP) restored the same request, and installed nothing.
+    CHECK(record.lines() == std::vector<std::string>{std::string("setup") + kV4, std::string("restore") + kV4});
+    CHECK(client.pid() == -1);
+    CHECK(client.close() == -1);
+}
+
+TEST_CASE("firewall client: a manager that ends its session on its own is reported with what it said") {
+    FirewallClient client;
+    boost::asio::io_context io;
+    client.start_command({"/bin/sh", "-c",
+                          "echo 'READY fake'; while read l; do case $l in GO*) echo STARTED; break;; "
+                          "CLEANUP*) echo RESTORED; exit 0;; esac; done; echo 'ERROR unexpected line'; exit 1"});
+    client.install(routes(), {}, Ports{0, 12300, 0, 0}, go_for(getpid()));
+    std::string lost;
+    client.watch(io, [&](const std::string& why) { lost = why; });
+    io.run();
+    CHECK(lost.find("exited with status 1: it said: unexpected line") != std::string::npos);
+}
+
+TEST_CASE("firewall client: host lines never block the event loop on a manager that does not read") {
+    FirewallClient client;
+    boost::asio::io_context io;
+    // Answers STARTED, then stops reading for good: a manager busy rewriting /etc/hosts, at its worst.
+    client.start_command({"/bin/sh", "-c",
+                          "echo 'READY fake'; while read l; do case $l in GO*) echo STARTED; break;; esac; done; "
+                          "exec sleep 1000"});
+    client.install(routes(), {}, Ports{0, 12300, 0, 0}, go_for(getpid()));
+    client.watch(io, [](const std::string&) {});
+    // Far more than a socket buffer holds: with blocking writes this loop would never finish.
+    for (int i = 0; i < 40000; ++i) client.send_host("host-" + std::to_string(i) + ".example", ip("192.0.2.9"));
+    CHECK(client.close(std::chrono::milliseconds(50)) == 128 + SIGTERM);
+}
+
+TEST_CASE("firewall client: a manager started directly does not inherit an outer sudo's caller hints") {
+    // `sudo sshuttle ...`: the client is root and is the manager's caller, not the user who ran the outer sudo.
+    setenv("SUDO_UID", "1000", 1);
+    setenv("DOAS_USER", "alice", 1);
+    FirewallClient client;
+    client.start_command({"/bin/sh", "-c", "echo \"READY uid=${SUDO_UID:-none},doas=${DOAS_USER:-none}\"; exec cat"});
+    unsetenv("SUDO_UID");
+    unsetenv("DOAS_USER");
+    CHECK(client.method() == "uid=none,doas=none");
+    client.close();
 }

@@ -39,15 +39,25 @@ TEST_CASE("manager command: root runs itself directly") {
           Argv{"/x/sshuttle", "--firewall", "--method", "auto", "--syslog"});
 }
 
-TEST_CASE("manager command: sudo with upstream's prompt, or doas; the plugin path survives elevation") {
+TEST_CASE("manager command: sudo with upstream's prompt, or doas; no plugin directories through elevation") {
     setenv("SSHUTTLE_PLUGIN_PATH", "/a::/b", 1);
+    // The manager ignores them for a caller who is not root, and the sudoers rule does not allow them.
     CHECK(manager_command(options(), "/usr/bin/sshuttle", Elevation::kSudo) ==
           Argv{"sudo", "-p", "[local sudo] Password: ", "/usr/bin/sshuttle", "--firewall", "--method", "nat", "-v",
-               "-v", "--plugin-dir", "/opt/plugins", "--plugin-dir", "/a", "--plugin-dir", "/b"});
+               "-v"});
     CHECK(manager_command(options(), "/usr/bin/sshuttle", Elevation::kDoas).front() == "doas");
     // Without elevation the environment is inherited: no duplicates.
     CHECK(manager_command(options(), "/usr/bin/sshuttle", Elevation::kNone).size() == 8);
     unsetenv("SSHUTTLE_PLUGIN_PATH");
+}
+
+TEST_CASE("manager command: -H is passed on, so the manager knows hosts lines were asked for") {
+    cli::Options o = options();
+    o.auto_hosts = true;
+    o.syslog = true;
+    CHECK(manager_command(o, "/usr/bin/sshuttle", Elevation::kSudo).back() == "--auto-hosts");
+    o.auto_hosts = false;
+    CHECK(manager_command(o, "/usr/bin/sshuttle", Elevation::kSudo).back() == "--syslog");
 }
 
 TEST_CASE("manager command: our own executable and the elevation we need") {

@@ -232,6 +232,7 @@ int run_client(const cli::Options& options) {
                 (l.address.address.family == net::Family::kIPv4 ? ports.dns_v4 : ports.dns_v6) = l.address.port;
             const auto rules = build_rules(options, listen_addresses, ssh_addresses, routes, ipv6);
             firewall.install(rules, nameservers, ports, go);
+            firewall.watch(io, fail);  // the manager's end ends the session (after its rules are removed)
             status_service.set_rules(rules);
             status_service.set_state("up");
             if (!nameservers.empty()) flush_resolver_cache();

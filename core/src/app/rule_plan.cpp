@@ -22,7 +22,64 @@ bool includes_address(const std::vector<net::Subnet>& subnets, const net::IpAddr
     });
 }
 
+/// The first `prefix` bits of a and b are equal.
+bool same_prefix(const net::IpAddress& a, const net::IpAddress& b, int prefix) {
+    for (int bit = 0; bit < prefix; ++bit) {
+        const int shift = 7 - bit % 8;
+        if (((a.bytes[bit / 8] >> shift) & 1) != ((b.bytes[bit / 8] >> shift) & 1)) return false;
+    }
+    return true;
+}
+
+/// 127.0.0.0/8 or ::1/128.
+net::Subnet loopback_of(net::Family family) {
+    net::Subnet s;
+    s.address.family = family;
+    if (family == net::Family::kIPv4) {
+        s.address.bytes[0] = 127;
+        s.prefix = 8;
+    } else {
+        s.address.bytes[15] = 1;
+        s.prefix = 128;
+    }
+    return s;
+}
+
 }  // namespace
+
+std::vector<net::Subnet> server_routes_to_capture(const std::vector<client::Route>& server_routes,
+                                                  std::vector<net::Subnet>& excludes) {
+    std::vector<net::Subnet> captured;
+    bool loopback_excluded[2] = {false, false};
+    for (const auto& r : server_routes) {
+        net::Subnet s;
+        s.address = r.address;
+        s.prefix = r.prefix;
+        const net::Subnet loopback = loopback_of(r.family);
+        const bool inside_loopback =
+            s.prefix >= loopback.prefix && same_prefix(s.address, loopback.address, loopback.prefix);
+        if (inside_loopback) {
+            spdlog::warn("-N: ignoring the server's route {}: loopback is never captured", s.to_string());
+            continue;
+        }
+        if (s.prefix == 0)
+            spdlog::warn("-N: the server announced {}: all {} traffic goes through the tunnel", s.to_string(),
+                         r.family == net::Family::kIPv4 ? "IPv4" : "IPv6");
+        // A wide route would capture loopback too (and the local services on it): it is excluded explicitly.
+        const int index = r.family == net::Family::kIPv4 ? 0 : 1;
+        if (same_prefix(s.address, loopback.address, s.prefix) && !loopback_excluded[index]) {
+            net::Subnet exclude = loopback;
+            exclude.exclude = true;
+            excludes.push_back(exclude);
+            loopback_excluded[index] = true;
+        }
+        captured.push_back(s);
+    }
+    std::string shown;
+    for (const auto& s : captured) shown += (shown.empty() ? "" : ", ") + s.to_string();
+    spdlog::info("-N: capturing the server's routes: {}", shown.empty() ? "none" : shown);
+    return captured;
+}
 
 std::vector<net::Subnet> build_rules(const cli::Options& options, const std::vector<net::Endpoint>& listen_addresses,
                                      const std::vector<net::IpAddress>& ssh_addresses,
@@ -39,14 +96,11 @@ std::vector<net::Subnet> build_rules(const cli::Options& options, const std::vec
         s.exclude = false;
         keep(s);
     }
+    std::vector<net::Subnet> route_excludes;
     if (options.auto_nets) {
-        for (const auto& r : server_routes) {
-            net::Subnet s;
-            s.address = r.address;
-            s.prefix = r.prefix;
-            keep(s);
-        }
+        for (const auto& s : server_routes_to_capture(server_routes, route_excludes)) keep(s);
     }
+    for (const auto& s : route_excludes) keep(s);
     for (auto s : options.excludes) {
         s.exclude = true;
         keep(s);

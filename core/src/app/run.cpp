@@ -92,6 +92,10 @@ int dispatch(const cli::Options& options) {
             if (std::find(methods.begin(), methods.end(), options.method) == methods.end())
                 methods.push_back(options.method);
             std::string who = options.sudoers_user.empty() ? default_sudoers_user() : options.sudoers_user;
+            if (std::string why = why_bad_sudoers_user(who); !why.empty()) {
+                std::cerr << "sshuttle: " << why << "\n";
+                return kExitUsage;
+            }
             const std::string self = fwmgr::self_executable();
             if (std::string why = why_not_root_only(self); !why.empty()) {
                 std::cerr << "sshuttle: refusing to print a sudoers rule for " << self << ": " << why

@@ -9,11 +9,13 @@
 
 #include <cstdlib>
 #include <functional>
+#include <string_view>
 
 namespace sshuttle::app {
 namespace {
 
 constexpr int kMaxVerbosity = 3;
+constexpr std::size_t kMaxUserNameBytes = 64;
 
 /// sudoers needs these characters escaped in command arguments.
 std::string sudoers_escape(const std::string& word) {
@@ -41,6 +43,21 @@ std::string why_not_root_only(const std::string& path) {
     }
 }
 
+std::string why_bad_sudoers_user(const std::string& who) {
+    // A user name, or %group: POSIX's portable name characters. Anything else (a newline above all) would
+    // let the text after it become a sudoers rule of its own.
+    std::string_view name = who;
+    if (name.starts_with('%')) name.remove_prefix(1);
+    bool ok = !name.empty() && name.size() <= kMaxUserNameBytes && name.front() != '-';
+    for (char c : name)
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.');
+    if (ok) return {};
+    std::string shown;
+    for (char c : who) shown += (c >= 0x20 && c <= 0x7e) ? std::string(1, c) : std::string("?");
+    return "invalid --sudoers-user '" + shown + "': expected a user name or %group (letters, digits, '_', '-', '.')";
+}
+
 std::string default_sudoers_user() {
     if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user != '\0') return sudo_user;
     if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
@@ -55,10 +72,13 @@ std::string sudoers_fragment(const std::string& who, const std::string& self_exe
     for (const auto& method : methods) {
         for (int verbose = 0; verbose <= kMaxVerbosity; ++verbose) {
             for (bool syslog : {false, true}) {
-                std::string line = sudoers_escape(self_exe) + " --firewall --method " + sudoers_escape(method);
-                for (int i = 0; i < verbose; ++i) line += " -v";
-                if (syslog) line += " --syslog";
-                commands += (commands.empty() ? "    " : ",\\\n    ") + line;
+                for (bool auto_hosts : {false, true}) {
+                    std::string line = sudoers_escape(self_exe) + " --firewall --method " + sudoers_escape(method);
+                    for (int i = 0; i < verbose; ++i) line += " -v";
+                    if (syslog) line += " --syslog";
+                    if (auto_hosts) line += " --auto-hosts";
+                    commands += (commands.empty() ? "    " : ",\\\n    ") + line;
+                }
             }
         }
     }

@@ -8,6 +8,7 @@
 
 #include "client/dns_proxy.hpp"
 #include "util/fd_limit.hpp"
+#include "client/host_list.hpp"
 #include "client/tcp_listener.hpp"
 #include "client/udp_proxy.hpp"
 #include "mux/mux.hpp"
@@ -108,6 +109,7 @@ class ClientEngine::Impl {
     }
 
     void request_hosts(const std::vector<std::string>& seed_hosts) {
+        hosts_requested_ = true;
         std::string payload;
         for (const auto& host : seed_hosts) payload += (payload.empty() ? "" : "\n") + host;
         mux_->send(0, mux::Command::kHostReq, mux::text_bytes(payload));
@@ -181,9 +183,15 @@ class ClientEngine::Impl {
     }
 
     void got_hosts(std::span<const uint8_t> payload) {
-        host_buffer_.append(mux::as_text(payload));
-        for (const auto& line : mux::take_complete_lines(host_buffer_)) {
-            if (owner_.on_host) owner_.on_host(line);
+        // Hosts only for a client that asked (-H): anything else would be a server writing our /etc/hosts.
+        if (!hosts_requested_) {
+            if (!warned_unrequested_hosts_)
+                spdlog::warn("ignoring a host list the server sent without being asked (no -H)");
+            warned_unrequested_hosts_ = true;
+            return;
+        }
+        for (const auto& host : host_list_.feed(mux::as_text(payload))) {
+            if (owner_.on_host) owner_.on_host(host.name + "," + host.ip.to_string());
         }
     }
 
@@ -207,9 +215,11 @@ class ClientEngine::Impl {
     std::vector<std::shared_ptr<UdpProxy>> udp_proxies_;
     std::chrono::steady_clock::duration udp_timeout_;
     bool routes_seen_ = false;
-    std::string host_buffer_;
     ConnectionTable connections_;
     uint64_t dns_queries_of_stopped_ = 0;
+    bool hosts_requested_ = false;
+    bool warned_unrequested_hosts_ = false;
+    HostListReader host_list_;
 };
 
 ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,

@@ -49,7 +49,7 @@ class ClientEngine {
 
     /// Called once, with the server's first CMD_ROUTES (possibly empty).
     std::function<void(const std::vector<Route>&)> on_routes;
-    /// Called with each complete "name,ip" line of CMD_HOST_LIST.
+    /// Called with each valid "name,ip" line of CMD_HOST_LIST (host_list.hpp), and only after request_hosts().
     std::function<void(const std::string&)> on_host;
     /// Called once when the session ends: server closed, transport error or protocol violation.
     std::function<void(const std::string& reason)> on_closed;

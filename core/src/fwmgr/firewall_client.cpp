@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string_view>
 #include <system_error>
 
 #include "fwmgr/manager_command.hpp"
@@ -21,10 +23,36 @@ namespace {
 constexpr size_t kClientLineBytes = 4096;
 constexpr int kMaxJunkLines = 100;
 constexpr std::chrono::milliseconds kStillWaitingInterval{10000};
+// A manager that died is gone: its sudo (if any) exits right after it.
+constexpr std::chrono::milliseconds kLostGrace{5000};
+// HOST lines waiting for the socket; past this a server flooding names loses them, not our memory.
+constexpr size_t kMaxQueuedBytes = 4 << 20;
+
+/// Our environment without what the manager reads to identify its caller (fwmgr/caller.hpp). A manager we start
+/// directly runs as us, so we are its caller; a SUDO_UID we inherited (`sudo sshuttle ...`) names whoever ran
+/// the outer sudo, not us. Through sudo/doas these are set anew by sudo/doas themselves.
+std::vector<char*> environment_without_caller_hints() {
+    std::vector<char*> out;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text = *entry;
+        if (text.starts_with("SUDO_UID=") || text.starts_with("SUDO_GID=") || text.starts_with("DOAS_USER="))
+            continue;
+        out.push_back(*entry);
+    }
+    out.push_back(nullptr);
+    return out;
+}
+
+/// "exited with status N" or "killed by signal N" (util::wait_child gives 128+signal for a signal).
+std::string how_it_ended(int status) {
+    if (status > 128) return "killed by signal " + std::to_string(status - 128);
+    return "exited with status " + std::to_string(status);
+}
 
 }  // namespace
 
 FirewallClient::~FirewallClient() {
+    *alive_ = false;
     if (pid_ < 0) return;
     try {
         close();
@@ -41,12 +69,15 @@ void FirewallClient::start_command(const std::vector<std::string>& argv) {
     if (pid_ >= 0) throw FirewallError("the firewall manager is already running (pid " + std::to_string(pid_) + ")");
     spdlog::debug("starting the firewall manager: {}", util::join_shell_words(argv));
     try {
-        util::Child child = util::spawn_with_socketpair(argv);
+        // Built before fork: after it the child only swaps a pointer (no allocation between fork and exec).
+        std::vector<char*> env = environment_without_caller_hints();
+        util::Child child = util::spawn_with_socketpair(argv, [&env] { environ = env.data(); });
         pid_ = child.pid;
         fd_ = child.fd;
     } catch (const std::exception& e) {
         throw FirewallError("cannot start the firewall manager '" + util::join_shell_words(argv) + "': " + e.what());
     }
+    argv_ = argv;
     reader_ = std::make_unique<LineReader>(fd_, kClientLineBytes);
     for (int junk = 0;; ++junk) {
         std::string line = read_reply("READY");
@@ -68,25 +99,61 @@ void FirewallClient::start_command(const std::vector<std::string>& argv) {
     }
 }
 
-void FirewallClient::install(const std::vector<net::Subnet>& routes, const std::vector<net::IpAddress>& nameservers,
-                             const Ports& ports, const GoFields& go) {
-    if (pid_ < 0) throw FirewallError("the firewall manager is not running");
+void FirewallClient::send_order(const Order& order, const std::string& last_line) {
     std::string block = std::string(kRoutesLine) + "\n";
     try {
-        for (const auto& rule : routes) block += format_route(rule);
+        for (const auto& rule : order.routes) block += format_route(rule);
         block += std::string(kNslistLine) + "\n";
-        for (const auto& ns : nameservers) block += format_nameserver(ns);
-        block += format_ports(ports);
-        block += format_go(go);
+        for (const auto& ns : order.nameservers) block += format_nameserver(ns);
+        block += format_ports(order.ports);
+        block += last_line;
         write_all(fd_, block);
     } catch (const std::exception& e) {
         throw FirewallError(std::string("sending the rules to the firewall manager: ") + e.what());
     }
+}
+
+void FirewallClient::install(const std::vector<net::Subnet>& routes, const std::vector<net::IpAddress>& nameservers,
+                             const Ports& ports, const GoFields& go) {
+    if (pid_ < 0) throw FirewallError("the firewall manager is not running");
+    Order order{routes, nameservers, ports, go};
+    send_order(order, format_go(go));
     std::string reply = read_reply("STARTED");
-    if (reply == kStartedLine) return;
+    if (reply == kStartedLine) {
+        installed_ = std::move(order);
+        return;
+    }
     close();
     if (auto error = parse_error(reply)) throw FirewallError("firewall manager: " + *error);
     throw FirewallError("the firewall manager answered '" + reply + "' instead of STARTED");
+}
+
+void FirewallClient::watch(boost::asio::io_context& io, std::function<void(const std::string&)> on_lost) {
+    if (pid_ < 0) throw FirewallError("the firewall manager is not running");
+    on_lost_ = std::move(on_lost);
+    // Only readiness is waited for: the socket stays blocking for query_nat's synchronous round trip.
+    watcher_ = std::make_unique<boost::asio::posix::stream_descriptor>(io, fd_);
+    arm_read_watch();
+    if (!queue_.empty()) flush_queue();
+}
+
+void FirewallClient::arm_read_watch() {
+    std::weak_ptr<bool> alive = alive_;
+    watcher_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this, alive](const boost::system::error_code& ec) {
+                             if (alive.expired() || ec == boost::asio::error::operation_aborted || !watcher_) return;
+                             char peek[kMaxLineBytes];
+                             const ssize_t got = recv(fd_, peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT);
+                             if (got < 0 && (errno == EAGAIN || errno == EINTR)) return arm_read_watch();
+                             if (got < 0) return manager_lost(std::string("its socket failed: ") + strerror(errno));
+                             if (got == 0) return manager_lost("");
+                             // The manager speaks only when asked (query_nat reads its own answer): anything
+                             // else, an ERROR above all, means the session on its side is over.
+                             std::string line(peek, static_cast<size_t>(got));
+                             line = line.substr(0, line.find('\n'));
+                             if (auto error = parse_error(line)) return manager_lost("it said: " + *error);
+                             manager_lost("it sent an unexpected line '" + line + "'");
+                         });
 }
 
 void FirewallClient::send_host(const std::string& name, const net::IpAddress& ip) {
@@ -98,10 +165,85 @@ void FirewallClient::send_host(const std::string& name, const net::IpAddress& ip
         spdlog::warn("not adding host '{}': {}", name, e.what());
         return;
     }
+    if (queue_.size() + line.size() > kMaxQueuedBytes) {
+        spdlog::warn("not adding host '{}': {} bytes of host lines are already waiting for the firewall manager",
+                     name, queue_.size());
+        return;
+    }
+    queue_ += line;
+    if (!watcher_) {  // not in the loop yet: the old synchronous way
+        std::string text = std::move(queue_);
+        queue_.clear();
+        try {
+            write_all(fd_, text);
+        } catch (const std::exception& e) {
+            throw FirewallError(std::string("sending a host to the firewall manager: ") + e.what());
+        }
+        return;
+    }
+    flush_queue();
+}
+
+void FirewallClient::flush_queue() {
+    while (!queue_.empty() && !lost_) {
+        const ssize_t sent = send(fd_, queue_.data(), queue_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent > 0) {
+            queue_.erase(0, static_cast<size_t>(sent));
+            continue;
+        }
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (write_armed_) return;
+            write_armed_ = true;
+            std::weak_ptr<bool> alive = alive_;
+            watcher_->async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                                 [this, alive](const boost::system::error_code& ec) {
+                                     if (alive.expired() || ec == boost::asio::error::operation_aborted || !watcher_)
+                                         return;
+                                     write_armed_ = false;
+                                     flush_queue();
+                                 });
+            return;
+        }
+        // EPIPE/ECONNRESET: the read watch reports the manager's end with its exit status.
+        spdlog::debug("sending hosts to the firewall manager: {}", strerror(errno));
+        queue_.clear();
+        return;
+    }
+}
+
+void FirewallClient::manager_lost(const std::string& what) {
+    if (lost_) return;
+    lost_ = true;
+    queue_.clear();
+    const pid_t pid = pid_;
+    const int status = close(kLostGrace);
+    std::string reason = "firewall manager (pid " + std::to_string(pid) + ") " + how_it_ended(status);
+    if (!what.empty()) reason += ": " + what;
+    spdlog::error("{}; the tunnel no longer captures anything and is shut down", reason);
+    if (installed_) {
+        const std::string left = clean_up_after(*installed_);
+        if (!left.empty()) reason += "; " + left;
+    }
+    if (on_lost_) on_lost_(reason);
+}
+
+std::string FirewallClient::clean_up_after(const Order& order) {
+    // A manager that was SIGKILLed (or OOM-killed) could not restore anything. A fresh one, started exactly as
+    // the first (the same sudo rule), removes the rules and hosts lines of our ports: CLEANUP instead of GO.
     try {
-        write_all(fd_, line);
+        start_command(argv_);
+        send_order(order, format_cleanup(order.go));
+        std::string reply = read_reply("RESTORED");
+        close();
+        if (reply == kRestoredLine) {
+            spdlog::info("a fresh firewall manager removed the rules the old one left");
+            return {};
+        }
+        if (auto error = parse_error(reply)) return "removing its rules failed: " + *error;
+        return "removing its rules failed: the firewall manager answered '" + reply + "'";
     } catch (const std::exception& e) {
-        throw FirewallError(std::string("sending a host to the firewall manager: ") + e.what());
+        return std::string("removing its rules failed: ") + e.what();
     }
 }
 
@@ -109,7 +251,10 @@ std::optional<net::Endpoint> FirewallClient::query_nat(const net::Endpoint& src,
                                                        std::string& why) {
     if (pid_ < 0) throw FirewallError("the firewall manager is not running");
     try {
-        write_all(fd_, format_nat_query(NatQuery{6, src, dst}));
+        // Queued host lines first: the order on the socket is the order of events.
+        std::string text = std::move(queue_) + format_nat_query(NatQuery{6, src, dst});
+        queue_.clear();
+        write_all(fd_, text);
     } catch (const std::exception& e) {
         throw FirewallError(std::string("asking the firewall manager for a NAT lookup: ") + e.what());
     }
@@ -126,6 +271,11 @@ std::optional<net::Endpoint> FirewallClient::query_nat(const net::Endpoint& src,
 
 int FirewallClient::close(std::chrono::milliseconds grace) {
     if (pid_ < 0) return -1;
+    if (watcher_) {
+        watcher_->release();  // the descriptor is ours to close below; its pending waits are cancelled
+        watcher_.reset();
+    }
+    write_armed_ = false;
     // Half-close: the manager sees EOF and restores; our read side tells us when it has gone.
     shutdown(fd_, SHUT_WR);
     if (!wait_for_eof(grace)) {

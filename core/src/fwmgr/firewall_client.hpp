@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The client's handle on the firewall manager. Synchronous on purpose: the client calls start() first thing
-// (so a sudo password prompt comes early), install() once the server's routes have arrived, send_host() as
-// hosts are learnt, and close() on the way out; none of it runs inside the event loop.
+// The client's handle on the firewall manager. start() and install() are synchronous on purpose: the client
+// calls start() first thing (so a sudo password prompt comes early) and install() once the server's routes have
+// arrived. From then on watch() puts the manager's socket into the client's event loop for the whole session:
+// HOST lines are queued and sent when the socket takes them (the data plane never waits for the manager), and
+// the manager going away (exited, killed, OOM-killed, or a line nobody asked for) ends the session with a
+// clear reason instead of leaving a tunnel that silently stopped capturing. What a killed manager could not
+// remove is removed by a fresh one (the same command line, so the same sudo rule): CLEANUP instead of GO.
 #pragma once
 
 #include <sys/types.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -49,7 +57,13 @@ class FirewallClient {
     void install(const std::vector<net::Subnet>& routes, const std::vector<net::IpAddress>& nameservers,
                  const Ports& ports, const GoFields& go);
 
-    /// Tells the manager one --auto-hosts entry. A name too long for one line is logged and skipped.
+    /// Watches the manager from io for the rest of the session (call after install()). When it goes away, a
+    /// fresh manager removes what the old one may have left, then on_lost gets a one-line reason
+    /// ("firewall manager exited with status 1", "... killed by signal 9"...), once.
+    void watch(boost::asio::io_context& io, std::function<void(const std::string&)> on_lost);
+
+    /// Tells the manager one --auto-hosts entry. A name too long for one line is logged and skipped. Once
+    /// watch() runs the line is queued and sent from the event loop; never blocks then.
     void send_host(const std::string& name, const net::IpAddress& ip);
 
     /// QUERY_PF_NAT (methods with SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER, i.e. pf): the original destination of
@@ -65,7 +79,19 @@ class FirewallClient {
     int close(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
    private:
+    struct Order {
+        std::vector<net::Subnet> routes;
+        std::vector<net::IpAddress> nameservers;
+        Ports ports;
+        GoFields go;
+    };
+
     std::string read_reply(const char* expecting);
+    void send_order(const Order& order, const std::string& last_line);
+    void arm_read_watch();
+    void flush_queue();
+    void manager_lost(const std::string& what);
+    std::string clean_up_after(const Order& order);
     [[noreturn]] void fail_with_exit(const std::string& what);
     bool wait_for_eof(std::chrono::milliseconds timeout);
 
@@ -73,6 +99,14 @@ class FirewallClient {
     int fd_ = -1;
     std::unique_ptr<LineReader> reader_;
     std::string method_;
+    std::vector<std::string> argv_;        // how the manager was started (a fresh one cleans up after it)
+    std::optional<Order> installed_;       // what install() asked for
+    std::unique_ptr<boost::asio::posix::stream_descriptor> watcher_;  // fd_ in the loop; released, not closed
+    std::function<void(const std::string&)> on_lost_;
+    std::string queue_;                    // HOST lines not yet taken by the socket
+    bool write_armed_ = false;
+    bool lost_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // handlers check it: the loop may outlive us
 };
 
 }  // namespace sshuttle::fwmgr

@@ -9,8 +9,9 @@
 
 namespace sshuttle::fwmgr {
 
-/// Runs the manager on stdin/stdout with options.method, options.plugin_dirs, options.verbose and
-/// options.syslog; returns the process exit status (0 after a clean restore).
+/// Runs the manager on stdin/stdout with options.method, options.plugin_dirs (only for a root caller),
+/// options.verbose, options.syslog and options.auto_hosts (HOST lines are written only with it); returns the
+/// process exit status (0 after a clean restore).
 int run_firewall_manager(const cli::Options& options);
 
 }  // namespace sshuttle::fwmgr

@@ -8,12 +8,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include "net/host_name.hpp"
 
 namespace sshuttle::fwmgr {
 namespace {
@@ -104,6 +108,27 @@ class DirectoryLock {
     int fd_;
 };
 
+std::string lower_case(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+/// Every name (lower case) that a line of text not tagged `tag` gives an address for.
+std::set<std::string> names_outside_tag(std::string_view text, const std::string& tag) {
+    std::set<std::string> names;
+    std::istringstream lines{std::string(text)};
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find(tag) != std::string::npos) continue;
+        line = line.substr(0, line.find('#'));
+        std::istringstream words(line);
+        std::string word;
+        if (!(words >> word)) continue;  // the address
+        while (words >> word) names.insert(lower_case(word));
+    }
+    return names;
+}
+
 }  // namespace
 
 std::string hosts_tag(uint16_t port) { return "# sshuttle-firewall-" + std::to_string(port) + " AUTOCREATED"; }
@@ -129,14 +154,7 @@ std::string merge_hosts_text(std::string_view current, const std::string& tag,
 }
 
 bool is_safe_host_name(std::string_view name) {
-    if (name.empty() || name.size() > 253 || name.front() == '-' || name.front() == '.') return false;
-    if (name == "localhost" || name.starts_with("localhost.") || name.ends_with(".localhost")) return false;
-    for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.';
-        if (!ok) return false;
-    }
-    return true;
+    return net::is_valid_host_name(name) && !net::is_localhost_name(name);
 }
 
 void replace_file_contents(const std::string& given_path, const std::string& text) {
@@ -176,21 +194,40 @@ HostsFile::~HostsFile() {
 }
 
 void HostsFile::set(const HostEntry& host) {
-    if (!is_safe_host_name(host.name)) throw std::invalid_argument("refusing host name '" + host.name + "'");
-    const std::string ip = address_text(host.ip);
-    auto it = entries_.find(host.name);
-    if (it != entries_.end() && it->second == ip) return;
-    if (it == entries_.end() && entries_.size() >= kMaxEntries)
-        throw std::invalid_argument("too many host names (" + std::to_string(kMaxEntries) + "): ignoring '" +
-                                    host.name + "'");
-    entries_[host.name] = ip;
-    rewrite();
+    auto refused = add(std::vector<HostEntry>{host});
+    if (!refused.empty()) throw std::invalid_argument(refused.front());
+}
+
+std::vector<std::string> HostsFile::add(const std::vector<HostEntry>& hosts) {
+    std::vector<std::string> refused;
+    bool changed = false;
+    for (const auto& host : hosts) {
+        if (!is_safe_host_name(host.name)) {
+            refused.push_back("refusing host name '" + net::escaped_for_log(host.name) + "'");
+            continue;
+        }
+        const std::string ip = address_text(host.ip);
+        auto it = entries_.find(host.name);
+        if (it != entries_.end() && it->second == ip) continue;
+        if (it == entries_.end() && entries_.size() >= kMaxEntries) {
+            refused.push_back("too many host names (" + std::to_string(kMaxEntries) + "): ignoring '" + host.name +
+                              "'");
+            continue;
+        }
+        entries_[host.name] = ip;
+        changed = true;
+    }
+    // One rewrite (and one fsync) for the whole batch: per name, 10,000 names took minutes.
+    if (changed) {
+        for (auto& why : rewrite()) refused.push_back(std::move(why));
+    }
+    return refused;
 }
 
 bool HostsFile::remove_all() noexcept {
     entries_.clear();
     try {
-        rewrite();
+        (void)rewrite();  // with no entries nothing can be refused
         written_ = false;
         return true;
     } catch (const std::exception& e) {
@@ -199,13 +236,27 @@ bool HostsFile::remove_all() noexcept {
     }
 }
 
-void HostsFile::rewrite() {
+std::vector<std::string> HostsFile::rewrite() {
     DirectoryLock lock(directory_of(resolved(path_)));
     const std::string current = read_text(resolved(path_));
+    std::vector<std::string> refused;
+    if (keep_existing_names_) {
+        // Checked under the lock against the file as it is now: a name someone else's line already gives
+        // (admin, package, another instance) is left to that line.
+        const auto taken = names_outside_tag(current, tag_);
+        for (auto it = entries_.begin(); it != entries_.end();) {
+            if (taken.contains(lower_case(it->first))) {
+                refused.push_back("not overriding the existing hosts entry for '" + it->first + "'");
+                it = entries_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
     const std::string updated = merge_hosts_text(current, tag_, entries_);
     written_ = true;  // from here on, our lines may be in the file and must be removed at the end
-    if (updated == current) return;
-    replace_file_contents(path_, updated);
+    if (updated != current) replace_file_contents(path_, updated);
+    return refused;
 }
 
 }  // namespace sshuttle::fwmgr

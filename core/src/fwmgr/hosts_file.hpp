@@ -19,6 +19,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fwmgr/line_protocol.hpp"
 
@@ -33,8 +34,8 @@ std::string hosts_tag(uint16_t port);
 std::string merge_hosts_text(std::string_view current, const std::string& tag,
                              const std::map<std::string, std::string>& entries);
 
-/// True for a name that may go into /etc/hosts: letters, digits, '-', '_', '.', at most 253 bytes, not
-/// starting with '-' or '.', and not localhost (a server must not redirect it).
+/// True for a name that may go into /etc/hosts: net::is_valid_host_name, and not localhost in any letter case
+/// (a server must not redirect it).
 bool is_safe_host_name(std::string_view name);
 
 /// Replaces path's contents atomically (temp file + rename, owner and mode kept), or in place when the file
@@ -50,8 +51,17 @@ class HostsFile {
     HostsFile& operator=(const HostsFile&) = delete;
 
     /// Adds or changes one entry and rewrites the file (nothing is written when it is already there).
-    /// Throws std::invalid_argument for an unsafe name, std::runtime_error when the file cannot be written.
+    /// Throws std::invalid_argument for a refused name, std::runtime_error when the file cannot be written.
     void set(const HostEntry& host);
+
+    /// Adds or changes a batch of entries with one rewrite of the file. Returns one line per refused entry
+    /// (unsafe name, over the limit, an existing entry kept); throws std::runtime_error when the file cannot
+    /// be written.
+    std::vector<std::string> add(const std::vector<HostEntry>& hosts);
+
+    /// For a caller who is not root: a name that a line not ours already gives is never added (so an entry
+    /// the administrator or another instance wrote cannot be shadowed or duplicated).
+    void keep_existing_names(bool keep) { keep_existing_names_ = keep; }
 
     /// Removes every line with our tag (also ones a crashed earlier instance on our port left behind).
     /// Returns false (after logging) when that failed. Called by the destructor when anything was written.
@@ -60,12 +70,13 @@ class HostsFile {
     const std::map<std::string, std::string>& entries() const { return entries_; }
 
    private:
-    void rewrite();
+    std::vector<std::string> rewrite();
 
     std::string path_;
     std::string tag_;
     std::map<std::string, std::string> entries_;  // name -> address text
     bool written_ = false;
+    bool keep_existing_names_ = false;
 };
 
 }  // namespace sshuttle::fwmgr

@@ -22,6 +22,12 @@ bool LineReader::take_buffered_line(std::string& line) {
     return true;
 }
 
+bool LineReader::input_waiting() const {
+    if (eof_ || buffer_.find('\n') != std::string::npos) return true;
+    pollfd pfd{fd_, POLLIN, 0};
+    return poll(&pfd, 1, 0) > 0;
+}
+
 LineReader::Status LineReader::read_line(std::string& line, int wake_fd) {
     while (true) {
         if (take_buffered_line(line)) return Status::kLine;

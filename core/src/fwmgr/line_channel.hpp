@@ -24,6 +24,9 @@ class LineReader {
 
     void set_max_bytes(size_t max_bytes) { max_bytes_ = max_bytes; }
 
+    /// True when read_line would not block: a whole line is buffered, or the fd has something (data or EOF).
+    bool input_waiting() const;
+
    private:
     bool take_buffered_line(std::string& line);
 

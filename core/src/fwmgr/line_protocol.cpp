@@ -200,6 +200,14 @@ GoFields parse_go(std::string_view line) {
     return go;
 }
 
+std::string format_cleanup(const GoFields& go) {
+    return std::string(kCleanupKeyword) + format_go(go).substr(2);  // "GO" -> "CLEANUP", the fields unchanged
+}
+
+GoFields parse_cleanup(std::string_view line) {
+    return parse_go("GO " + std::string(after_keyword(line, kCleanupKeyword)));
+}
+
 std::string format_host(const HostEntry& host) {
     return checked_line("HOST " + host.name + "," + address_text(host.ip));
 }

@@ -10,6 +10,8 @@
 //                       PORTS <tcp v6>,<tcp v4>,<dns v6>,<dns v4>                    (0 = none)
 //                       GO <udp 0|1> <uid|-> <gid|-> <tmark> <client pid>[ <bypass mark>]
 //   manager -> client   STARTED   or   ERROR <one line>
+//   (ours, instead of GO)   CLEANUP <GO's fields>: install nothing, remove what a manager that died left for
+//   these ports (rules, hosts lines); the answer is RESTORED or ERROR <one line>, then the manager exits
 //   client  -> manager  HOST <name>,<ip>   (any number, until EOF)
 //   client  -> manager  QUERY_PF_NAT <family>,<proto>,<src ip>,<src port>,<dst ip>,<dst port>   (pf: after
 //   manager -> client   QUERY_PF_NAT_SUCCESS <ip>,<port>  or  QUERY_PF_NAT_FAILURE <text>  STARTED, any number)
@@ -85,6 +87,11 @@ std::string format_go(const GoFields& go);
 /// Parses `GO ...`.
 GoFields parse_go(std::string_view line);
 
+/// `CLEANUP <fields as GO>`.
+std::string format_cleanup(const GoFields& go);
+/// Parses `CLEANUP ...`.
+GoFields parse_cleanup(std::string_view line);
+
 /// Throws ProtocolError when the line would exceed kMaxLineBytes (a very long host name).
 std::string format_host(const HostEntry& host);
 /// Parses `HOST name,ip`.
@@ -130,5 +137,7 @@ inline constexpr std::string_view kNatQueryKeyword = "QUERY_PF_NAT";
 inline constexpr std::string_view kRoutesLine = "ROUTES";
 inline constexpr std::string_view kNslistLine = "NSLIST";
 inline constexpr std::string_view kStartedLine = "STARTED";
+inline constexpr std::string_view kRestoredLine = "RESTORED";
+inline constexpr std::string_view kCleanupKeyword = "CLEANUP";
 
 }  // namespace sshuttle::fwmgr

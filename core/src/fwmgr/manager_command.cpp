@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -36,19 +35,12 @@ std::vector<std::string> manager_command(const cli::Options& options, const std:
     if (elevation == Elevation::kDoas) argv = {"doas"};
     argv.insert(argv.end(), {self_exe, "--firewall", "--method", options.method});
     for (int i = 0; i < options.verbose; ++i) argv.push_back("-v");
-    for (const auto& dir : options.plugin_dirs) argv.insert(argv.end(), {"--plugin-dir", dir});
-    const char* env_path = std::getenv("SSHUTTLE_PLUGIN_PATH");
-    if (elevation != Elevation::kNone && env_path != nullptr) {
-        std::string entries = env_path;
-        size_t start = 0;
-        while (start <= entries.size()) {
-            size_t end = entries.find(':', start);
-            if (end == std::string::npos) end = entries.size();
-            if (end > start) argv.insert(argv.end(), {"--plugin-dir", entries.substr(start, end - start)});
-            start = end + 1;
-        }
-    }
+    // Through sudo/doas the manager ignores plugin directories (only root may choose code that runs as root),
+    // and the generated sudoers rule does not allow them: they are passed only when we are root already.
+    if (elevation == Elevation::kNone)
+        for (const auto& dir : options.plugin_dirs) argv.insert(argv.end(), {"--plugin-dir", dir});
     if (options.syslog) argv.push_back("--syslog");
+    if (options.auto_hosts) argv.push_back("--auto-hosts");  // the manager writes hosts lines only with it
     return argv;
 }
 

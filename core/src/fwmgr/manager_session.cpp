@@ -22,14 +22,19 @@
 #endif
 
 #include "fwmgr/hosts_file.hpp"
+#include "fwmgr/instance_lock.hpp"
 #include "fwmgr/line_channel.hpp"
 #include "fwmgr/request_plan.hpp"
+#include "net/host_name.hpp"
 #include "sshuttle/plugin_abi.h"
 
 namespace sshuttle::fwmgr {
 namespace {
 
 enum class Event { kLine, kEof, kSignal };
+
+// Names written in one rewrite at most; a bound so that a steady stream still reaches the file.
+constexpr std::size_t kMaxHostBatch = 2000;
 
 // QUERY_PF_NAT is answered by the pf-private export sshuttle_pf_natlook_v1 of the method's module (the same
 // signature as plugins/pf/pf_natlook_abi.h). FirewallBackend offers no way to reach the module, so it is found
@@ -64,13 +69,13 @@ std::optional<std::filesystem::path> loaded_module(const std::string& file_name)
 
 class Session {
    public:
-    Session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals, std::string hosts_path)
+    Session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals, SessionOptions options)
         : backend_(backend),
           reader_(in_fd),
           in_fd_(in_fd),
           out_fd_(out_fd),
           signals_(signals),
-          hosts_path_(std::move(hosts_path)) {}
+          options_(std::move(options)) {}
 
     int run() {
         try {
@@ -78,11 +83,20 @@ class Session {
             InstallOrder order;
             Event event = read_order(order);
             if (event != Event::kLine) return finish(event);
-            install(plan_requests(order));
-            send(std::string(kStartedLine) + "\n");
+            if (std::string why = why_refused(order, options_.caller, options_.port_owners); !why.empty())
+                throw std::runtime_error("refused: " + why);
+            if (!options_.lock_dir.empty())
+                locks_.emplace(options_.lock_dir, std::vector<uint16_t>{order.ports.tcp_v6, order.ports.tcp_v4,
+                                                                        order.ports.dns_v6, order.ports.dns_v4});
             // Upstream's tag port: the IPv6 listener's, else the IPv4 one's; unique among running instances.
             const uint16_t tag_port = order.ports.tcp_v6 ? order.ports.tcp_v6 : order.ports.tcp_v4;
-            if (!hosts_path_.empty()) hosts_file_ = std::make_unique<HostsFile>(hosts_path_, tag_port);
+            if (!options_.hosts_path.empty()) {
+                hosts_file_ = std::make_unique<HostsFile>(options_.hosts_path, tag_port);
+                hosts_file_->keep_existing_names(!options_.caller.root);
+            }
+            if (cleanup_only_) return clean_up(plan_requests(order));
+            install(plan_requests(order));
+            send(std::string(kStartedLine) + "\n");
             return finish(serve());
         } catch (const std::exception& e) {
             spdlog::error("{}", e.what());
@@ -137,7 +151,8 @@ class Session {
         if (event != Event::kLine) return event;
         order.ports = parse_ports(line);
         if ((event = next_line(line)) != Event::kLine) return event;
-        order.go = parse_go(line);
+        cleanup_only_ = line.starts_with(std::string(kCleanupKeyword) + " ");
+        order.go = cleanup_only_ ? parse_cleanup(line) : parse_go(line);
         client_pid_ = trusted_client_pid(order.go.client_pid);
         return Event::kLine;
     }
@@ -160,32 +175,64 @@ class Session {
         }
     }
 
-    /// After STARTED: HOST lines until EOF or a signal.
+    /// After STARTED: HOST lines until EOF or a signal. HOST lines are collected while more input is waiting
+    /// and written in one go, so a flood of names costs one rewrite per batch, not one per name.
     Event serve() {
         std::string line;
         Event event;
-        while ((event = next_line(line)) == Event::kLine) {
+        std::vector<HostEntry> batch;
+        while (true) {
+            if (!batch.empty() && (batch.size() >= kMaxHostBatch || !reader_.input_waiting())) add_hosts(batch);
+            if ((event = next_line(line)) != Event::kLine) break;
             if (line.starts_with(std::string(kNatQueryKeyword) + " ")) {
+                add_hosts(batch);  // what came before the query is done before it is answered
                 send(answer_nat_query(line));
                 continue;
             }
-            if (!line.starts_with("HOST ")) throw ProtocolError("unexpected line '" + line + "'");
-            add_host(parse_host(line));
+            if (!line.starts_with("HOST ")) throw ProtocolError("unexpected line '" + net::escaped_for_log(line) + "'");
+            // A bad name from the client is its problem, not a reason to drop everybody's capture.
+            try {
+                batch.push_back(parse_host(line));
+            } catch (const ProtocolError&) {
+                spdlog::error("refusing host line '{}': not <name>,<address>", net::escaped_for_log(line));
+            }
         }
+        add_hosts(batch);
         return event;
     }
 
-    /// One bad or unwritable name is logged and skipped: the tunnel itself is fine.
-    void add_host(const HostEntry& host) {
-        spdlog::debug("host {} is {}", host.name, address_text(host.ip));
-        if (!hosts_file_) return;
-        try {
-            hosts_file_->set(host);
-        } catch (const std::invalid_argument& e) {
-            spdlog::warn("{}", e.what());
-        } catch (const std::exception& e) {
-            spdlog::error("adding host '{}': {}", host.name, e.what());
+    /// A refused or unwritable name is logged and skipped: the tunnel itself is fine.
+    void add_hosts(std::vector<HostEntry>& batch) {
+        if (batch.empty()) return;
+        for (const auto& host : batch)
+            spdlog::debug("host {} is {}", net::escaped_for_log(host.name), address_text(host.ip));
+        if (!options_.hosts_allowed) {
+            if (!warned_hosts_not_allowed_)
+                spdlog::warn("refusing host lines: the firewall manager was not started with --auto-hosts");
+            warned_hosts_not_allowed_ = true;
+        } else if (hosts_file_) {
+            try {
+                for (const auto& why : hosts_file_->add(batch)) spdlog::warn("{}", why);
+            } catch (const std::exception& e) {
+                spdlog::error("adding {} hosts: {}", batch.size(), e.what());
+            }
         }
+        batch.clear();
+    }
+
+    /// CLEANUP: restore what these requests describe (a dead manager's rules) and our hosts lines; RESTORED.
+    int clean_up(const std::vector<plugin::FirewallRequest>& requests) {
+        spdlog::info("removing the rules and hosts lines a previous firewall manager left for port {}",
+                     requests.empty() ? 0 : requests.front().port);
+        touched_ = requests;
+        const bool rules_ok = restore_touched();
+        const bool hosts_ok = remove_hosts();
+        if (!rules_ok || !hosts_ok) {
+            send_error("could not remove everything the previous firewall manager left (see its log)");
+            return 1;
+        }
+        send(std::string(kRestoredLine) + "\n");
+        return 0;
     }
 
     bool remove_hosts() noexcept {
@@ -291,7 +338,10 @@ class Session {
     SignalRelay& signals_;
     pid_t client_pid_ = 0;
     std::vector<plugin::FirewallRequest> touched_;  // requests whose setup was attempted, in order
-    std::string hosts_path_;
+    SessionOptions options_;
+    bool cleanup_only_ = false;
+    bool warned_hosts_not_allowed_ = false;
+    std::optional<InstanceLocks> locks_;  // held until the session object goes, i.e. after the restore
     std::unique_ptr<HostsFile> hosts_file_;  // after STARTED, when HOST lines are written anywhere
     boost::dll::shared_library natlook_module_;  // QUERY_PF_NAT only: a reference on the method's module
     PfNatlookFn* natlook_ = nullptr;
@@ -301,7 +351,14 @@ class Session {
 
 int run_manager_session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals,
                         const std::string& hosts_path) {
-    Session session(backend, in_fd, out_fd, signals, hosts_path);
+    SessionOptions options;
+    options.hosts_path = hosts_path;
+    return run_manager_session(backend, in_fd, out_fd, signals, options);
+}
+
+int run_manager_session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals,
+                        const SessionOptions& options) {
+    Session session(backend, in_fd, out_fd, signals, options);
     return session.run();
 }
 
