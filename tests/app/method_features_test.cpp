@@ -68,16 +68,16 @@ TEST_CASE("method features: the refusal names the feature and the methods that h
 }
 
 TEST_CASE("method features: alternatives come from the plugin modules of this build") {
-    auto methods = app::known_methods({SSHUTTLE_TEST_BINARY_DIR "/plugins"});
+    auto methods = app::known_methods({SSHUTTLE_TEST_PLUGIN_DIR});
     std::vector<std::string> names;
     for (const auto& m : methods) names.push_back(m.name);
     CHECK(names == std::vector<std::string>{"ipfw", "nat", "nft", "pf", "tproxy"});
 
     cli::Options options = parse({"--user", "root", "192.0.2.0/24"});
-    options.plugin_dirs = {SSHUTTLE_TEST_BINARY_DIR "/plugins"};
+    options.plugin_dirs = {SSHUTTLE_TEST_PLUGIN_DIR};
     CHECK(refusal_of(options, "ipfw", methods[0].features) == "method 'ipfw' cannot --user; methods that can: nat");
     options = parse({"--dns", "192.0.2.0/24:8000-9000"});
-    options.plugin_dirs = {SSHUTTLE_TEST_BINARY_DIR "/plugins"};
+    options.plugin_dirs = {SSHUTTLE_TEST_PLUGIN_DIR};
     CHECK(refusal_of(options, "ipfw", methods[0].features) ==
           "method 'ipfw' cannot match ports (192.0.2.0/24:8000-9000); methods that can: nat, nft, pf, tproxy");
     CHECK(refusal_of(options, "nft", methods[2].features).empty());

@@ -58,7 +58,14 @@ std::optional<std::filesystem::path> loaded_module(const std::string& file_name)
     dl_iterate_phdr(
         [](dl_phdr_info* info, size_t, void* data) {
             auto* s = static_cast<Search*>(data);
-            if (info->dlpi_name == nullptr || std::filesystem::path(info->dlpi_name).filename() != s->name) return 0;
+            if (info->dlpi_name == nullptr) return 0;
+            std::filesystem::path name = info->dlpi_name;
+            // The loader opens a module once and loads it through its descriptor (/proc/self/fd/N): the file's
+            // own name is where that descriptor points. Loading the same /proc name again takes a reference on
+            // the very module already loaded.
+            std::error_code ec;
+            if (name.string().rfind("/proc/self/fd/", 0) == 0) name = std::filesystem::read_symlink(name, ec);
+            if (ec || name.filename() != s->name) return 0;
             s->found = info->dlpi_name;
             return 1;
         },
