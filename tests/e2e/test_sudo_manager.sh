@@ -76,7 +76,7 @@ lab_pass "with --auto-hosts a plain user adds new names but cannot shadow an exi
 # does not make the manager load a module from it for a plain user. As root the same module loads.
 plugins="$LAB_TMP/plugins-root"
 mkdir -p "$plugins"
-cp "$SSHUTTLE_BUILD_DIR/plugins/sshuttle-nat.so" "$plugins/sshuttle-natcopy.so"
+cp "${SSHUTTLE_PLUGIN_PATH%%:*}/sshuttle-nat.so" "$plugins/sshuttle-natcopy.so"
 chmod 0755 "$plugins"
 printf '%s ALL=(root) NOPASSWD: %s --firewall --method natcopy --plugin-dir %s\n' "$user" "$SSHUTTLE_BIN" "$plugins" \
     >"$sudoers/plugin-dir"

@@ -41,7 +41,7 @@ if [[ -z ${SSHUTTLE_PKG_ROOT:-} ]]; then
     for field in Conflicts Replaces Provides; do
         [[ $(dpkg-deb -f "${debs[0]}" "$field") == sshuttle ]] || fail "sshuttle-cpp's $field is not 'sshuttle'"
     done
-    [[ $(dpkg-deb -f "${debs[0]}" Version) == "$("$BUILD/bin/sshuttle" --version | awk '{print $NF}')" ]] ||
+    [[ $(dpkg-deb -f "${debs[0]}" Version) == "$("$BUILD/bin/sshuttle" --version | head -n 1 | awk '{print $NF}')" ]] ||
         fail "the package version is not the program's version"
 
     plugin_dir=$(cd "$root" && echo usr/lib/*/sshuttle/plugins)
@@ -72,7 +72,7 @@ if [[ -z ${SSHUTTLE_PKG_ROOT:-} ]]; then
     pass "program and plugins stripped, their debug symbols in sshuttle-cpp-dbgsym"
 
     # The client names the helper by its content hash; the package must carry the exact bytes that were built.
-    cmp -s "$BUILD/bin/sshuttle-server" "$root/usr/libexec/sshuttle/sshuttle-server" ||
+    cmp -s "$BUILD/libexec/sshuttle/sshuttle-server" "$root/usr/libexec/sshuttle/sshuttle-server" ||
         fail "the packaged server helper differs from the built one"
     LC_ALL=C file "$root/usr/libexec/sshuttle/sshuttle-server" | grep -q 'statically linked' ||
         fail "the packaged server helper is not statically linked"
