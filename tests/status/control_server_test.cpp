@@ -19,7 +19,7 @@
 #include "app/status/control_server.hpp"
 #include "app/status/control_socket.hpp"
 #include "app/status/status_command.hpp"
-#include "support/temp_dir.hpp"
+#include "../util/temp_dir.hpp"
 
 using namespace sshuttle::app::status;
 

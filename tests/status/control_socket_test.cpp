@@ -5,9 +5,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "app/status/control_socket.hpp"
-#include "support/temp_dir.hpp"
+#include "../util/temp_dir.hpp"
 
 using namespace sshuttle::app::status;
 
