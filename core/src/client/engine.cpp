@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "client/engine.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <utility>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "client/dns_proxy.hpp"
@@ -53,30 +61,50 @@ Route to_route(const mux::RouteLine& line) {
     return route;
 }
 
+// A connection that cannot be carried gets a reset, not a FIN: a FIN would tell the application that the
+// far end finished sending, and a cut-off download would look complete.
+void reset_and_close(int fd) {
+    const linger abort_on_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    ::close(fd);
+}
+
+// The mux names its own protocol violations this way (mux.cpp); a new connection to the same server would
+// only hear the same garbage, so those end the session instead of starting a reconnect.
+bool is_protocol_error(const std::string& reason) { return reason.rfind("protocol error", 0) == 0; }
+
 }  // namespace
 
 class ClientEngine::Impl {
    public:
     Impl(ClientEngine& owner, boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
          EngineOptions options)
-        : owner_(owner), io_(io), udp_timeout_(options.udp_timeout) {
+        : owner_(owner), io_(io), options_(options), held_timer_(io) {
         util::raise_fd_limit();
-        mux::MuxOptions mux_options;
-        mux_options.expect_sync_header = options.expect_sync_header;
-        mux_options.latency_control = options.latency_control;
-        mux_options.latency_buffer_size = options.latency_buffer_size;
-        mux_options.wrap = options.wrap;
-        mux_ = mux::Mux::create(io, std::move(server), mux_options);
+        mux_ = make_mux(std::move(server));
     }
 
-    void start() {
-        mux_->on_routes = [this](std::span<const uint8_t> payload) { got_routes(payload); };
-        mux_->on_host_list = [this](std::span<const uint8_t> payload) { got_hosts(payload); };
-        mux_->on_closed = [this](const std::string& reason, bool /*clean*/) {
-            stop_listeners();
-            if (owner_.on_closed) owner_.on_closed(reason);
-        };
-        mux_->start();
+    ~Impl() {
+        for (auto& held : held_) reset_and_close(held.fd);
+        for (const auto& udp : udp_sockets_) ::close(udp.fd);
+    }
+
+    void start() { start_mux(); }
+
+    void attach(std::unique_ptr<transport::ByteStream> server) {
+        if (!mux_->is_closed()) {
+            mux_->on_closed = nullptr;  // the owner replaced it: not a loss to report
+            mux_->close("replaced by a new server stream", true);
+        }
+        mux_ = make_mux(std::move(server));
+        routes_seen_ = false;
+        host_list_ = HostListReader{};  // a line cut off with the old stream must not join the new one
+        start_mux();
+        start_udp_proxies();
+        auto held = std::exchange(held_, {});
+        held_timer_.cancel();
+        if (!held.empty()) spdlog::info("carrying {} connection(s) held while the server was away", held.size());
+        for (auto& connection : held) open_channel(connection.fd, connection.target, connection.protocol);
     }
 
     void add_tcp_listener(int listen_fd, OriginalDst original_dst) {
@@ -91,15 +119,13 @@ class ClientEngine::Impl {
     }
 
     void add_dns_listener(int udp_fd, std::optional<TransparentUdp> transparent) {
-        auto proxy = DnsProxy::create(mux_, udp_fd, DnsProxy::kExpiry, std::move(transparent));
-        dns_proxies_.push_back(proxy);
-        proxy->start();
+        udp_sockets_.push_back({udp_fd, true, std::move(transparent)});
+        start_udp_proxy(udp_sockets_.back());
     }
 
     void add_udp_listener(int udp_fd, TransparentUdp transparent) {
-        auto proxy = UdpProxy::create(mux_, udp_fd, std::move(transparent), udp_timeout_);
-        udp_proxies_.push_back(proxy);
-        proxy->start();
+        udp_sockets_.push_back({udp_fd, false, std::move(transparent)});
+        start_udp_proxy(udp_sockets_.back());
     }
 
     std::size_t udp_flows() const {
@@ -120,9 +146,13 @@ class ClientEngine::Impl {
         // The owner asked for this: on_closed is for endings it did not cause (engine.hpp).
         mux_->on_closed = nullptr;
         mux_->close(reason, true);
+        for (auto& held : std::exchange(held_, {})) reset_and_close(held.fd);
+        held_timer_.cancel();
     }
 
     std::size_t open_channels() const { return mux_->channel_count(); }
+    std::size_t held_connections() const { return held_.size(); }
+    bool closed_by_protocol_error() const { return closed_by_protocol_error_; }
 
     TrafficSnapshot traffic() { return connections_.snapshot(); }
 
@@ -136,6 +166,108 @@ class ClientEngine::Impl {
     std::optional<std::chrono::steady_clock::duration> last_rtt() const { return mux_->last_rtt(); }
 
    private:
+    // A bound UDP socket (DNS or transparent UDP) that outlives server streams: each stream's proxy reads a
+    // duplicate of it, so that while no server is attached the kernel keeps queueing what arrives.
+    struct UdpSocket {
+        int fd;
+        bool dns;
+        std::optional<TransparentUdp> transparent;
+    };
+
+    // Accepted while no server was attached: kept until attach() or the hold bound.
+    struct HeldConnection {
+        int fd;
+        boost::asio::ip::tcp::endpoint target;
+        boost::asio::ip::tcp protocol;
+        std::chrono::steady_clock::time_point deadline;
+    };
+
+    std::shared_ptr<mux::Mux> make_mux(std::unique_ptr<transport::ByteStream> server) const {
+        mux::MuxOptions mux_options;
+        mux_options.expect_sync_header = options_.expect_sync_header;
+        mux_options.latency_control = options_.latency_control;
+        mux_options.latency_buffer_size = options_.latency_buffer_size;
+        mux_options.wrap = options_.wrap;
+        return mux::Mux::create(io_, std::move(server), mux_options);
+    }
+
+    void start_mux() {
+        closed_by_protocol_error_ = false;
+        mux_->on_routes = [this](std::span<const uint8_t> payload) { got_routes(payload); };
+        mux_->on_host_list = [this](std::span<const uint8_t> payload) { got_hosts(payload); };
+        mux_->on_closed = [this](const std::string& reason, bool /*clean*/) {
+            closed_by_protocol_error_ = is_protocol_error(reason);
+            if (options_.survive_server_loss) {
+                stop_udp_proxies();  // the sockets stay open and bound (udp_sockets_)
+            } else {
+                stop_listeners();
+            }
+            if (owner_.on_closed) owner_.on_closed(reason);
+        };
+        mux_->start();
+    }
+
+    void start_udp_proxy(const UdpSocket& udp) {
+        const int fd = ::dup(udp.fd);
+        if (fd < 0) {
+            spdlog::error("cannot serve a UDP listener: dup: {}", std::strerror(errno));
+            return;
+        }
+        if (udp.dns) {
+            auto proxy = DnsProxy::create(mux_, fd, DnsProxy::kExpiry, udp.transparent);
+            dns_proxies_.push_back(proxy);
+            proxy->start();
+        } else {
+            auto proxy = UdpProxy::create(mux_, fd, *udp.transparent, options_.udp_timeout);
+            udp_proxies_.push_back(proxy);
+            proxy->start();
+        }
+    }
+
+    void start_udp_proxies() {
+        for (const auto& udp : udp_sockets_) start_udp_proxy(udp);
+    }
+
+    void stop_udp_proxies() {
+        for (auto& proxy : dns_proxies_) {
+            dns_queries_of_stopped_ += proxy->queries();  // the status counter spans server streams
+            proxy->stop();
+        }
+        dns_proxies_.clear();
+        for (auto& proxy : udp_proxies_) proxy->stop();
+        udp_proxies_.clear();
+    }
+
+    void hold(int fd, const boost::asio::ip::tcp::endpoint& target, boost::asio::ip::tcp protocol) {
+        if (held_.size() >= options_.held_limit) {
+            spdlog::warn("no server and {} connections already waiting; reset the one to [{}]:{}", held_.size(),
+                         target.address().to_string(), target.port());
+            reset_and_close(fd);
+            return;
+        }
+        spdlog::debug("no server: holding the connection to [{}]:{}", target.address().to_string(), target.port());
+        held_.push_back({fd, target, protocol, std::chrono::steady_clock::now() + options_.held_timeout});
+        if (held_.size() == 1) arm_held_timer();
+    }
+
+    // Held connections are in deadline order (same timeout for all), so only the front one needs a timer.
+    void arm_held_timer() {
+        if (held_.empty()) return;
+        held_timer_.expires_at(held_.front().deadline);
+        held_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            const auto now = std::chrono::steady_clock::now();
+            std::size_t expired = 0;
+            while (!held_.empty() && held_.front().deadline <= now) {
+                reset_and_close(held_.front().fd);
+                held_.pop_front();
+                ++expired;
+            }
+            if (expired > 0) spdlog::info("no server for too long: reset {} waiting connection(s)", expired);
+            arm_held_timer();
+        });
+    }
+
     void accepted(int fd, const std::shared_ptr<TcpListener>& listener, const OriginalDst& original_dst) {
         const auto destination = original_dst ? original_dst(fd) : std::nullopt;
         if (!destination) {
@@ -149,6 +281,15 @@ class ClientEngine::Impl {
             ::close(fd);
             return;
         }
+        const auto protocol = listener ? listener->local_endpoint().protocol() : target.protocol();
+        if (mux_->is_closed()) {
+            hold(fd, target, protocol);
+            return;
+        }
+        open_channel(fd, target, protocol);
+    }
+
+    void open_channel(int fd, const boost::asio::ip::tcp::endpoint& target, boost::asio::ip::tcp protocol) {
         const uint16_t channel = mux_->allocate_channel();
         if (channel == 0) {
             spdlog::warn("too many open channels; discarded connection to [{}]:{}", target.address().to_string(),
@@ -157,12 +298,11 @@ class ClientEngine::Impl {
             return;
         }
         spdlog::debug("accept: channel {} to [{}]:{}", channel, target.address().to_string(), target.port());
-        const auto protocol = listener ? listener->local_endpoint().protocol() : target.protocol();
         boost::asio::ip::tcp::socket socket(io_, protocol, fd);
         boost::system::error_code no_source;  // a peer already gone shows as 0.0.0.0:0; it ends at once anyway
         const auto source = socket.remote_endpoint(no_source);
         auto tcp = mux::TcpChannel::create(mux_, channel, std::move(socket));
-        tcp->count_traffic(connections_.add(channel, from_asio(source), *destination, tcp));
+        tcp->count_traffic(connections_.add(channel, from_asio(source), from_asio(target), tcp));
         mux_->send(channel, mux::Command::kTcpConnect,
                    mux::text_bytes(mux::format_tcp_connect({target.address(), target.port()})));
         tcp->start();
@@ -198,28 +338,26 @@ class ClientEngine::Impl {
     void stop_listeners() {
         for (auto& listener : listeners_) listener->stop();
         listeners_.clear();
-        for (auto& proxy : dns_proxies_) {
-            dns_queries_of_stopped_ += proxy->queries();
-            proxy->stop();
-        }
-        dns_proxies_.clear();
-        for (auto& proxy : udp_proxies_) proxy->stop();
-        udp_proxies_.clear();
+        stop_udp_proxies();
     }
 
     ClientEngine& owner_;
     boost::asio::io_context& io_;
+    EngineOptions options_;
     std::shared_ptr<mux::Mux> mux_;
     std::vector<std::shared_ptr<TcpListener>> listeners_;
+    std::vector<UdpSocket> udp_sockets_;
     std::vector<std::shared_ptr<DnsProxy>> dns_proxies_;
     std::vector<std::shared_ptr<UdpProxy>> udp_proxies_;
-    std::chrono::steady_clock::duration udp_timeout_;
+    std::deque<HeldConnection> held_;
+    boost::asio::steady_timer held_timer_;
     bool routes_seen_ = false;
     ConnectionTable connections_;
     uint64_t dns_queries_of_stopped_ = 0;
     bool hosts_requested_ = false;
     bool warned_unrequested_hosts_ = false;
     HostListReader host_list_;
+    bool closed_by_protocol_error_ = false;
 };
 
 ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
@@ -252,6 +390,8 @@ std::size_t ClientEngine::udp_flows() const { return impl_->udp_flows(); }
 
 void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { impl_->request_hosts(seed_hosts); }
 
+void ClientEngine::attach(std::unique_ptr<transport::ByteStream> server) { impl_->attach(std::move(server)); }
+
 void ClientEngine::stop() { impl_->stop("stopped"); }
 
 std::size_t ClientEngine::open_channels() const { return impl_->open_channels(); }
@@ -263,5 +403,9 @@ uint64_t ClientEngine::dns_queries() const { return impl_->dns_queries(); }
 void ClientEngine::probe_rtt() { impl_->probe_rtt(); }
 
 std::optional<std::chrono::steady_clock::duration> ClientEngine::last_rtt() const { return impl_->last_rtt(); }
+
+std::size_t ClientEngine::held_connections() const { return impl_->held_connections(); }
+
+bool ClientEngine::closed_by_protocol_error() const { return impl_->closed_by_protocol_error(); }
 
 }  // namespace sshuttle::client

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The client's data plane: accepts redirected connections, opens one mux channel per connection to the
 // server, and moves bytes both ways with flow control. Single-threaded, driven by the caller's io_context.
+// With EngineOptions::survive_server_loss the listeners outlive the server stream: after a loss, connections
+// that were open are reset, new ones are held (bounded in count and time) until attach() brings a new stream.
 #pragma once
 
 #include <sys/socket.h>
@@ -28,6 +30,9 @@ struct EngineOptions {
     uint16_t wrap = 65535;             // channel numbers wrap here
     bool expect_sync_header = true;    // false when the bootstrap already consumed "\0\0SSHUTTLE0001"
     std::chrono::steady_clock::duration udp_timeout = std::chrono::seconds(30);  // idle UDP flows close
+    bool survive_server_loss = false;  // keep listening after the stream ends, for attach()
+    std::size_t held_limit = 256;      // connections held while no server is attached; more are reset
+    std::chrono::steady_clock::duration held_timeout = std::chrono::seconds(30);  // then a held one is reset
 };
 
 /// One route announced by the server (CMD_ROUTES).
@@ -47,11 +52,11 @@ class ClientEngine {
     ClientEngine(const ClientEngine&) = delete;
     ClientEngine& operator=(const ClientEngine&) = delete;
 
-    /// Called once, with the server's first CMD_ROUTES (possibly empty).
+    /// Called once per server stream, with its first CMD_ROUTES (possibly empty).
     std::function<void(const std::vector<Route>&)> on_routes;
     /// Called with each valid "name,ip" line of CMD_HOST_LIST (host_list.hpp), and only after request_hosts().
     std::function<void(const std::string&)> on_host;
-    /// Called once when the session ends: server closed, transport error or protocol violation.
+    /// Called once per server stream when it ends: server closed, transport error or protocol violation.
     std::function<void(const std::string& reason)> on_closed;
 
     /// Starts reading from the server (sync header, then frames).
@@ -68,10 +73,17 @@ class ClientEngine {
     std::size_t udp_flows() const;
     /// Sends CMD_HOST_REQ with the seed hosts (for -H / --seed-hosts).
     void request_hosts(const std::vector<std::string>& seed_hosts);
+    /// After on_closed (survive_server_loss): carries on over a new server stream; the held connections go
+    /// out first. Call start() semantics apply: reading begins at once.
+    void attach(std::unique_ptr<transport::ByteStream> server);
     /// Stops accepting, closes every channel and the server stream. Does not call on_closed.
     void stop();
 
     std::size_t open_channels() const;
+    /// True when the last stream ended because the server spoke garbage (which a new connection would not mend).
+    bool closed_by_protocol_error() const;
+    /// Connections accepted while no server was attached, waiting for one.
+    std::size_t held_connections() const;
 
     /// The client's status: TCP connections with their original destination and bytes, session totals.
     TrafficSnapshot traffic();

@@ -297,6 +297,9 @@ void TcpChannel::on_mux_closed() {
     mux_closed_ = true;
     detached_ = true;
     boost::system::error_code ignored;
+    // The far end is gone with the session: a reset says so, where a FIN would make a cut-off transfer look
+    // complete to the application.
+    socket_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
     socket_.close(ignored);
     stuck_timer_.cancel();
     to_socket_.clear();
