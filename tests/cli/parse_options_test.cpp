@@ -201,7 +201,8 @@ TEST_CASE("options: argparse-style unique prefixes of long options") {
     CHECK(error_of({"--excl", "192.0.2.1", "-N"}) ==
           "ambiguous option: --excl could match --exclude, --exclude-from");
     CHECK(error_of({"--no", "-N"}) ==
-          "ambiguous option: --no could match --no-cmd-delimiter, --no-latency-control, --no-sudo-pythonpath");
+          "ambiguous option: --no could match --no-cmd-delimiter, --no-latency-control, --no-reconnect, "
+          "--no-sudo-pythonpath");
 }
 
 TEST_CASE("options: errors are one line naming the bad value") {
@@ -285,4 +286,22 @@ TEST_CASE("options: 50 KB values are refused with a one-line error, not a stack 
     }
     CHECK(error_of({std::string(50000, '1') + "/8"}).find("bytes long, at most 512") != std::string::npos);
     CHECK(parse({"--ns-hosts", "192.0.2.1," + std::string(50000, ' ') + ",192.0.2.2", "0/0"}).ns_hosts.size() == 2);
+}
+
+TEST_CASE("options: reconnection is on by default; --no-reconnect and --reconnect-max-wait, also from YAML") {
+    const Options defaults = parse({"-N"});
+    CHECK(defaults.reconnect);
+    CHECK(defaults.reconnect_max_wait == 60);
+    const Options o = parse({"--no-reconnect", "--reconnect-max-wait", "15", "-N"});
+    CHECK_FALSE(o.reconnect);
+    CHECK(o.reconnect_max_wait == 15);
+    CHECK(error_of({"--reconnect-max-wait", "0", "-N"}) == "invalid value '0' for --reconnect-max-wait: below 1");
+    CHECK(error_of({"--reconnect-max-wait", "soon", "-N"}) ==
+          "invalid value 'soon' for --reconnect-max-wait: not an integer");
+
+    sshuttle::test::TempFiles files;
+    const std::string path = files.write("sshuttle.yaml", "no_reconnect: true\nreconnect_max_wait: 5\nauto_nets: true\n");
+    const Options from_yaml = parse({"--config", path});
+    CHECK_FALSE(from_yaml.reconnect);
+    CHECK(from_yaml.reconnect_max_wait == 5);
 }

@@ -11,7 +11,7 @@
 #include <exception>
 #include <iostream>
 
-#include "app/client_session.hpp"
+#include "app/session/client_session.hpp"
 #include "app/dry_run.hpp"
 #include "app/netns.hpp"
 #include "app/status/status_command.hpp"

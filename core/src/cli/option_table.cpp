@@ -221,6 +221,13 @@ const std::vector<OptionSpec>& option_table() {
          [](Options& o, const Values&, std::size_t) { o.disable_ipv6 = true; }},
         {"-D,--daemon", "daemon", F, nullptr, "run in the background as a daemon (implies --syslog)",
          [](Options& o, const Values&, std::size_t) { o.daemon = true; o.syslog = true; }},
+        {"--no-reconnect", "no-reconnect", F, nullptr,
+         "exit when the server connection is lost, instead of reconnecting with the rules kept in place",
+         [](Options& o, const Values&, std::size_t) { o.reconnect = false; }},
+        {"--reconnect-max-wait", "reconnect-max-wait", V, "SECONDS",
+         "the longest wait between two reconnect attempts [60]",
+         [](Options& o, const Values& v, std::size_t) {
+             o.reconnect_max_wait = parse_int(v.back(), "--reconnect-max-wait", 1); }},
         {"-s,--subnets", "subnets-file", L, "PATH", "file of subnets to route (one per line)",
          [](Options& o, const Values& v, std::size_t) { add_subnet_files(o.subnets, v, false, &o.warnings); }},
         {"--syslog", "syslog", F, nullptr, "send log messages to syslog",

@@ -80,6 +80,8 @@ struct Options {
     bool tproxy_setup_routes = false;    // --tproxy-setup-routes: install the fwmark policy routing, remove on exit
     std::string sudoers_user;            // --sudoers-user
     bool no_sudo_pythonpath = false;     // accepted for compatibility
+    bool reconnect = true;               // --no-reconnect: exit when the server connection is lost
+    int reconnect_max_wait = 60;         // --reconnect-max-wait SECONDS: the longest back-off between attempts
     std::string namespace_name;          // --namespace
     int namespace_pid = 0;               // --namespace-pid
 

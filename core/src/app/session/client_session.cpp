@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The client's start-up order, as upstream's (reference §1.1): firewall manager first (so a sudo prompt comes
 // early), then listeners, then the server; rules go in only once the server's first ROUTES has arrived, so the
-// ssh connection itself is never captured. Everything is undone on the way out, whatever the reason.
-#include "app/client_session.hpp"
+// ssh connection itself is never captured. After that the session survives its server connection: a loss
+// moves it to "reconnecting" (rules and listeners kept, new connections held) until a new connection is made.
+// Everything is undone on the way out, whatever the reason.
+#include "app/session/client_session.hpp"
 
 #include <arpa/inet.h>
 #include <grp.h>
@@ -12,38 +14,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-
-#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <stdexcept>
 
-#include "app/dns_listeners.hpp"
-#include "app/listeners.hpp"
-#include "app/method_features.hpp"
 #include "app/nameservers.hpp"
-#include "app/policy_routing.hpp"
 #include "app/resolver_cache.hpp"
 #include "app/rule_plan.hpp"
-#include "app/status/status_service.hpp"
-#include "app/udp_listeners.hpp"
 #include "app/udp_plugin_bridge.hpp"
-#include "client/engine.hpp"
-#include "fwmgr/firewall_client.hpp"
-#include "plugin/plugins.hpp"
-#include "transport/byte_stream.hpp"
-#include "transport/server_launch.hpp"
 #include "util/daemon.hpp"
 #include "util/log.hpp"
-#include "util/sd_notify.hpp"
 
 namespace sshuttle::app {
 namespace {
 
 constexpr int kExitFatal = 99;  // upstream's exit status for Fatal
+// A connection attempt still running at exit (ssh stuck connecting) is given this long before we leave it.
+constexpr auto kAttemptGrace = std::chrono::seconds(2);
 
 int64_t resolve_uid(const std::optional<std::string>& user) {
     if (!user) return -1;
@@ -104,217 +92,257 @@ std::optional<net::Endpoint> original_dst_from_manager(fwmgr::FirewallClient& fi
     return local;
 }
 
+bool same_routes(const std::vector<client::Route>& a, const std::vector<client::Route>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].family != b[i].family || !(a[i].address == b[i].address) || a[i].prefix != b[i].prefix)
+            return false;
+    return true;
+}
+
 }  // namespace
 
-int run_client(const cli::Options& options) {
-    signal(SIGPIPE, SIG_IGN);
-    const auto nameservers = captured_nameservers(options);
-    if (options.dns && nameservers.empty()) spdlog::warn("--dns: no nameserver found in /etc/resolv.conf");
+ClientSession::ClientSession(const cli::Options& options)
+    : options_(options),
+      retry_timer_(io_),
+      backoff_(std::chrono::seconds(1), std::chrono::seconds(options.reconnect_max_wait)) {
+    nameservers_ = captured_nameservers(options);
+    if (options.dns && nameservers_.empty()) spdlog::warn("--dns: no nameserver found in /etc/resolv.conf");
     // As upstream: without captured DNS the server never gets a query, so --to-ns would do nothing.
     if (options.to_ns && !options.dns && options.ns_hosts.empty())
         spdlog::warn("--to-ns is ignored without --dns or --ns-hosts");
     // As upstream: seed names are only looked up by the hostwatch, which only -H starts.
     if (!options.seed_hosts.empty() && !options.auto_hosts)
         throw std::runtime_error("--seed-hosts only works together with -H/--auto-hosts");
-    const int64_t uid = resolve_uid(options.user);  // before anything starts: a typo fails at once
-    const int64_t gid = resolve_gid(options.group);
-    plugin::HostServices host;
-    auto plugin_dirs = plugin::search_dirs(options.plugin_dirs);
+    uid_ = resolve_uid(options.user);  // before anything starts: a typo fails at once
+    gid_ = resolve_gid(options.group);
+    peer_name_ = options.remote ? options.remote->to_string() : std::string("the local server");
 
     // ssh connecting (and the remote shell starting) is the slowest step of the start. As root no sudo prompt
     // can come, so ssh starts first and connects while the manager probes and the listeners are bound.
-    transport::LaunchParams launch_params;
-    launch_params.bypass_mark = local_bypass_mark(options);
+    launch_params_.bypass_mark = local_bypass_mark(options);
     std::optional<transport::PendingServer> early_server;
-    if (options.remote && geteuid() == 0) early_server.emplace(transport::launch_server(options, launch_params));
+    if (options.remote && geteuid() == 0) early_server.emplace(transport::launch_server(options, launch_params_));
 
     // 1. The root part first, so that a sudo password prompt comes before anything else happens.
-    fwmgr::FirewallClient firewall;
-    firewall.start(options);
-    auto method = plugin::load_firewall(firewall.method(), plugin_dirs, host);
-    spdlog::debug("firewall method: {}", method->name());
-    const bool ipv6 = !options.disable_ipv6 && method->has(SSHUTTLE_FEAT_IPV6);
-    // Before anything is captured: a method that cannot do what was asked (--user, --dns, IPv6...) is refused.
-    require_method_features(options, method->name(), method->features());
-    // pf: only root can read the kernel's NAT table, so the manager looks each connection up (QUERY_PF_NAT).
-    const bool nat_by_manager = method->has(SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER);
-    // A transparent method's captured datagrams carry foreign addresses: answering them needs its UDP members.
-    const bool transparent = method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER);
-    if (transparent && !nameservers.empty() && !method->has_udp())
-        throw std::runtime_error("method '" + method->name() +
-                                 "' cannot answer captured DNS (it has no UDP members, ABI 1.1); use --method nat "
-                                 "or nft with --dns");
-    const bool udp = transparent && method->has(SSHUTTLE_FEAT_UDP) && method->has_udp();
-    if (options.tproxy_setup_routes && method->name() != "tproxy")
-        spdlog::warn("--tproxy-setup-routes is ignored with method '{}'", method->name());
-
+    firewall_ = std::make_unique<FirewallGuard>(options, host_, nameservers_);
     // 2. Listeners.
-    std::vector<net::Endpoint> wanted = options.listen_given ? options.listen : default_listen_addresses(ipv6);
-    if (!ipv6) std::erase_if(wanted, [](const net::Endpoint& e) { return e.address.family == net::Family::kIPv6; });
-    auto listeners = bind_tcp_listeners(wanted, [&](int fd, net::Family family) {
-        if (method->has_prepare_listener())
-            method->prepare_listener(fd, family == net::Family::kIPv4 ? SSHUTTLE_AF_INET : SSHUTTLE_AF_INET6, false);
-    });
-    std::vector<net::Endpoint> listen_addresses;
-    for (const auto& l : listeners) {
-        spdlog::debug("listening on {}", l.address.to_string());
-        listen_addresses.push_back(l.address);
-    }
-    auto prepare_udp = [&](int fd, net::Family family) {
-        if (method->has_prepare_listener())
-            method->prepare_listener(fd, family == net::Family::kIPv4 ? SSHUTTLE_AF_INET : SSHUTTLE_AF_INET6, true);
-    };
-    std::vector<Listener> udp_listeners;
-    if (udp) udp_listeners = bind_udp_listeners(listen_addresses, prepare_udp);
-
-    // tproxy: marked packets must be routed to this machine before any rule marks them.
-    std::vector<net::Family> families;
-    for (const auto& l : listeners)
-        if (std::find(families.begin(), families.end(), l.address.address.family) == families.end())
-            families.push_back(l.address.address.family);
-    std::optional<OwnPolicyRoutes> own_routes;
-    if (method->name() == "tproxy") {
-        if (options.tproxy_setup_routes)
-            own_routes.emplace(families, options.tmark, listeners.front().address.port);
-        else
-            check_policy_routing(families, options.tmark);
-    }
-
-    std::vector<Listener> dns_listeners;
-    if (!nameservers.empty()) {
-        dns_listeners = bind_dns_listeners(listen_addresses, listeners.front().address.port, prepare_udp);
-        for (const auto& ns : nameservers) spdlog::debug("capturing DNS to {}", ns.to_string());
-        spdlog::debug("DNS listener on port {}", dns_listeners.front().address.port);
-    }
-
+    listeners_ = std::make_unique<ListenerSet>(options, firewall_->method(), firewall_->ipv6(), firewall_->udp(),
+                                               !nameservers_.empty());
+    for (const auto& ns : nameservers_) spdlog::debug("capturing DNS to {}", ns.to_string());
     // 3. The server.
-    const auto ssh_addresses = transport::ssh_server_addresses(options);
-    transport::ServerLaunch server = early_server ? transport::finish_server(std::move(*early_server))
-                                                  : transport::start_server(options, launch_params);
-    spdlog::debug("server started: {}{}", server.description, server.uploaded ? " (helper uploaded)" : "");
+    ssh_addresses_ = transport::ssh_server_addresses(options);
+    server_ = std::make_unique<ServerConnection>(early_server ? transport::finish_server(std::move(*early_server))
+                                                              : transport::start_server(options, launch_params_));
+    spdlog::debug("server started: {}", server_->description());
 
-    boost::asio::io_context io;
     client::EngineOptions engine_options;
     engine_options.latency_control = options.latency_control;
     engine_options.latency_buffer_size = static_cast<std::size_t>(options.latency_buffer_size);
     engine_options.wrap = static_cast<uint16_t>(options.wrap);
     engine_options.expect_sync_header = false;  // start_server consumed it
-    client::ClientEngine engine(io, transport::make_server_stream(io, server), engine_options);
-
+    engine_options.survive_server_loss = options.reconnect;
+    engine_ = std::make_unique<client::ClientEngine>(io_, server_->stream(io_), engine_options);
+    dialer_ = std::make_unique<ServerDialer>(io_, options, launch_params_);
     // `sshuttle status` (the control socket) and systemd's STATUS= (polled, see util::StatusTicker).
-    const std::string connected_to =
-        "Connected to " + (options.remote ? options.remote->to_string() : std::string("the local server"));
-    status::StatusService status_service(io, engine, status::session_info(options, method->name()));
-    util::StatusTicker status_ticker(io, [&] { return status_service.brief(); });
+    status_service_ = std::make_unique<status::StatusService>(
+        io_, *engine_, status::session_info(options, firewall_->method().name()));
+    status_ticker_ = std::make_unique<util::StatusTicker>(io_, [this] { return status_service_->brief(); });
+    wire_engine();
+}
 
-    int exit_status = 0;
-    std::string failure;
-    auto fail = [&](const std::string& why) {
-        if (failure.empty()) failure = why;
-        exit_status = kExitFatal;
-        io.stop();
-    };
+ClientSession::~ClientSession() = default;
 
-    // 4. Rules go in once the server has answered with its routes.
-    fwmgr::GoFields go;
-    go.udp = udp;
-    go.uid = uid;
-    go.gid = gid;
-    go.tmark = options.tmark;
-    go.client_pid = getpid();
-    go.bypass_mark = launch_params.bypass_mark;
-    engine.on_routes = [&](const std::vector<client::Route>& routes) {
-        try {
-            fwmgr::Ports ports;
-            for (const auto& l : listeners)
-                (l.address.address.family == net::Family::kIPv4 ? ports.tcp_v4 : ports.tcp_v6) = l.address.port;
-            for (const auto& l : dns_listeners)
-                (l.address.address.family == net::Family::kIPv4 ? ports.dns_v4 : ports.dns_v6) = l.address.port;
-            const auto rules = build_rules(options, listen_addresses, ssh_addresses, routes, ipv6);
-            firewall.install(rules, nameservers, ports, go);
-            firewall.watch(io, fail);  // the manager's end ends the session (after its rules are removed)
-            status_service.set_rules(rules);
-            status_service.set_state("up");
-            if (!nameservers.empty()) flush_resolver_cache();
-            spdlog::info("Connected to server.");
-            util::notify_ready(connected_to);
-            status_ticker.start();
-            util::daemon_ready();  // -D: detach; the waiting parent exits 0 now
-            if (options.auto_hosts) engine.request_hosts(options.seed_hosts);
-        } catch (const std::exception& e) {
-            fail(e.what());
-        }
-    };
-    engine.on_host = [&](const std::string& line) {
+void ClientSession::wire_engine() {
+    engine_->on_routes = [this](const std::vector<client::Route>& routes) { got_routes(routes); };
+    engine_->on_host = [this](const std::string& line) {
         auto comma = line.find(',');
         net::IpAddress ip;
         if (comma == std::string::npos || !net::IpAddress::parse(line.substr(comma + 1), ip)) return;
         // Inside the loop: a gone manager must end the session cleanly (rules restored), not escape io.run().
         try {
-            firewall.send_host(line.substr(0, comma), ip);
+            firewall_->manager().send_host(line.substr(0, comma), ip);
         } catch (const std::exception& e) {
             fail(e.what());
         }
     };
-    engine.on_closed = [&](const std::string& reason) { fail(reason); };
+    engine_->on_closed = [this](const std::string& reason) { lost_server(reason); };
 
-    for (const auto& l : listeners) {
+    auto& method = firewall_->method();
+    for (const auto& l : listeners_->tcp()) {
         const uint16_t own_port = l.address.port;
-        engine.add_tcp_listener(l.fd, [&, own_port](int fd) -> std::optional<net::Endpoint> {
-            std::string why;
-            std::optional<net::Endpoint> ep;
-            if (nat_by_manager) {
-                ep = original_dst_from_manager(firewall, fd, why);
-            } else {
-                auto dst = method->original_dst(fd, why);
-                ep = dst ? endpoint_from(*dst) : std::nullopt;
-            }
-            if (!ep) {
-                spdlog::warn("dropping a connection: no original destination ({})", why);
-                return std::nullopt;
-            }
-            // A connection made straight to our own listener would loop forever.
-            if (ep->port == own_port && std::any_of(listeners.begin(), listeners.end(), [&](const Listener& x) {
-                    return x.address.address == ep->address;
-                })) {
-                spdlog::debug("ignoring a connection to our own listener {}", ep->to_string());
-                return std::nullopt;
-            }
-            return ep;
-        });
+        engine_->add_tcp_listener(l.fd, [this, own_port](int fd) { return original_dst(fd, own_port); });
     }
-
-    for (const auto& l : dns_listeners) {
-        if (transparent && method->has_udp())
-            engine.add_dns_listener(l.fd, transparent_udp_of(*method));
+    for (const auto& l : listeners_->dns()) {
+        if (firewall_->transparent() && method.has_udp())
+            engine_->add_dns_listener(l.fd, transparent_udp_of(method));
         else
-            engine.add_dns_listener(l.fd);
+            engine_->add_dns_listener(l.fd);
     }
-    for (const auto& l : udp_listeners) engine.add_udp_listener(l.fd, transparent_udp_of(*method));
+    for (const auto& l : listeners_->udp()) engine_->add_udp_listener(l.fd, transparent_udp_of(method));
+}
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+std::optional<net::Endpoint> ClientSession::original_dst(int fd, uint16_t own_port) {
+    std::string why;
+    std::optional<net::Endpoint> ep;
+    if (firewall_->nat_by_manager()) {
+        ep = original_dst_from_manager(firewall_->manager(), fd, why);
+    } else {
+        auto dst = firewall_->method().original_dst(fd, why);
+        ep = dst ? endpoint_from(*dst) : std::nullopt;
+    }
+    if (!ep) {
+        spdlog::warn("dropping a connection: no original destination ({})", why);
+        return std::nullopt;
+    }
+    // A connection made straight to our own listener would loop forever.
+    if (ep->port == own_port && listeners_->is_own(*ep)) {
+        spdlog::debug("ignoring a connection to our own listener {}", ep->to_string());
+        return std::nullopt;
+    }
+    return ep;
+}
+
+// 4. Rules go in once the first server has answered with its routes; later connections only refresh them.
+void ClientSession::got_routes(const std::vector<client::Route>& routes) {
+    try {
+        if (!firewall_->installed()) {
+            fwmgr::GoFields go;
+            go.udp = firewall_->udp();
+            go.uid = uid_;
+            go.gid = gid_;
+            go.tmark = options_.tmark;
+            go.client_pid = getpid();
+            go.bypass_mark = launch_params_.bypass_mark;
+            const auto rules =
+                build_rules(options_, listeners_->addresses(), ssh_addresses_, routes, firewall_->ipv6());
+            firewall_->install(rules, nameservers_, listeners_->ports(), go);
+            // The manager's end ends the session (after its rules are removed), reconnecting or not: without
+            // it nothing is captured any more.
+            firewall_->manager().watch(io_, [this](const std::string& why) { fail(why); });
+            status_service_->set_rules(rules);
+            first_routes_ = routes;
+            if (!nameservers_.empty()) flush_resolver_cache();
+            spdlog::info("Connected to server.");
+            state_.enter(SessionPhase::kUp);
+            status_service_->set_state("up");
+            util::notify_ready("Connected to " + peer_name_);
+            status_ticker_->start();
+            util::daemon_ready();  // -D: detach; the waiting parent exits 0 now
+        } else {
+            if (options_.auto_nets && !same_routes(routes, first_routes_))
+                spdlog::warn("the server's routes changed since the first connection; the rules keep the first set "
+                             "(restart sshuttle to apply the new one)");
+            spdlog::info("Reconnected to server ({} reconnect(s) so far).", state_.reconnects);
+            state_.enter(SessionPhase::kUp);
+            status_service_->set_state("up");
+        }
+        // What -H learns is refreshed on every connection: the new server starts its own hostwatch.
+        if (options_.auto_hosts) engine_->request_hosts(options_.seed_hosts);
+    } catch (const std::exception& e) {
+        fail(e.what());
+    }
+}
+
+void ClientSession::lost_server(const std::string& reason) {
+    if (state_.phase == SessionPhase::kStopping) return;
+    std::string why = reason;
+    const std::string server_end = server_ ? server_->end() : std::string();
+    if (!server_end.empty()) why += " (" + server_end + ")";
+    server_.reset();
+    state_.last_error = why;
+    // Before the rules are in, at a protocol violation, or when asked: today's behaviour, the session ends.
+    if (!options_.reconnect || !firewall_->installed() || engine_->closed_by_protocol_error()) {
+        fail(why);
+        return;
+    }
+    spdlog::warn("lost the server connection: {}; reconnecting (rules stay in, new connections wait)", why);
+    state_.enter(SessionPhase::kReconnecting);
+    status_service_->set_state("reconnecting", why);
+    schedule_attempt();
+}
+
+void ClientSession::schedule_attempt() {
+    const auto delay = backoff_.next();
+    spdlog::info("reconnect attempt {} in {} ms", backoff_.attempts(), delay.count());
+    retry_timer_.expires_after(delay);
+    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || state_.phase == SessionPhase::kStopping) return;
+        dialer_->dial([this](std::unique_ptr<ServerConnection> connection, const std::string& error) {
+            attempt_finished(std::move(connection), error);
+        });
+    });
+}
+
+void ClientSession::attempt_finished(std::unique_ptr<ServerConnection> connection, const std::string& error) {
+    if (state_.phase == SessionPhase::kStopping) return;  // `connection` ends with this scope
+    if (!connection) {
+        // One line per attempt: under systemd or -D an attempt that needs a person fails here, every time.
+        spdlog::warn("reconnect attempt {} failed: {}", backoff_.attempts(), error);
+        state_.last_error = error;
+        status_service_->set_state("reconnecting", error);
+        schedule_attempt();
+        return;
+    }
+    server_ = std::move(connection);
+    ++state_.reconnects;
+    status_service_->add_reconnect();
+    backoff_.reset();
+    spdlog::info("server connection is back: {}", server_->description());
+    engine_->attach(server_->stream(io_));
+}
+
+void ClientSession::fail(const std::string& why) {
+    if (failure_.empty()) failure_ = why;
+    exit_status_ = kExitFatal;
+    stop();
+}
+
+void ClientSession::stop() {
+    state_.enter(SessionPhase::kStopping);
+    retry_timer_.cancel();
+    io_.stop();
+}
+
+int ClientSession::run() {
+    signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
+    signals_->async_wait([this](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         spdlog::debug("signal {}: shutting down", signo);
-        io.stop();
+        stop();
     });
-
-    status_service.start();
-    engine.start();
-    io.run();
-    status_service.stop();
-    status_ticker.stop();
+    engine_->start();
+    status_service_->start();
+    io_.run();
+    state_.enter(SessionPhase::kStopping);
+    status_service_->stop();
+    status_ticker_->stop();
     util::notify_stopping();
 
     // 5. Undo everything: stop the data plane, let the manager restore the rules, end the server.
-    engine.stop();
-    firewall.close();
-    if (own_routes) own_routes->remove();
-    if (!nameservers.empty()) flush_resolver_cache();
-    const std::string server_end = transport::stop_server(server);
-    if (!failure.empty() && !server_end.empty()) failure += " (" + server_end + ")";
-    if (!failure.empty()) spdlog::error("fatal: {}", failure);
-    return exit_status;
+    engine_->stop();
+    firewall_->close();
+    listeners_->remove_policy_routes();
+    if (!nameservers_.empty()) flush_resolver_cache();
+    if (server_) {
+        const std::string server_end = server_->end();
+        if (!failure_.empty() && !server_end.empty()) failure_ += " (" + server_end + ")";
+    }
+    if (!failure_.empty()) spdlog::error("fatal: {}", failure_);
+    if (dialer_->still_busy_after(kAttemptGrace)) {
+        // ssh (or the transport) is stuck connecting and cannot be interrupted from here. The rules are
+        // restored already; leaving without unwinding keeps its thread from touching what unwinding frees.
+        spdlog::warn("a reconnect attempt is still running; exiting without waiting for it");
+        spdlog::shutdown();
+        std::_Exit(exit_status_);
+    }
+    return exit_status_;
+}
+
+int run_client(const cli::Options& options) {
+    signal(SIGPIPE, SIG_IGN);
+    ClientSession session(options);
+    return session.run();
 }
 
 }  // namespace sshuttle::app

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "app/session/server_connection.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+
+namespace sshuttle::app {
+
+ServerConnection::~ServerConnection() { end(); }
+
+std::unique_ptr<transport::ByteStream> ServerConnection::stream(boost::asio::io_context& io) const {
+    return transport::make_server_stream(io, launch_);
+}
+
+std::string ServerConnection::end() {
+    // stop_server reaps the child: a second call could signal a recycled pid.
+    if (ended_) return {};
+    ended_ = true;
+    return transport::stop_server(launch_);
+}
+
+struct ServerDialer::Attempt {
+    std::mutex mutex;
+    std::condition_variable finished_cv;
+    bool finished = false;
+    std::unique_ptr<ServerConnection> connection;  // until the io_context's handler takes it
+    std::string error;
+};
+
+ServerDialer::ServerDialer(boost::asio::io_context& io, const cli::Options& options, transport::LaunchParams params)
+    : io_(io), options_(options), params_(std::move(params)) {}
+
+ServerDialer::~ServerDialer() {
+    if (thread_.joinable()) thread_.join();
+    // attempt_ (and a connection no handler took) goes with it: the server is ended.
+}
+
+void ServerDialer::dial(Done done) {
+    if (thread_.joinable()) thread_.join();  // the previous attempt has posted its result already
+    auto attempt = std::make_shared<Attempt>();
+    attempt_ = attempt;
+    thread_ = std::thread([&io = io_, &options = options_, params = params_, attempt, done = std::move(done)] {
+        std::unique_ptr<ServerConnection> connection;
+        std::string error;
+        try {
+            connection = std::make_unique<ServerConnection>(transport::start_server(options, params));
+        } catch (const std::exception& e) {
+            error = e.what();
+            if (error.empty()) error = "connecting to the server failed";
+        }
+        {
+            std::lock_guard lock(attempt->mutex);
+            attempt->connection = std::move(connection);
+            attempt->error = error;
+            attempt->finished = true;
+        }
+        attempt->finished_cv.notify_all();
+        boost::asio::post(io, [attempt, done] {
+            std::unique_ptr<ServerConnection> taken;
+            std::string why;
+            {
+                std::lock_guard lock(attempt->mutex);
+                taken = std::move(attempt->connection);
+                why = attempt->error;
+            }
+            done(std::move(taken), why);
+        });
+    });
+}
+
+bool ServerDialer::still_busy_after(std::chrono::milliseconds grace) {
+    if (!attempt_) return false;
+    std::unique_lock lock(attempt_->mutex);
+    return !attempt_->finished_cv.wait_for(lock, grace, [&] { return attempt_->finished; });
+}
+
+}  // namespace sshuttle::app

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// One connection to the server (ssh, a transport plugin, or the local server), ended when it goes out of scope;
+// and the dialer that makes new ones off the event loop, so that listeners, hold timers and signals keep being
+// served while ssh connects and authenticates.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cli/options.hpp"
+#include "transport/byte_stream.hpp"
+#include "transport/server_launch.hpp"
+
+namespace sshuttle::app {
+
+class ServerConnection {
+   public:
+    explicit ServerConnection(transport::ServerLaunch launch) : launch_(std::move(launch)) {}
+    /// Ends the server (end()) if that was not done yet.
+    ~ServerConnection();
+    ServerConnection(const ServerConnection&) = delete;
+    ServerConnection& operator=(const ServerConnection&) = delete;
+
+    /// The mux's stream to this server.
+    std::unique_ptr<transport::ByteStream> stream(boost::asio::io_context& io) const;
+    /// Stops the server once; returns how it had ended by itself ("exit code 255 ..."), or "".
+    std::string end();
+    const std::string& description() const { return launch_.description; }
+
+   private:
+    transport::ServerLaunch launch_;
+    bool ended_ = false;
+};
+
+/// Makes one connection attempt at a time on a thread of its own; the result comes back through the io_context.
+class ServerDialer {
+   public:
+    /// `error` is empty on success (and `connection` set), else one line saying why the attempt failed.
+    using Done = std::function<void(std::unique_ptr<ServerConnection> connection, const std::string& error)>;
+
+    ServerDialer(boost::asio::io_context& io, const cli::Options& options, transport::LaunchParams params);
+    /// Waits for an attempt in progress (see abandon_if_busy) and ends a connection nobody took.
+    ~ServerDialer();
+    ServerDialer(const ServerDialer&) = delete;
+    ServerDialer& operator=(const ServerDialer&) = delete;
+
+    /// Starts an attempt; `done` runs on the io_context. One attempt at a time.
+    void dial(Done done);
+    /// True when an attempt is still running after waiting up to `grace` for it. The caller must then leave
+    /// the process without unwinding (the attempt's thread would post to a destroyed io_context).
+    bool still_busy_after(std::chrono::milliseconds grace);
+
+   private:
+    struct Attempt;
+
+    boost::asio::io_context& io_;
+    const cli::Options& options_;
+    transport::LaunchParams params_;
+    std::shared_ptr<Attempt> attempt_;
+    std::thread thread_;
+};
+
+}  // namespace sshuttle::app
