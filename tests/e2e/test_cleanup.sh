@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # No sshuttle firewall rule may be left in the client namespace, however the client ends: SIGINT (normal exit),
-# SIGTERM, SIGKILL of the client, its ssh killed, the remote server process killed.
+# SIGTERM, SIGKILL of the client, its ssh killed, the remote server process killed (those two with --no-reconnect:
+# by default the client reconnects instead, see test_reconnect.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
 LAB_FIXTURE_MB=0 lab_setup
@@ -26,7 +27,7 @@ server_pids() {
 }
 
 start_and_check_rules() {
-    sst_start_remote "cleanup-$1" "$PRIVATE_V4" "$PRIVATE_V6"
+    sst_start_remote "cleanup-$1" "${@:2}" "$PRIVATE_V4" "$PRIVATE_V6"
     sst_wait_tunnel "$TARGET_V4"
     [[ -n "$(sst_rules client)" ]] || lab_fail "$1: the tunnel works but no sshuttle rule is visible"
 }
@@ -67,7 +68,7 @@ sshd_session_pids() {
     return 0
 }
 
-start_and_check_rules ssh-killed
+start_and_check_rules ssh-killed --no-reconnect
 if [[ $SSHUTTLE_E2E_TRANSPORT == builtin ]]; then
     pids="$(sshd_session_pids)"
     [[ -n "$pids" ]] || lab_fail "ssh-killed: no sshd session serves the client"
@@ -80,7 +81,7 @@ sst_wait_exit 30
 ((SST_RC != 0)) || lab_fail "ssh-killed: the client exited with status 0 after losing its ssh"
 expect_clean ssh-killed
 
-start_and_check_rules server-killed
+start_and_check_rules server-killed --no-reconnect
 pids="$(server_pids)"
 [[ -n "$pids" ]] || lab_fail "server-killed: no server process found in the server namespace"
 kill -KILL $pids
