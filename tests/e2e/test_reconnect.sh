@@ -64,7 +64,7 @@ wait_log_count() {
 # client to the target network that arrives there instead of through the tunnel.
 leak_count() {
     lab_in server iptables-save -c -t raw |
-        awk -v rule="-A PREROUTING -s $CLIENT_V4/32 -d $PRIVATE_V4" 'index($0, rule) {split($1, c, /[[:]/); print c[2]}'
+        awk -v rule="-A PREROUTING -s $CLIENT_V4/32 -d $PRIVATE_V4" 'index($0, rule) {sub(/^\[/, "", $1); split($1, c, ":"); print c[1]}'
 }
 
 # Rules watcher: records every poll that found no sshuttle rule in the client namespace.
