@@ -97,6 +97,8 @@ std::string describe_options(const Options& o) {
     out << "latency-control: " << yes_no(o.latency_control) << "\n";
     out << "latency-buffer-size: " << o.latency_buffer_size << "\n";
     out << "wrap: " << o.wrap << "\n";
+    out << "reconnect: " << yes_no(o.reconnect) << "\n";
+    out << "reconnect-max-wait: " << o.reconnect_max_wait << "\n";
     out << "verbose: " << o.verbose << "\n";
     out << "daemon: " << yes_no(o.daemon) << "\n";
     out << "syslog: " << yes_no(o.syslog) << "\n";
