@@ -38,6 +38,13 @@ void IpfwMethod::setup(const sdk::FwRequest& req) {
     const std::vector<Argv> commands = setup_commands(req);  // validates before touching anything
     restore(req);
     for (const Argv& cmd : commands) host_.run_checked(cmd);
+    installed_ = req.subnets;
+}
+
+void IpfwMethod::update(const sdk::FwRequest& req) {
+    require_platform();
+    for (const Argv& cmd : update_commands(installed_, req)) host_.run_checked(cmd);
+    installed_ = req.subnets;
 }
 
 void IpfwMethod::restore(const sdk::FwRequest&) {

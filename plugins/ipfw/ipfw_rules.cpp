@@ -2,6 +2,8 @@
 #include "ipfw_rules.hpp"
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 namespace sshuttle::plugins::ipfw {
 namespace {
@@ -45,6 +47,24 @@ std::vector<Argv> setup_commands(const sdk::FwRequest& req) {
                      [](const sdk::Subnet& a, const sdk::Subnet& b) { return a.prefix > b.prefix; });
     for (const auto& s : subnets)
         out.push_back(ipfw({"table", s.exclude ? "125" : "126", "add", s.address + "/" + std::to_string(s.prefix)}));
+    return out;
+}
+
+std::vector<Argv> update_commands(const std::vector<sdk::Subnet>& installed, const sdk::FwRequest& req) {
+    if (req.family != SSHUTTLE_AF_INET) throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "ipfw: IPv6 is not supported");
+    // A table entry: its table (125 excludes, 126 includes) and address; ports are ignored, as in setup.
+    using Entry = std::pair<std::string, std::string>;
+    auto entry = [](const sdk::Subnet& s) {
+        return Entry{s.exclude ? "125" : "126", s.address + "/" + std::to_string(s.prefix)};
+    };
+    std::set<Entry> before, after;
+    for (const auto& s : installed) before.insert(entry(s));
+    for (const auto& s : req.subnets) after.insert(entry(s));
+    std::vector<Argv> out;
+    for (const auto& [table, address] : after)
+        if (before.count({table, address}) == 0) out.push_back(ipfw({"table", table, "add", address}));
+    for (const auto& [table, address] : before)
+        if (after.count({table, address}) == 0) out.push_back(ipfw({"table", table, "delete", address}));
     return out;
 }
 

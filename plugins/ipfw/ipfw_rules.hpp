@@ -18,6 +18,10 @@ std::vector<Argv> teardown_commands();
 /// The commands installing req, after teardown_commands(). Throws sdk::Error for an IPv6 request.
 std::vector<Argv> setup_commands(const sdk::FwRequest& req);
 
+/// The table changes from the subnets `installed` to req's: every new entry added first, then every entry no
+/// longer wanted deleted (ipfw has no transaction). Throws sdk::Error for an IPv6 request.
+std::vector<Argv> update_commands(const std::vector<sdk::Subnet>& installed, const sdk::FwRequest& req);
+
 /// Human-readable setup and teardown for --dry-run.
 std::string render(const sdk::FwRequest& req);
 

@@ -42,6 +42,12 @@ void NatMethod::setup(const sdk::FwRequest& req) {
     host_.run_checked(restore_command(req.family), &text);
 }
 
+void NatMethod::update(const sdk::FwRequest& req) {
+    check_request(req);
+    const std::string text = update_input(req);
+    host_.run_checked(restore_command(req.family), &text);
+}
+
 void NatMethod::restore(const sdk::FwRequest& req) {
     bool chain_exists = false;
     for (const Argv& list : listing_commands(req.family)) {

@@ -17,6 +17,8 @@ class NatMethod {
     bool is_supported(std::string& reason);
     /// Removes stale rules of the same port, then installs req's rules in one iptables-restore call.
     void setup(const sdk::FwRequest& req);
+    /// Replaces the rules inside the chain of req.port in one iptables-restore commit (the jumps stay).
+    void update(const sdk::FwRequest& req);
     /// Removes every rule and the chain of req.port; absent pieces are not an error.
     void restore(const sdk::FwRequest& req);
     std::string render(const sdk::FwRequest& req);

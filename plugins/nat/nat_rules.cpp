@@ -68,14 +68,13 @@ std::string iptables_binary(int family) { return family == SSHUTTLE_AF_INET6 ? "
 
 Argv restore_command(int family) { return {iptables_binary(family) + "-restore", "--noflush", "-w"}; }
 
-std::string restore_input(const sdk::FwRequest& req) {
+namespace {
+
+// The rules inside the chain, in order (after its declaration).
+std::string chain_rules(const sdk::FwRequest& req) {
     const std::string chain = chain_name(req.port);
     const std::string append = "-A " + chain + " ";
     std::string out;
-    if (has_owner_match(req)) out += mangle_section(req);
-    out += "*nat\n:" + chain + " - [0:0]\n";  // creates the chain, or flushes it when it exists
-    out += "-I OUTPUT 1 " + jump_match(req) + "-j " + chain + "\n";
-    out += "-I PREROUTING 1 " + jump_match(req) + "-j " + chain + "\n";
     if (req.bypass_mark != 0) out += append + "-m mark --mark " + hex(req.bypass_mark) + " -j RETURN\n";
     if (req.dns_port != 0) {
         for (const auto& ns : req.nameservers)
@@ -91,8 +90,26 @@ std::string restore_input(const sdk::FwRequest& req) {
                    std::to_string(req.port) + "\n";
     }
     // Last, so that explicitly listed local subnets still win (upstream moved it here in 1.1.2).
-    out += append + "-j RETURN -m addrtype --dst-type LOCAL\nCOMMIT\n";
+    out += append + "-j RETURN -m addrtype --dst-type LOCAL\n";
     return out;
+}
+
+}  // namespace
+
+std::string restore_input(const sdk::FwRequest& req) {
+    const std::string chain = chain_name(req.port);
+    std::string out;
+    if (has_owner_match(req)) out += mangle_section(req);
+    out += "*nat\n:" + chain + " - [0:0]\n";  // creates the chain, or flushes it when it exists
+    out += "-I OUTPUT 1 " + jump_match(req) + "-j " + chain + "\n";
+    out += "-I PREROUTING 1 " + jump_match(req) + "-j " + chain + "\n";
+    return out + chain_rules(req) + "COMMIT\n";
+}
+
+std::string update_input(const sdk::FwRequest& req) {
+    // With --noflush, declaring the chain flushes it inside the same commit as the new rules: the kernel swaps
+    // the whole table at COMMIT, so packets see either the old chain or the new one. The jumps stay as they are.
+    return "*nat\n:" + chain_name(req.port) + " - [0:0]\n" + chain_rules(req) + "COMMIT\n";
 }
 
 std::vector<Argv> listing_commands(int family) {

@@ -24,6 +24,10 @@ Argv restore_command(int family);
 /// iptables-restore input installing every rule of req (mangle owner mark for --user/--group, then nat).
 std::string restore_input(const sdk::FwRequest& req);
 
+/// iptables-restore --noflush input replacing the rules inside the chain of req.port in one commit (ABI 1.2's
+/// update): the chain is declared (which flushes it) and refilled; the jumps into it and the owner mark stay.
+std::string update_input(const sdk::FwRequest& req);
+
 /// The listing commands restore() runs: the whole nat table and mangle OUTPUT (iptables -w -t <table> -S);
 /// each rule they show that belongs to this port is then deleted (stale_rule_deletions).
 std::vector<Argv> listing_commands(int family);

@@ -62,6 +62,14 @@ void NftMethod::setup(const sdk::FwRequest& req) {
                          "nft: cannot install table '" + table_name(req.family, req.port) + "': " + error);
 }
 
+void NftMethod::update(const sdk::FwRequest& req) {
+    check_request(req);
+    std::string error;
+    if (!runner_->run(update_script(req), error))
+        throw sdk::Error(SSHUTTLE_ECOMMAND,
+                         "nft: cannot update table '" + table_name(req.family, req.port) + "': " + error);
+}
+
 void NftMethod::restore(const sdk::FwRequest& req) {
     std::string error;
     if (runner_->run(teardown_script(req.family, req.port), error)) return;

@@ -32,6 +32,8 @@ class NftMethod {
     bool is_supported(std::string& reason);
     void setup(const sdk::FwRequest& req);
     void restore(const sdk::FwRequest& req);
+    /// Replaces the rules of req's table in one nft transaction (flush the chain and refill it).
+    void update(const sdk::FwRequest& req);
     std::string render(const sdk::FwRequest& req);
     bool original_dst(int fd, sockaddr_storage& out, socklen_t& len);
 

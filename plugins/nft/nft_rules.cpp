@@ -33,8 +33,6 @@ std::string table_name(int family, int port) { return "sshuttle-" + family_label
 
 std::string setup_script(const sdk::FwRequest& req) {
     const std::string table = table_name(req.family, req.port);
-    const std::string rule = "add rule inet " + table + " " + table + " ";
-    const std::string nfproto = family_label(req.family);
     std::string out = "add table inet " + table + "\n";
     for (const std::string hook : {"prerouting", "output"})
         out +=
@@ -42,6 +40,20 @@ std::string setup_script(const sdk::FwRequest& req) {
     out += "add chain inet " + table + " " + table + "\n";
     out += "add rule inet " + table + " output jump " + table + "\n";
     out += "add rule inet " + table + " prerouting jump " + table + "\n";
+    return out + chain_rules(req);
+}
+
+std::string update_script(const sdk::FwRequest& req) {
+    // One script is one transaction: the chain is emptied and refilled in the same commit.
+    const std::string table = table_name(req.family, req.port);
+    return "flush chain inet " + table + " " + table + "\n" + chain_rules(req);
+}
+
+std::string chain_rules(const sdk::FwRequest& req) {
+    const std::string table = table_name(req.family, req.port);
+    const std::string rule = "add rule inet " + table + " " + table + " ";
+    const std::string nfproto = family_label(req.family);
+    std::string out;
     if (req.bypass_mark != 0) out += rule + "meta mark " + hex(req.bypass_mark) + " return\n";
     // The table is inet (both families): packets of the other family leave at once.
     out += rule + "meta nfproto != " + nfproto + " return\n";

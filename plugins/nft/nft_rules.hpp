@@ -15,6 +15,12 @@ std::string table_name(int family, int port);
 /// The nft script creating the table, its nat base chains and every rule of req.
 std::string setup_script(const sdk::FwRequest& req);
 
+/// The rules of the regular chain (what setup_script adds after the jumps into it).
+std::string chain_rules(const sdk::FwRequest& req);
+
+/// The nft script replacing the regular chain's rules in one transaction (ABI 1.2's update): flush, refill.
+std::string update_script(const sdk::FwRequest& req);
+
 /// "delete table inet <table>": teardown, also run before setup against stale tables (absence is fine).
 std::string teardown_script(int family, int port);
 

@@ -75,6 +75,15 @@ void PfMethod::setup(const sdk::FwRequest& req) {
     ++active_anchors_;
 }
 
+void PfMethod::update(const sdk::FwRequest& req) {
+    require_platform();
+    check_request(req);
+    // Loading an anchor replaces its whole ruleset in one transaction; the anchor references and pf's enabled
+    // state stay as setup left them.
+    const std::string rules = anchor_rules(req, flavor_of(req));
+    host_.run_checked({"pfctl", "-a", anchor_name(req.family, req.port), "-f", "/dev/stdin"}, &rules);
+}
+
 void PfMethod::enable(Flavor flavor) {
     if (flavor == Flavor::kDarwin) {
         // pfctl -E prints its reference token on stderr.

@@ -17,6 +17,8 @@ class PfMethod {
     bool is_supported(std::string& reason);
     void setup(const sdk::FwRequest& req);
     void restore(const sdk::FwRequest& req);
+    /// Reloads req's anchor with the new rules: pfctl replaces an anchor's ruleset in one transaction.
+    void update(const sdk::FwRequest& req);
     /// Uses req.os_flavor when set, else this machine's flavour.
     std::string render(const sdk::FwRequest& req);
 

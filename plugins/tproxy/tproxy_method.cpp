@@ -57,6 +57,12 @@ void TproxyMethod::setup(const sdk::FwRequest& req) {
     host_.run_checked(restore_command(req.family), &text);
 }
 
+void TproxyMethod::update(const sdk::FwRequest& req) {
+    check_request(req);
+    const std::string text = update_input(req);
+    host_.run_checked(restore_command(req.family), &text);
+}
+
 void TproxyMethod::restore(const sdk::FwRequest& req) {
     // The routes go even when a rule could not be removed: a failure of one step must not leave the other behind.
     try {

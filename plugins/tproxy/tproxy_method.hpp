@@ -19,6 +19,8 @@ class TproxyMethod {
     bool is_supported(std::string& reason);
     void setup(const sdk::FwRequest& req);
     void restore(const sdk::FwRequest& req);
+    /// Replaces the rules of req.port's chains in one iptables-restore commit (the jumps and routes stay).
+    void update(const sdk::FwRequest& req);
     std::string render(const sdk::FwRequest& req);
     /// IP_TRANSPARENT (and for UDP the RECVORIGDSTADDR option) before bind; needs CAP_NET_ADMIN.
     void prepare_listener(int fd, int family, bool is_udp);

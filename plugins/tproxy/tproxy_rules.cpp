@@ -50,10 +50,18 @@ std::string divert_chain(int port) { return "sshuttle-d-" + std::to_string(port)
 
 Argv restore_command(int family) { return {binary(family) + "-restore", "--noflush", "-w"}; }
 
-std::string restore_input(const sdk::FwRequest& req) {
+namespace {
+
+// The three chains' declarations (each creates the chain, or flushes it when it exists).
+std::string chain_declarations(int port) {
+    return "*mangle\n:" + mark_chain(port) + " - [0:0]\n:" + divert_chain(port) + " - [0:0]\n:" + tproxy_chain(port) +
+           " - [0:0]\n";
+}
+
+// The rules inside the three chains, in order.
+std::string chain_rules(const sdk::FwRequest& req) {
     const std::string m = mark_chain(req.port), t = tproxy_chain(req.port), d = divert_chain(req.port);
-    std::string out = "*mangle\n:" + m + " - [0:0]\n:" + d + " - [0:0]\n:" + t + " - [0:0]\n";
-    out += "-I OUTPUT 1 -j " + m + "\n-I PREROUTING 1 -j " + t + "\n";
+    std::string out;
     if (req.bypass_mark != 0) {
         const std::string bypass = " -m mark --mark " + hex(req.bypass_mark) + " -j RETURN\n";
         out += "-A " + m + bypass + "-A " + t + bypass;
@@ -77,7 +85,19 @@ std::string restore_input(const sdk::FwRequest& req) {
         out += subnet_rules(req, s, "tcp");
         if (req.udp) out += subnet_rules(req, s, "udp");
     }
-    return out + "COMMIT\n";
+    return out;
+}
+
+}  // namespace
+
+std::string restore_input(const sdk::FwRequest& req) {
+    return chain_declarations(req.port) + "-I OUTPUT 1 -j " + mark_chain(req.port) + "\n-I PREROUTING 1 -j " +
+           tproxy_chain(req.port) + "\n" + chain_rules(req) + "COMMIT\n";
+}
+
+std::string update_input(const sdk::FwRequest& req) {
+    // Declared chains are flushed in the same commit that refills them; the jumps from OUTPUT/PREROUTING stay.
+    return chain_declarations(req.port) + chain_rules(req) + "COMMIT\n";
 }
 
 std::vector<Argv> teardown_commands(int family, int port) {

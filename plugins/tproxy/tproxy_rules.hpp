@@ -24,6 +24,10 @@ Argv restore_command(int family);
 /// iptables-restore input installing every rule of req into table mangle.
 std::string restore_input(const sdk::FwRequest& req);
 
+/// iptables-restore --noflush input replacing the rules of the three chains of req.port in one commit (ABI 1.2's
+/// update): the chains are declared (which flushes them) and refilled; the jumps into them stay.
+std::string update_input(const sdk::FwRequest& req);
+
 /// Teardown in order (jumps, then flush and delete of each chain); a failing command means "already gone".
 std::vector<Argv> teardown_commands(int family, int port);
 

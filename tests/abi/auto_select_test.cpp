@@ -116,7 +116,7 @@ TEST_CASE("discover: every module described; broken ones listed with the reason"
 
     CHECK(found[1].name == "fixture-good");
     CHECK(found[1].kind == "firewall");
-    CHECK(found[1].abi_version == "1.1");
+    CHECK(found[1].abi_version == "1.2");
     CHECK(found[1].feature_names == "ipv4,ipv6,tcp,dns");
     CHECK(found[1].priority == 50);
     CHECK(found[1].file == good);

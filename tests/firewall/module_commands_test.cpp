@@ -164,3 +164,60 @@ TEST_CASE("pf and ipfw modules on Linux: not supported, setup refused, render wo
     CHECK(error == "pf is not available on Linux");
     CHECK(host.take_transcript().empty());
 }
+
+TEST_CASE("nat module: update is one iptables-restore that declares (flushes) and refills the chain, no jumps") {
+    RecordingHost host;
+    LoadedFirewall nat("nat", host.get());
+    std::string error;
+    sdk::FwRequest req = request(SSHUTTLE_AF_INET, {subnet("203.0.113.0", 24)});
+    req.uid = 1000;  // the owner mark and the marked jumps stay from setup: update does not touch them
+    REQUIRE_MESSAGE(nat.update(req, error) == SSHUTTLE_OK, error);
+    CHECK(host.take_transcript() ==
+          "$ iptables-restore --noflush -w\n<<EOF\n*nat\n:sshuttle-12300 - [0:0]\n"
+          "-A sshuttle-12300 -j REDIRECT --dest 203.0.113.0/24 -p tcp --to-ports 12300\n"
+          "-A sshuttle-12300 -j RETURN -m addrtype --dst-type LOCAL\nCOMMIT\nEOF\n");
+    host.answer("iptables-restore --noflush -w", 1);
+    CHECK(nat.update(req, error) == SSHUTTLE_ECOMMAND);
+}
+
+TEST_CASE("nft module: update is one nft batch that flushes and refills the chain") {
+    RecordingHost host;
+    LoadedFirewall nft("nft", host.get(), {{"backend", "command"}});
+    std::string error;
+    REQUIRE_MESSAGE(nft.update(request(SSHUTTLE_AF_INET, {subnet("203.0.113.0", 24)}), error) == SSHUTTLE_OK, error);
+    CHECK(host.take_transcript() ==
+          "$ nft -f -\n<<EOF\nflush chain inet sshuttle-ipv4-12300 sshuttle-ipv4-12300\n"
+          "add rule inet sshuttle-ipv4-12300 sshuttle-ipv4-12300 meta nfproto != ipv4 return\n"
+          "add rule inet sshuttle-ipv4-12300 sshuttle-ipv4-12300 fib daddr type local return\n"
+          "add rule inet sshuttle-ipv4-12300 sshuttle-ipv4-12300 meta nfproto ipv4 meta l4proto tcp ip daddr "
+          "203.0.113.0/24 redirect to :12300\nEOF\n");
+}
+
+TEST_CASE("tproxy module: update is one iptables-restore declaring the three chains, without the jumps") {
+    RecordingHost host;
+    LoadedFirewall tproxy("tproxy", host.get());
+    std::string error;
+    REQUIRE_MESSAGE(tproxy.update(request(SSHUTTLE_AF_INET6, {subnet("2001:db8::", 32)}), error) == SSHUTTLE_OK,
+                    error);
+    const std::string transcript = host.take_transcript();
+    CHECK(transcript.rfind("$ ip6tables-restore --noflush -w\n<<EOF\n*mangle\n:sshuttle-m-12300 - [0:0]\n", 0) == 0);
+    CHECK(transcript.find("-I OUTPUT") == std::string::npos);
+    CHECK(transcript.find("-I PREROUTING") == std::string::npos);
+    CHECK(transcript.find("--dest 2001:db8::/32") != std::string::npos);
+    CHECK(transcript.find("$ ", 1) == std::string::npos);  // one command
+}
+
+TEST_CASE("pf and ipfw modules: update is refused on Linux; every method has the ABI 1.2 member") {
+    RecordingHost host;
+    for (const std::string name : {"pf", "ipfw"}) {
+        LoadedFirewall fw(name, host.get());
+        std::string error;
+        CHECK(fw.update(dns_request(), error) == SSHUTTLE_EUNSUPPORTED);
+    }
+    CHECK(host.take_transcript().empty());
+    for (const std::string name : {"nat", "nft", "tproxy", "pf", "ipfw"}) {
+        CAPTURE(name);
+        LoadedFirewall fw(name, host.get());
+        CHECK((fw.table().update != nullptr));
+    }
+}

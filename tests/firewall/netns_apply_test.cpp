@@ -226,3 +226,78 @@ TEST_CASE("nat bypass mark applied for real: a connection carrying the mark is n
         REQUIRE(nat.restore(req, error) == SSHUTTLE_OK);
     });
 }
+
+// ABI 1.2's update: the rules follow a new route set in one transaction. What is checked here is the result
+// (new rules in, old ones out, the jumps neither lost nor doubled, redirection working for the new network);
+// that no moment is without rules is what one iptables-restore commit / one nft batch means, and the e2e test
+// samples it.
+namespace {
+
+sdk::FwRequest v4_moved_request() {
+    return request(SSHUTTLE_AF_INET, {exclude("203.0.113.1", 32), subnet("203.0.113.0", 24)}, {"192.0.2.53"});
+}
+
+void add_moved_network() {
+    if (run_real({"ip", "route", "add", "203.0.113.0/24", "dev", "lo", "src", "198.51.100.1"}).status != 0)
+        throw std::runtime_error("test network setup failed");
+}
+
+}  // namespace
+
+TEST_CASE("nat update applied for real: the chain is refilled with the new routes, the jumps stay single") {
+    in_fresh_netns([] {
+        add_test_networks();
+        add_moved_network();
+        LoadedFirewall nat("nat", test::real_host());
+        std::string error;
+        REQUIRE_MESSAGE(nat.setup(v4_request(), error) == SSHUTTLE_OK, error);
+        REQUIRE_MESSAGE(nat.update(v4_moved_request(), error) == SSHUTTLE_OK, error);
+        const std::string v4 = output_of({"iptables-save", "-t", "nat"});
+        CHECK(count(v4, "-A OUTPUT -j sshuttle-12300") == 1);
+        CHECK(count(v4, "-A PREROUTING -j sshuttle-12300") == 1);
+        CHECK(v4.find("192.0.2.0/24") == std::string::npos);
+        CHECK(v4.find("-A sshuttle-12300 -d 203.0.113.0/24 -p tcp -j REDIRECT --to-ports 12300") != std::string::npos);
+        CHECK(v4.find("-A sshuttle-12300 -d 192.0.2.53/32 -p udp -m udp --dport 53 -j REDIRECT --to-ports 12299") !=
+              std::string::npos);
+        CHECK(redirected_original_dst(nat, SSHUTTLE_AF_INET, "203.0.113.77") == "203.0.113.77:80");
+        REQUIRE(nat.restore(v4_moved_request(), error) == SSHUTTLE_OK);
+        CHECK(output_of({"iptables-save"}).find("sshuttle") == std::string::npos);
+    });
+}
+
+TEST_CASE("nft update applied for real: one batch flushes and refills the chain") {
+    in_fresh_netns([] {
+        add_test_networks();
+        add_moved_network();
+        LoadedFirewall nft("nft", test::real_host());
+        std::string error;
+        REQUIRE_MESSAGE(nft.setup(v4_request(), error) == SSHUTTLE_OK, error);
+        REQUIRE_MESSAGE(nft.update(v4_moved_request(), error) == SSHUTTLE_OK, error);
+        const std::string ruleset = output_of({"nft", "list", "ruleset"});
+        CHECK(count(ruleset, "jump sshuttle-ipv4-12300") == 2);
+        CHECK(ruleset.find("192.0.2.0/24") == std::string::npos);
+        CHECK(ruleset.find("ip daddr 203.0.113.0/24 redirect to :12300") != std::string::npos);
+        CHECK(redirected_original_dst(nft, SSHUTTLE_AF_INET, "203.0.113.77") == "203.0.113.77:80");
+        REQUIRE(nft.restore(v4_moved_request(), error) == SSHUTTLE_OK);
+        CHECK(output_of({"nft", "list", "ruleset"}).find("sshuttle") == std::string::npos);
+    });
+}
+
+TEST_CASE("tproxy update applied for real: the three chains are refilled, the jumps stay single") {
+    in_fresh_netns([] {
+        LoadedFirewall tproxy("tproxy", test::real_host());
+        sdk::FwRequest before = v4_request(), after = v4_moved_request();
+        before.udp = after.udp = true;
+        std::string error;
+        REQUIRE_MESSAGE(tproxy.setup(before, error) == SSHUTTLE_OK, error);
+        REQUIRE_MESSAGE(tproxy.update(after, error) == SSHUTTLE_OK, error);
+        const std::string saved = output_of({"iptables-save", "-t", "mangle"});
+        CHECK(count(saved, "-A OUTPUT -j sshuttle-m-12300") == 1);
+        CHECK(count(saved, "-A PREROUTING -j sshuttle-t-12300") == 1);
+        CHECK(saved.find("192.0.2.0/24") == std::string::npos);
+        CHECK(count(saved, "-d 203.0.113.0/24") == 4);  // mark and tproxy rules, TCP and UDP
+        CHECK(count(saved, "-A sshuttle-d-12300") == 2);
+        REQUIRE(tproxy.restore(after, error) == SSHUTTLE_OK);
+        CHECK(output_of({"iptables-save"}).find("sshuttle") == std::string::npos);
+    });
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // A firewall manager with a recording fake method, for testing FirewallClient against real processes:
-//   fwmgr_fake_manager <record file> [--fail-setup=4|6]
+//   fwmgr_fake_manager <record file> [--fail-setup=4|6] [--fail-update=4]
 // Every backend call is appended to the record file; the protocol runs on stdin/stdout like the real one.
 #include <cstring>
 #include <string>
@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
             backend.fail_setup_family_ = net::Family::kIPv4;
         else if (arg == "--fail-setup=6")
             backend.fail_setup_family_ = net::Family::kIPv6;
+        else if (arg == "--fail-update=4")
+            backend.fail_update_family_ = net::Family::kIPv4;
         else
             return 2;
     }

@@ -239,3 +239,41 @@ TEST_CASE("firewall client: a manager started directly does not inherit an outer
     CHECK(client.method() == "uid=none,doas=none");
     client.close();
 }
+
+TEST_CASE("firewall client: update_routes replaces the rules while the loop watches the manager") {
+    RecordFile record;
+    boost::asio::io_context io;
+    FirewallClient client;
+    client.start_command({kFake, record.path, "--fail-update=4"});
+    CHECK_THROWS_AS(client.update_routes(routes()), FirewallError);  // nothing installed yet
+    client.install(routes(), {}, Ports{0, 12300, 0, 0}, go_for(getpid()));
+    std::vector<std::string> lost;
+    client.watch(io, [&](const std::string& why) { lost.push_back(why); });
+    // The fake fails IPv4 updates: the answer is the reason, the manager stays, the old rules stay.
+    CHECK(client.update_routes({rule("203.0.113.0", 24)}) == "IPv4: nft said no");
+    io.poll();
+    CHECK(lost.empty());
+    CHECK(client.close() == 0);
+    const std::vector<std::string> lines = record.lines();
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[1] == "update v4 port=12300 dns=0 udp=0 uid=-1 gid=-1 tmark=0x01 bypass=0 rules=[203.0.113.0/24:0-0 ] ns=[]");
+    CHECK(lines[2] == std::string("restore") + kV4);
+}
+
+TEST_CASE("firewall client: a successful update_routes is what a fresh manager cleans up after a kill") {
+    RecordFile record;
+    boost::asio::io_context io;
+    FirewallClient client;
+    client.start_command({kFake, record.path});
+    client.install(routes(), {}, Ports{0, 12300, 0, 0}, go_for(getpid()));
+    std::vector<std::string> lost;
+    client.watch(io, [&](const std::string& why) { lost.push_back(why); });
+    CHECK(client.update_routes({rule("203.0.113.0", 24)}).empty());
+    REQUIRE(kill(client.pid(), SIGKILL) == 0);
+    io.run();
+    REQUIRE(lost.size() == 1);
+    const std::string updated =
+        " v4 port=12300 dns=0 udp=0 uid=-1 gid=-1 tmark=0x01 bypass=0 rules=[203.0.113.0/24:0-0 ] ns=[]";
+    CHECK(record.lines() == std::vector<std::string>{std::string("setup") + kV4, "update" + updated,
+                                                     "restore" + updated});
+}

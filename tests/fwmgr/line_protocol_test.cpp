@@ -117,3 +117,14 @@ TEST_CASE("line protocol: READY, STARTED and ERROR") {
     CHECK(parse_error("ERROR no method") == std::optional<std::string>("no method"));
     CHECK_FALSE(parse_error("READY nat").has_value());
 }
+
+TEST_CASE("line protocol: ROUTES_UPDATE's answer lines") {
+    CHECK(kRoutesUpdateLine == "ROUTES_UPDATE");
+    CHECK(kRoutesEndLine == "ROUTES_END");
+    CHECK(kRoutesUpdatedLine == "ROUTES_UPDATED");
+    CHECK(format_update_failure("IPv4: nft\nsaid no") == "ROUTES_UPDATE_FAILED IPv4: nft said no\n");
+    CHECK(format_update_failure(std::string(300, 'x')).size() == kMaxLineBytes);
+    CHECK(parse_update_failure("ROUTES_UPDATE_FAILED refused: port") == std::optional<std::string>("refused: port"));
+    CHECK_FALSE(parse_update_failure("ROUTES_UPDATED").has_value());
+    CHECK_FALSE(parse_update_failure("ERROR x").has_value());
+}

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <set>
+
 #include "support/session_harness.hpp"
 
 using namespace sshuttle;
@@ -171,4 +174,102 @@ TEST_CASE("manager session: SIGINT before GO stops without touching anything") {
     REQUIRE(kill(getpid(), SIGINT) == 0);
     CHECK(h.join() == 0);
     CHECK(h.backend.calls.empty());
+}
+
+// ROUTES_UPDATE (-N's routes changed after a reconnect): each family's rules replaced in one update call.
+namespace {
+
+const char* const kUpdate =
+    "ROUTES_UPDATE\n"
+    "2,24,0,203.0.113.0,0,0\n"
+    "10,48,0,2001:db8:1::,0,0\n"
+    "ROUTES_END\n";
+const char* const kUpdatedV6 =
+    "v6 port=1024 dns=1026 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0 rules=[2001:db8:1::/48:0-0 ] ns=[2001:db8::53 ]";
+const char* const kUpdatedV4 =
+    "v4 port=1025 dns=1027 udp=1 uid=-1 gid=-1 tmark=0x01 bypass=0 rules=[203.0.113.0/24:0-0 ] ns=[192.0.2.53 ]";
+
+}  // namespace
+
+TEST_CASE("manager session: ROUTES_UPDATE replaces each family's rules with one update; EOF restores the new ones") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    h.send(kUpdate);
+    CHECK(h.next_line() == "ROUTES_UPDATED");
+    h.send("HOST printer,192.0.2.9\n");  // the session goes on as before
+    CHECK(h.finish() == 0);
+    CHECK(h.backend.calls == std::vector<std::string>{kSetupV6, kSetupV4, std::string("update ") + kUpdatedV6,
+                                                      std::string("update ") + kUpdatedV4,
+                                                      std::string("restore ") + kUpdatedV6,
+                                                      std::string("restore ") + kUpdatedV4});
+}
+
+TEST_CASE("manager session: a method without update (ABI < 1.2) gets restore then setup, family by family") {
+    SessionHarness h;
+    h.backend.has_update_ = false;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    h.send(kUpdate);
+    CHECK(h.next_line() == "ROUTES_UPDATED");
+    CHECK(h.finish() == 0);
+    CHECK(h.backend.calls == std::vector<std::string>{kSetupV6, kSetupV4, kRestoreV6,
+                                                      std::string("setup ") + kUpdatedV6, kRestoreV4,
+                                                      std::string("setup ") + kUpdatedV4,
+                                                      std::string("restore ") + kUpdatedV6,
+                                                      std::string("restore ") + kUpdatedV4});
+}
+
+TEST_CASE("manager session: a failed update is ROUTES_UPDATE_FAILED, the session goes on with the old rules") {
+    SessionHarness h;
+    h.backend.fail_update_family_ = net::Family::kIPv4;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    h.send(kUpdate);
+    CHECK(h.next_line() == "ROUTES_UPDATE_FAILED IPv4: nft said no");
+    CHECK(h.finish() == 0);
+    // IPv6 took the new rules; IPv4 kept the old ones, and each is restored as it is.
+    REQUIRE(h.backend.calls.size() == 6);
+    CHECK(h.backend.calls[4] == std::string("restore ") + kUpdatedV6);
+    CHECK(h.backend.calls[5] == kRestoreV4);
+}
+
+TEST_CASE("manager session: a bad route inside ROUTES_UPDATE is an ERROR and everything is restored") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    h.send("ROUTES_UPDATE\n2,33,0,203.0.113.0,0,0\nROUTES_END\n");
+    CHECK(h.next_line().rfind("ERROR invalid route line '2,33,0,203.0.113.0,0,0'", 0) == 0);
+    CHECK(h.join() == 1);
+    CHECK(h.backend.calls == std::vector<std::string>{kSetupV6, kSetupV4, kRestoreV6, kRestoreV4});
+}
+
+TEST_CASE("manager session: a caller who is not root is checked again at ROUTES_UPDATE, as at GO") {
+    SessionHarness h;
+    h.options.caller = Caller{false, 1000, 100, "SUDO_UID"};
+    std::atomic<bool> port_taken_over = false;
+    // The ports are the caller's at GO; by the update another user holds the IPv4 one.
+    h.options.port_owners = [&port_taken_over](uint16_t port, SocketKind) {
+        return std::set<uid_t>{port == 1025 && port_taken_over ? uid_t{1001} : uid_t{1000}};
+    };
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    h.send(kUpdate);
+    CHECK(h.next_line() == "ROUTES_UPDATED");
+    port_taken_over = true;
+    h.send(kUpdate);
+    CHECK(h.next_line() ==
+          "ROUTES_UPDATE_FAILED refused: TCP port 1025 is held by uid 1001, not by the caller (uid 1000)");
+    CHECK(h.finish() == 0);
+    CHECK(h.backend.calls.size() == 6);  // 2 setups, 2 updates, 2 restores: the refused update touched nothing
 }

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define SSHUTTLE_ABI_MAJOR 1 /* incompatible change: the host rejects any other major */
-#define SSHUTTLE_ABI_MINOR 1 /* appended members: the host rejects a plugin minor newer than its own */
+#define SSHUTTLE_ABI_MINOR 2 /* appended members: the host rejects a plugin minor newer than its own */
 #define SSHUTTLE_ABI_VERSION ((uint32_t)((SSHUTTLE_ABI_MAJOR << 16) | SSHUTTLE_ABI_MINOR))
 #define SSHUTTLE_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 #define SSHUTTLE_ABI_VERSION_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -184,6 +184,16 @@ typedef struct sshuttle_firewall_v1 {
      *  close-on-exec socket that now belongs to the host, which closes it; the plugin keeps no reference. */
     int (*open_udp_reply)(void *self, const void *from, uint32_t from_len, const void *to, uint32_t to_len,
                           int *fd_out, sshuttle_error *err);
+
+    /* ---- appended in ABI 1.2: rules that follow a changed route set (-N after a reconnect). Optional (NULL);
+     *      the host never calls it on a table whose struct_size does not reach it. */
+
+    /** Replaces the rules that setup installed for req->family and req->port with the ones req describes, as
+     *  ONE transaction of the firewall: at no moment are neither the old nor the new rules in force. Only the
+     *  subnets differ from the request setup had; everything else (ports, nameservers, uid/gid, marks) is the
+     *  same. On failure the old rules must still be in force (err says why). Without this member the host
+     *  falls back to restore then setup, which leaves a short gap without rules, and says so. */
+    int (*update)(void *self, const sshuttle_fw_request *req, sshuttle_error *err);
 } sshuttle_firewall_v1;
 
 /* ---- transport plugins ----------------------------------------------------------------------- */

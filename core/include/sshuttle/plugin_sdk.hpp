@@ -16,6 +16,8 @@
 //     bool recv_udp(int fd, void* buf, size_t len, size_t& got, sockaddr_storage& src, socklen_t& src_len,
 //                   sockaddr_storage& dst, socklen_t& dst_len);               // false: nothing waiting
 //     int open_udp_reply(const sockaddr* from, socklen_t from_len, const sockaddr* to, socklen_t to_len);
+//     // optional (ABI 1.2): replace the rules of req.family/req.port with req's in one transaction
+//     void update(const sshuttle::sdk::FwRequest& req);
 //   };
 //   SSHUTTLE_DECLARE_FIREWALL(MyMethod, "mymethod", "what it does", features, priority)
 //
@@ -292,6 +294,16 @@ struct FirewallTrampolines {
         });
     }
 
+    static constexpr bool kHasUpdate = requires(Method m, const FwRequest& r) { m.update(r); };
+    static int update(void* p, const sshuttle_fw_request* r, sshuttle_error* err) {
+        return guarded(err, [&] {
+            if constexpr (kHasUpdate)
+                self(p)->method.update(to_request(r));
+            else
+                throw Error(SSHUTTLE_EUNSUPPORTED, "update not provided");
+        });
+    }
+
     static sshuttle_firewall_v1 table(const char* name, const char* description, uint64_t features, int priority) {
         sshuttle_firewall_v1 t{};
         t.struct_size = sizeof t;
@@ -312,6 +324,7 @@ struct FirewallTrampolines {
             t.recv_udp = &recv_udp;
             t.open_udp_reply = &open_udp_reply;
         }
+        if constexpr (kHasUpdate) t.update = &update;
         return t;
     }
 };

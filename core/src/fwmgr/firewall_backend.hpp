@@ -22,6 +22,12 @@ class FirewallBackend {
     virtual void setup(const plugin::FirewallRequest& request) = 0;
     /// Removes them again; idempotent; throws std::exception with a one-line reason.
     virtual void restore(const plugin::FirewallRequest& request) = 0;
+    /// True when update() replaces the rules in one transaction (ABI 1.2); else the manager falls back to
+    /// restore() then setup(), with a gap.
+    virtual bool has_update() const = 0;
+    /// Replaces the rules of request's family and port with request's at once; on failure the old rules are
+    /// still in force. Throws std::exception with a one-line reason.
+    virtual void update(const plugin::FirewallRequest& request) = 0;
 };
 
 }  // namespace sshuttle::fwmgr

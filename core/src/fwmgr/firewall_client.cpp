@@ -269,6 +269,27 @@ std::optional<net::Endpoint> FirewallClient::query_nat(const net::Endpoint& src,
     return reply.original_dst;
 }
 
+std::string FirewallClient::update_routes(const std::vector<net::Subnet>& routes) {
+    if (pid_ < 0 || !installed_) throw FirewallError("the firewall manager has no rules to update");
+    try {
+        // Queued host lines first: the order on the socket is the order of events.
+        std::string text = std::move(queue_) + std::string(kRoutesUpdateLine) + "\n";
+        queue_.clear();
+        for (const auto& rule : routes) text += format_route(rule);
+        text += std::string(kRoutesEndLine) + "\n";
+        write_all(fd_, text);
+    } catch (const std::exception& e) {
+        throw FirewallError(std::string("sending the new routes to the firewall manager: ") + e.what());
+    }
+    const std::string line = read_reply(std::string(kRoutesUpdatedLine).c_str());
+    if (line == kRoutesUpdatedLine) {
+        installed_->routes = routes;  // a fresh manager's CLEANUP must describe the rules now in force
+        return {};
+    }
+    if (auto failure = parse_update_failure(line)) return failure->empty() ? "no reason given" : *failure;
+    throw FirewallError("the firewall manager answered '" + line + "' to a route update");
+}
+
 int FirewallClient::close(std::chrono::milliseconds grace) {
     if (pid_ < 0) return -1;
     if (watcher_) {

@@ -72,6 +72,13 @@ class FirewallClient {
     /// FirewallError when the manager is not running, has gone, or answers anything else.
     std::optional<net::Endpoint> query_nat(const net::Endpoint& src, const net::Endpoint& dst, std::string& why);
 
+    /// ROUTES_UPDATE (after install()): the manager replaces the rules with ones made from `routes` (same
+    /// nameservers, ports and GO), each family in one transaction of the method. Blocks for the one-line
+    /// answer, like query_nat. Returns "" when the new rules are in force, else the manager's reason (the
+    /// previous rules stay); throws FirewallError when the manager is not running, has gone, or answers
+    /// anything else.
+    std::string update_routes(const std::vector<net::Subnet>& routes);
+
     /// Closes the socket, which makes the manager restore the rules and exit, and waits up to grace for it;
     /// then SIGTERM, and keeps waiting (never SIGKILL: it may be removing rules). Returns its exit status
     /// (128+signal when killed), or -1 when it

@@ -278,6 +278,16 @@ std::string format_nat_success(const net::Endpoint& original_dst) {
 
 std::string format_nat_failure(const std::string& text) { return one_line_tail("QUERY_PF_NAT_FAILURE ", text); }
 
+std::string format_update_failure(const std::string& text) {
+    return one_line_tail(std::string(kRoutesUpdateFailedKeyword) + " ", text);
+}
+
+std::optional<std::string> parse_update_failure(std::string_view line) {
+    const std::string prefix = std::string(kRoutesUpdateFailedKeyword) + " ";
+    if (!line.starts_with(prefix)) return std::nullopt;
+    return std::string(line.substr(prefix.size()));
+}
+
 NatReply parse_nat_reply(std::string_view line) {
     constexpr std::string_view kSuccess = "QUERY_PF_NAT_SUCCESS ";
     constexpr std::string_view kFailure = "QUERY_PF_NAT_FAILURE ";

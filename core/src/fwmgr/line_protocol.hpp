@@ -15,6 +15,13 @@
 //   client  -> manager  HOST <name>,<ip>   (any number, until EOF)
 //   client  -> manager  QUERY_PF_NAT <family>,<proto>,<src ip>,<src port>,<dst ip>,<dst port>   (pf: after
 //   manager -> client   QUERY_PF_NAT_SUCCESS <ip>,<port>  or  QUERY_PF_NAT_FAILURE <text>  STARTED, any number)
+//   (ours, after STARTED, any number: -N's routes changed after a reconnect)
+//   client  -> manager  ROUTES_UPDATE
+//                       <route lines, as after ROUTES>
+//                       ROUTES_END
+//   manager -> client   ROUTES_UPDATED   or   ROUTES_UPDATE_FAILED <one line>  (the previous rules stay then)
+//   The manager replaces each family's rules in one transaction of the method; nameservers, ports and GO's
+//   fields stay as GO set them, and a caller who is not root is checked again as for GO.
 //
 // <family> is this platform's AF_INET/AF_INET6 value (2/10 on Linux), as upstream sends it. Every line,
 // newline included, is at most kMaxLineBytes long: upstream's manager reads with readline(128).
@@ -133,6 +140,16 @@ std::string format_nat_failure(const std::string& text);
 NatReply parse_nat_reply(std::string_view line);
 
 inline constexpr std::string_view kNatQueryKeyword = "QUERY_PF_NAT";
+
+/// `ROUTES_UPDATE_FAILED <text>`, flattened to one line and cut to fit.
+std::string format_update_failure(const std::string& text);
+/// The text of a `ROUTES_UPDATE_FAILED <text>` line; nullopt for anything else.
+std::optional<std::string> parse_update_failure(std::string_view line);
+
+inline constexpr std::string_view kRoutesUpdateLine = "ROUTES_UPDATE";
+inline constexpr std::string_view kRoutesEndLine = "ROUTES_END";
+inline constexpr std::string_view kRoutesUpdatedLine = "ROUTES_UPDATED";
+inline constexpr std::string_view kRoutesUpdateFailedKeyword = "ROUTES_UPDATE_FAILED";
 
 inline constexpr std::string_view kRoutesLine = "ROUTES";
 inline constexpr std::string_view kNslistLine = "NSLIST";

@@ -103,6 +103,7 @@ class Session {
             }
             if (cleanup_only_) return clean_up(plan_requests(order));
             install(plan_requests(order));
+            order_ = order;
             send(std::string(kStartedLine) + "\n");
             return finish(serve());
         } catch (const std::exception& e) {
@@ -196,6 +197,15 @@ class Session {
                 send(answer_nat_query(line));
                 continue;
             }
+            if (line == kRoutesUpdateLine) {
+                add_hosts(batch);
+                std::vector<net::Subnet> routes;
+                while ((event = next_line(line)) == Event::kLine && line != kRoutesEndLine)
+                    routes.push_back(parse_route(line));
+                if (event != Event::kLine) break;
+                send(update_routes(std::move(routes)));
+                continue;
+            }
             if (!line.starts_with("HOST ")) throw ProtocolError("unexpected line '" + net::escaped_for_log(line) + "'");
             // A bad name from the client is its problem, not a reason to drop everybody's capture.
             try {
@@ -206,6 +216,61 @@ class Session {
         }
         add_hosts(batch);
         return event;
+    }
+
+    /// ROUTES_UPDATE: the same order with new routes, checked as GO was, then each family's rules replaced in
+    /// one transaction of the method. The answer line; a failure leaves that family's previous rules in force.
+    std::string update_routes(std::vector<net::Subnet> routes) {
+        InstallOrder next = order_;
+        next.routes = std::move(routes);
+        if (std::string why = why_refused(next, options_.caller, options_.port_owners); !why.empty()) {
+            spdlog::error("refusing the route update: {}", why);
+            return format_update_failure("refused: " + why);
+        }
+        const std::vector<plugin::FirewallRequest> requests = plan_requests(next);
+        // The ports did not change, so the families are the ones installed, in the same order.
+        if (requests.size() != touched_.size()) return format_update_failure("the installed rules are not complete");
+        const bool atomic = backend_.has_update();
+        if (!atomic)
+            spdlog::warn("method '{}' cannot replace its rules in one step (its plugin predates ABI 1.2): removing "
+                         "and reinstalling them, so for a moment nothing is captured",
+                         backend_.name());
+        std::string failures;
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+            const char* family = family_name(requests[i].family);
+            spdlog::debug("updating {} rules: {} rules", family, requests[i].subnets.size());
+            try {
+                if (atomic) {
+                    backend_.update(requests[i]);
+                } else {
+                    backend_.restore(touched_[i]);
+                    reinstall(touched_[i], requests[i]);
+                }
+                touched_[i] = requests[i];
+            } catch (const std::exception& e) {
+                spdlog::error("{} rule update with method '{}' failed: {}", family, backend_.name(), e.what());
+                failures += std::string(failures.empty() ? "" : "; ") + family + ": " + e.what();
+            }
+        }
+        if (!failures.empty()) return format_update_failure(failures);
+        order_ = std::move(next);
+        spdlog::info("rules updated to the new route set ({} routes)", order_.routes.size());
+        return std::string(kRoutesUpdatedLine) + "\n";
+    }
+
+    /// The fallback's second half: the new rules, or the old ones again when the new ones cannot go in.
+    void reinstall(const plugin::FirewallRequest& old_request, const plugin::FirewallRequest& request) {
+        try {
+            backend_.setup(request);
+        } catch (const std::exception& e) {
+            try {
+                backend_.setup(old_request);
+            } catch (const std::exception& again) {
+                throw std::runtime_error(std::string(e.what()) + "; putting the previous rules back failed too: " +
+                                         again.what());
+            }
+            throw;
+        }
     }
 
     /// A refused or unwritable name is logged and skipped: the tunnel itself is fine.
@@ -345,6 +410,7 @@ class Session {
     SignalRelay& signals_;
     pid_t client_pid_ = 0;
     std::vector<plugin::FirewallRequest> touched_;  // requests whose setup was attempted, in order
+    InstallOrder order_;                            // what the rules in force were made from
     SessionOptions options_;
     bool cleanup_only_ = false;
     bool warned_hosts_not_allowed_ = false;

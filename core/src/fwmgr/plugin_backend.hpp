@@ -21,6 +21,8 @@ class PluginBackend : public FirewallBackend {
     uint64_t features() const override { return plugin_->features(); }
     void setup(const plugin::FirewallRequest& request) override { plugin_->setup(request); }
     void restore(const plugin::FirewallRequest& request) override { plugin_->restore(request); }
+    bool has_update() const override { return plugin_->has_update(); }
+    void update(const plugin::FirewallRequest& request) override { plugin_->update(request); }
 
    private:
     // Declared first: the plugin keeps a pointer to the host services for its whole life.

@@ -59,6 +59,14 @@ void FirewallPlugin::restore(const FirewallRequest& request) const {
     if (status != SSHUTTLE_OK) module_->fail_call("restore", status, err);
 }
 
+void FirewallPlugin::update(const FirewallRequest& request) const {
+    if (table_.update == nullptr) module_->fail("update: the method cannot replace its rules in one step");
+    AbiRequest abi(request);
+    sshuttle_error err{};
+    int status = table_.update(self_, abi.get(), &err);
+    if (status != SSHUTTLE_OK) module_->fail_call("update", status, err);
+}
+
 std::string FirewallPlugin::render(const FirewallRequest& request) const {
     AbiRequest abi(request);
     std::vector<char> buf(kFirstRenderBytes);

@@ -100,6 +100,11 @@ class FirewallPlugin {
     void setup(const FirewallRequest& request) const;      // throws PluginError
     void restore(const FirewallRequest& request) const;    // throws PluginError
     std::string render(const FirewallRequest& request) const;  // throws PluginError
+    /// ABI 1.2: the method can replace its rules in one transaction (update below).
+    bool has_update() const { return table_.update != nullptr; }
+    /// Replaces the rules of request.family/request.port with request's at once; throws PluginError (also when
+    /// the method has no update).
+    void update(const FirewallRequest& request) const;
     bool has_prepare_listener() const { return table_.prepare_listener != nullptr; }
     bool has_original_dst() const { return table_.original_dst != nullptr; }
     /// No-op when the plugin has no prepare_listener; throws PluginError when it fails.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "support/loaded_firewall.hpp"
 
+#include <cstddef>
+
 #include <dlfcn.h>
 
 #include <stdexcept>
@@ -34,6 +36,19 @@ int LoadedFirewall::setup(const sdk::FwRequest& req, std::string& error) {
     CRequest c(req);
     sshuttle_error err{};
     const int rc = table_->setup(self_, c.get(), &err);
+    error = err.message;
+    return rc;
+}
+
+int LoadedFirewall::update(const sdk::FwRequest& req, std::string& error) {
+    if (table_->struct_size < offsetof(sshuttle_firewall_v1, update) + sizeof table_->update ||
+        table_->update == nullptr) {
+        error = "no update member";
+        return SSHUTTLE_EUNSUPPORTED;
+    }
+    CRequest c(req);
+    sshuttle_error err{};
+    const int rc = table_->update(self_, c.get(), &err);
     error = err.message;
     return rc;
 }

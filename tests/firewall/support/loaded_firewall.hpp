@@ -25,6 +25,8 @@ class LoadedFirewall {
     /// Each returns the status code; error gets the plugin's message.
     int setup(const sdk::FwRequest& req, std::string& error);
     int restore(const sdk::FwRequest& req, std::string& error);
+    /// ABI 1.2's update; SSHUTTLE_EUNSUPPORTED when the table has none.
+    int update(const sdk::FwRequest& req, std::string& error);
     int render(const sdk::FwRequest& req, std::string& text);
     bool is_supported(std::string& reason);
     int original_dst(int fd, sockaddr_storage& out, std::string& error);

@@ -48,8 +48,16 @@ class RecordingBackend : public FirewallBackend {
         if (fail_restore_family_ && *fail_restore_family_ == r.family) throw std::runtime_error("cannot restore");
     }
 
+    bool has_update() const override { return has_update_; }
+    void update(const plugin::FirewallRequest& r) override {
+        record(describe("update", r));
+        if (fail_update_family_ && *fail_update_family_ == r.family) throw std::runtime_error("nft said no");
+    }
+
     std::vector<std::string> calls;
     uint64_t features_ = kAllFeatures;
+    bool has_update_ = true;
+    std::optional<net::Family> fail_update_family_;
     std::optional<net::Family> fail_setup_family_;
     std::optional<net::Family> fail_restore_family_;
 

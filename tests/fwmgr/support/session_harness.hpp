@@ -31,7 +31,7 @@ class SessionHarness {
     }
 
     void start() {
-        thread_ = std::thread([this] { status_ = run_manager_session(backend, fds_[1], fds_[1], signals_); });
+        thread_ = std::thread([this] { status_ = run_manager_session(backend, fds_[1], fds_[1], signals_, options); });
     }
     /// The next line from the manager (a failed REQUIRE when the session ended instead).
     std::string next_line() {
@@ -53,6 +53,7 @@ class SessionHarness {
     }
 
     RecordingBackend backend;
+    SessionOptions options;  // the defaults: a root caller, no hosts file, no locks
 
    private:
     int fds_[2] = {-1, -1};

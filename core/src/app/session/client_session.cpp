@@ -230,9 +230,7 @@ void ClientSession::got_routes(const std::vector<client::Route>& routes) {
             status_ticker_->start();
             util::daemon_ready();  // -D: detach; the waiting parent exits 0 now
         } else {
-            if (options_.auto_nets && !same_routes(routes, first_routes_))
-                spdlog::warn("the server's routes changed since the first connection; the rules keep the first set "
-                             "(restart sshuttle to apply the new one)");
+            if (options_.auto_nets && !same_routes(routes, first_routes_)) follow_routes(routes);
             spdlog::info("Reconnected to server ({} reconnect(s) so far).", state_.reconnects);
             state_.enter(SessionPhase::kUp);
             status_service_->set_state("up");
@@ -242,6 +240,19 @@ void ClientSession::got_routes(const std::vector<client::Route>& routes) {
     } catch (const std::exception& e) {
         fail(e.what());
     }
+}
+
+// -N: the rules follow a changed route set in one update of the firewall, never a moment without rules. When
+// the manager cannot apply it the previous rules stay, and the next connection tries again.
+void ClientSession::follow_routes(const std::vector<client::Route>& routes) {
+    const auto rules = build_rules(options_, listeners_->addresses(), ssh_addresses_, routes, firewall_->ipv6());
+    if (std::string why = firewall_->update(rules); !why.empty()) {
+        spdlog::warn("the server's routes changed, but the rules keep the previous set: {}", why);
+        return;
+    }
+    spdlog::info("the server's routes changed: the rules now follow the new set ({} rules)", rules.size());
+    status_service_->set_rules(rules);
+    first_routes_ = routes;
 }
 
 void ClientSession::lost_server(const std::string& reason) {

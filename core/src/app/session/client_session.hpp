@@ -52,6 +52,7 @@ class ClientSession {
    private:
     void wire_engine();
     void got_routes(const std::vector<client::Route>& routes);
+    void follow_routes(const std::vector<client::Route>& routes);
     void lost_server(const std::string& reason);
     void schedule_attempt();
     void attempt_finished(std::unique_ptr<ServerConnection> connection, const std::string& error);
@@ -66,7 +67,7 @@ class ClientSession {
     transport::LaunchParams launch_params_;
     std::vector<net::IpAddress> ssh_addresses_;
     std::string peer_name_;
-    std::vector<client::Route> first_routes_;  // what the rules were built from
+    std::vector<client::Route> first_routes_;  // what the rules are built from
 
     plugin::HostServices host_;  // outlives the method plugin (plugins keep its table)
     std::unique_ptr<FirewallGuard> firewall_;

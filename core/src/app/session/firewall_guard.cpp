@@ -36,6 +36,12 @@ void FirewallGuard::install(const std::vector<net::Subnet>& rules, const std::ve
     installed_rules_ = rules;
 }
 
+std::string FirewallGuard::update(const std::vector<net::Subnet>& rules) {
+    std::string why = manager_.update_routes(rules);
+    if (why.empty()) installed_rules_ = rules;
+    return why;
+}
+
 void FirewallGuard::close() {
     if (closed_) return;
     closed_ = true;

@@ -39,6 +39,10 @@ class FirewallGuard {
     void install(const std::vector<net::Subnet>& rules, const std::vector<net::IpAddress>& nameservers,
                  const fwmgr::Ports& ports, const fwmgr::GoFields& go);
     bool installed() const { return installed_; }
+    /// Replaces the installed rules with `rules` (the server's routes changed, -N), each family in one
+    /// transaction. "" when they are in force, else why not (the previous rules stay). Throws FirewallError when
+    /// the manager has gone.
+    std::string update(const std::vector<net::Subnet>& rules);
     const std::vector<net::Subnet>& installed_rules() const { return installed_rules_; }
 
     /// Lets the manager restore the rules and waits for it. Idempotent.
