@@ -148,3 +148,70 @@ TEST_CASE("human units") {
     CHECK(human_duration(3600 + 120) == "1h 2m");
     CHECK(human_duration(2 * 86400 + 3 * 3600) == "2d 3h");
 }
+
+TEST_CASE("reconnect causes: bounded, newest last, cut to size; back marks the open loss once") {
+    std::vector<ReconnectCause> causes;
+    record_back(causes, 5);  // nothing open: nothing happens
+    CHECK(causes.empty());
+    for (int i = 0; i < 8; ++i) {
+        record_loss(causes, 1000 * i, "loss " + std::to_string(i));
+        record_back(causes, 1000 * i + 500);
+        record_back(causes, 1000 * i + 900);  // only the first counts
+    }
+    REQUIRE(causes.size() == kMaxReconnectCauses);
+    CHECK(causes.front() == ReconnectCause{3000, "loss 3", 3500});
+    CHECK(causes.back() == ReconnectCause{7000, "loss 7", 7500});
+    record_loss(causes, 9000, std::string(1000, 'x'));
+    CHECK(causes.back().cause.size() == kMaxCauseBytes);
+    CHECK(causes.back().back_unix_ms == 0);
+    record_loss(causes, 9500, "");
+    CHECK(causes.back().cause == "unknown");
+}
+
+TEST_CASE("reconnect causes: JSON round trip, optional for older clients, bounded when read") {
+    SessionStatus s = sample_status();
+    s.recent_reconnects = {{1'000'000'000'000, "server exited (exit code 255)", 1'000'000'003'000},
+                           {1'000'000'050'000, "keepalive timeout", 0}};
+    std::string error;
+    auto back = from_json(to_json(s), error);
+    REQUIRE_MESSAGE(back, error);
+    CHECK(back->recent_reconnects == s.recent_reconnects);
+
+    // A client from before the key existed.
+    std::string old_text = to_json(sample_status());
+    const std::string key = "\"recent_reconnects\":[],";
+    REQUIRE(old_text.find(key) != std::string::npos);
+    old_text.erase(old_text.find(key), key.size());
+    back = from_json(old_text, error);
+    REQUIRE_MESSAGE(back, error);
+    CHECK(back->recent_reconnects.empty());
+
+    // A hostile one: too many, too long; or the wrong shape.
+    s.recent_reconnects.assign(50, ReconnectCause{1, std::string(5000, 'y'), 2});
+    back = from_json(to_json(s), error);
+    REQUIRE_MESSAGE(back, error);
+    CHECK(back->recent_reconnects.size() == kMaxReconnectCauses);
+    CHECK(back->recent_reconnects[0].cause.size() == kMaxCauseBytes);
+    std::string bad = to_json(sample_status());
+    bad.replace(bad.find(key), key.size(), "\"recent_reconnects\":[{\"cause\":7}],");
+    CHECK_FALSE(from_json(bad, error));
+    CHECK(error.find("lost_unix_ms") != std::string::npos);
+}
+
+TEST_CASE("reconnect causes: the human page lists them with times and outcome; the brief line names the last") {
+    SessionStatus s = sample_status();
+    s.recent_reconnects = {{1'000'000'000'000, "server exited (exit code 255)", 1'000'000'003'000},
+                           {1'000'000'050'000, "keepalive\ttimeout", 0}};
+    const std::string page = render_human(s, 1'000'000'075'000);
+    CHECK(page.find("  reconnects   the last 2:\n") != std::string::npos);
+    CHECK(page.find("    2001-09-09 01:46:40 UTC  server exited (exit code 255); back after 3s\n") != std::string::npos);
+    CHECK(page.find("keepalive?timeout; still reconnecting\n") != std::string::npos);
+    s.recent_reconnects.back().back_unix_ms = 1'000'000'051'000;
+    CHECK(render_brief(s) == "Connected to root@192.0.2.2, 1 open connections, up 2.0 KiB/s, down 0 B/s, RTT 12 ms, "
+                             "2 reconnects (last: keepalive?timeout)");
+    s.recent_reconnects.back().cause = std::string(100, 'z');
+    CHECK(render_brief(s).ends_with(" (last: " + std::string(57, 'z') + "...)"));
+    s.state = "reconnecting";
+    CHECK(render_brief(s) == "reconnecting (root@192.0.2.2), last error: keepalive timeout, 2 reconnects");
+    CHECK(render_human(sample_status(), 1'000'000'075'000).find("reconnects   the last") == std::string::npos);
+}

@@ -12,6 +12,9 @@ namespace {
 
 using nlohmann::json;
 
+// systemd shows STATUS= on one line of `systemctl status`: the cause is cut short there.
+constexpr std::size_t kBriefCauseBytes = 60;
+
 nlohmann::json connection_json(const ConnectionStatus& c) {
     return {{"source", c.source},         {"destination", c.destination}, {"opened_unix_ms", c.opened_unix_ms},
             {"bytes_up", c.bytes_up},     {"bytes_down", c.bytes_down}};
@@ -52,6 +55,20 @@ ConnectionStatus connection_from(const json& c) {
     return result;
 }
 
+nlohmann::json reconnect_json(const ReconnectCause& r) {
+    return {{"lost_unix_ms", r.lost_unix_ms}, {"cause", r.cause}, {"back_unix_ms", r.back_unix_ms}};
+}
+
+ReconnectCause reconnect_from(const json& r) {
+    if (!r.is_object()) throw std::runtime_error("a reconnect cause is not an object");
+    ReconnectCause result;
+    read(r, "lost_unix_ms", result.lost_unix_ms);
+    read(r, "cause", result.cause);
+    read(r, "back_unix_ms", result.back_unix_ms);
+    if (result.cause.size() > kMaxCauseBytes) result.cause.resize(kMaxCauseBytes);
+    return result;
+}
+
 std::string utc_time(int64_t unix_ms) {
     const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
     std::tm tm{};
@@ -87,6 +104,8 @@ std::string rtt_text(const SessionStatus& status) {
 std::string to_json(const SessionStatus& s) {
     json connections = json::array();
     for (const auto& c : s.connections) connections.push_back(connection_json(c));
+    json recent = json::array();
+    for (const auto& r : s.recent_reconnects) recent.push_back(reconnect_json(r));
     json object = {{"pid", s.pid},
                    {"name", s.name},
                    {"remote", s.remote},
@@ -96,6 +115,7 @@ std::string to_json(const SessionStatus& s) {
                    {"state_since_unix_ms", s.state_since_unix_ms},
                    {"reconnects", s.reconnects},
                    {"last_error", s.last_error},
+                   {"recent_reconnects", recent},
                    {"rtt_ms", s.rtt_ms ? json(*s.rtt_ms) : json(nullptr)},
                    {"bytes_up", s.bytes_up},
                    {"bytes_down", s.bytes_down},
@@ -132,6 +152,15 @@ std::optional<SessionStatus> from_json(const std::string& text, std::string& err
         read(object, "state_since_unix_ms", s.state_since_unix_ms);
         read(object, "reconnects", s.reconnects);
         read(object, "last_error", s.last_error);
+        // Optional: a client from before it was added does not send it.
+        if (object.contains("recent_reconnects")) {
+            json recent;
+            read(object, "recent_reconnects", recent);
+            if (!recent.is_array()) throw std::runtime_error("key 'recent_reconnects' is not an array");
+            // The newest few only, whatever the other side sent.
+            const std::size_t skip = recent.size() > kMaxReconnectCauses ? recent.size() - kMaxReconnectCauses : 0;
+            for (std::size_t i = skip; i < recent.size(); ++i) s.recent_reconnects.push_back(reconnect_from(recent[i]));
+        }
         const auto rtt = object.find("rtt_ms");
         if (rtt != object.end() && !rtt->is_null()) {
             double value = 0;
@@ -156,6 +185,18 @@ std::optional<SessionStatus> from_json(const std::string& text, std::string& err
         error = e.what();
         return std::nullopt;
     }
+}
+
+void record_loss(std::vector<ReconnectCause>& causes, int64_t now_unix_ms, const std::string& cause) {
+    ReconnectCause entry{now_unix_ms, cause.substr(0, kMaxCauseBytes), 0};
+    if (entry.cause.empty()) entry.cause = "unknown";
+    causes.push_back(std::move(entry));
+    if (causes.size() > kMaxReconnectCauses)
+        causes.erase(causes.begin(), causes.begin() + static_cast<std::ptrdiff_t>(causes.size() - kMaxReconnectCauses));
+}
+
+void record_back(std::vector<ReconnectCause>& causes, int64_t now_unix_ms) {
+    if (!causes.empty() && causes.back().back_unix_ms == 0) causes.back().back_unix_ms = now_unix_ms;
 }
 
 std::string human_bytes(double bytes) {
@@ -187,6 +228,13 @@ std::string render_human(const SessionStatus& s, int64_t now_unix_ms) {
                        human_duration((now_unix_ms - s.state_since_unix_ms) / 1000), s.reconnects,
                        s.reconnects == 1 ? "" : "s");
     out += fmt::format("  last error   {}\n", s.last_error.empty() ? "none" : clean(s.last_error));
+    if (!s.recent_reconnects.empty()) out += fmt::format("  reconnects   the last {}:\n", s.recent_reconnects.size());
+    for (const auto& r : s.recent_reconnects) {
+        const std::string outcome =
+            r.back_unix_ms == 0 ? std::string("still reconnecting")
+                                : "back after " + human_duration((r.back_unix_ms - r.lost_unix_ms) / 1000);
+        out += fmt::format("    {}  {}; {}\n", utc_time(r.lost_unix_ms), clean(r.cause), outcome);
+    }
     out += fmt::format("  keepalive    RTT {}\n", rtt_text(s));
     out += fmt::format("  traffic      up {} ({}/s), down {} ({}/s)\n", human_bytes(static_cast<double>(s.bytes_up)),
                        human_bytes(s.rate_up), human_bytes(static_cast<double>(s.bytes_down)),
@@ -217,7 +265,13 @@ std::string render_brief(const SessionStatus& s) {
         line = fmt::format("{} ({})", clean(s.state), clean(s.remote));
         if (!s.last_error.empty()) line += ", last error: " + clean(s.last_error);
     }
-    if (s.reconnects > 0) line += fmt::format(", {} reconnects", s.reconnects);
+    if (s.reconnects > 0) line += fmt::format(", {} reconnect{}", s.reconnects, s.reconnects == 1 ? "" : "s");
+    // Up again: the last cause, short (while reconnecting it is the last error already).
+    if (s.state == "up" && !s.recent_reconnects.empty()) {
+        std::string cause = clean(s.recent_reconnects.back().cause);
+        if (cause.size() > kBriefCauseBytes) cause = cause.substr(0, kBriefCauseBytes - 3) + "...";
+        line += " (last: " + cause + ")";
+    }
     return line;
 }
 

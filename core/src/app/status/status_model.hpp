@@ -5,6 +5,7 @@
 // from_json treats it as untrusted: a wrong type or a missing key is an error naming the key, never a crash.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,24 @@ struct ConnectionStatus {
     uint64_t bytes_down = 0;     // server -> application
 };
 
+/// One loss of the server connection that the session reconnected (or is reconnecting) from.
+struct ReconnectCause {
+    int64_t lost_unix_ms = 0;  // when the connection was lost
+    std::string cause;         // why: the transport's or the server's reason
+    int64_t back_unix_ms = 0;  // when a new connection was up; 0 while still reconnecting
+    auto operator<=>(const ReconnectCause&) const = default;
+};
+
+/// How many recent causes the status keeps (the oldest goes first).
+inline constexpr std::size_t kMaxReconnectCauses = 5;
+/// A cause is cut to this many bytes: it is for a status page, the whole text is in the log.
+inline constexpr std::size_t kMaxCauseBytes = 200;
+
+/// Appends a loss at `now`, keeping at most kMaxReconnectCauses (newest last) and the cause within kMaxCauseBytes.
+void record_loss(std::vector<ReconnectCause>& causes, int64_t now_unix_ms, const std::string& cause);
+/// Marks the newest loss as recovered at `now` (once; no-op without an open loss).
+void record_back(std::vector<ReconnectCause>& causes, int64_t now_unix_ms);
+
 struct SessionStatus {
     int64_t pid = 0;
     std::string name;                  // --profile, when given: tells several clients apart
@@ -30,6 +49,7 @@ struct SessionStatus {
     int64_t state_since_unix_ms = 0;
     uint64_t reconnects = 0;
     std::string last_error;            // empty: none
+    std::vector<ReconnectCause> recent_reconnects;  // the last kMaxReconnectCauses losses, oldest first
     std::optional<double> rtt_ms;      // keepalive PING -> PONG; none before the first answer
     uint64_t bytes_up = 0;             // whole session
     uint64_t bytes_down = 0;

@@ -64,13 +64,18 @@ void StatusService::stop() {
 
 void StatusService::set_state(const std::string& state, const std::string& error) {
     if (state != state_) {
+        // Up -> reconnecting is a loss: its error is the cause. Failed attempts after it only update last_error.
+        if (state == "reconnecting" && state_ == "up") record_loss(recent_reconnects_, now_unix_ms(), error);
         state_ = state;
         state_since_unix_ms_ = now_unix_ms();
     }
     if (!error.empty()) last_error_ = error;
 }
 
-void StatusService::add_reconnect() { ++reconnects_; }
+void StatusService::add_reconnect() {
+    ++reconnects_;
+    record_back(recent_reconnects_, now_unix_ms());
+}
 
 void StatusService::set_rules(const std::vector<net::Subnet>& rules) {
     subnets_.clear();
@@ -89,6 +94,7 @@ SessionStatus StatusService::snapshot() {
     s.state_since_unix_ms = state_since_unix_ms_;
     s.reconnects = reconnects_;
     s.last_error = last_error_;
+    s.recent_reconnects = recent_reconnects_;
     if (const auto rtt = engine_.last_rtt())
         s.rtt_ms = std::chrono::duration<double, std::milli>(*rtt).count();
     const auto traffic = engine_.traffic();

@@ -52,8 +52,10 @@ class StatusService {
     /// Closes the control socket (and removes it) and stops the timers.
     void stop();
 
-    /// starting, up, reconnecting, stopping; `error` (when not empty) becomes the last error.
+    /// starting, up, reconnecting, stopping; `error` (when not empty) becomes the last error. Going from up to
+    /// reconnecting records a loss with `error` as its cause (the last kMaxReconnectCauses are kept).
     void set_state(const std::string& state, const std::string& error = "");
+    /// A new server connection is up: counts it and marks the last loss as recovered.
     void add_reconnect();
     /// The rules in force (includes and excludes, as sent to the firewall manager).
     void set_rules(const std::vector<net::Subnet>& rules);
@@ -74,6 +76,7 @@ class StatusService {
     int64_t state_since_unix_ms_ = 0;
     uint64_t reconnects_ = 0;
     std::string last_error_;
+    std::vector<ReconnectCause> recent_reconnects_;
     std::vector<std::string> subnets_;
     std::vector<std::string> excludes_;
     RateMeter rates_;
