@@ -22,6 +22,7 @@ struct AuthRun {
     bool rsa_refused = false;
     std::string kbd_answer;  // non-empty: answer every secret prompt with it
     bool kbd_gave_up = false;
+    std::vector<std::string> unasked;  // what needed a person who was not there (no terminal, BatchMode)
 
     AuthRun(SshHop& h, const AuthRequest& r) : hop(h), req(r) {}
 
@@ -88,7 +89,10 @@ bool try_identity_file(AuthRun& run, const std::string& file) {
         std::string passphrase;
         if (info.encrypted) {
             auto answer = run.req.prompter->ask("Enter passphrase for key '" + file + "': ", true);
-            if (!answer) return false;
+            if (!answer) {
+                if (attempt == 0) run.unasked.push_back("the passphrase of " + file);
+                return false;
+            }
             passphrase = *answer;
         }
         long rc = run.wait([&] {
@@ -117,8 +121,12 @@ LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(answer_prompts) {
             std::string text(reinterpret_cast<const char*>(prompts[i].text), prompts[i].length);
             auto asked = run->req.prompter->ask("(" + run->user() + "@" + run->req.settings->hostname + ") " + text,
                                                 prompts[i].echo == 0);
-            if (asked) answer = *asked;
-            else run->kbd_gave_up = true;
+            if (asked) {
+                answer = *asked;
+            } else {
+                run->kbd_gave_up = true;
+                run->unasked.push_back("a keyboard-interactive answer");
+            }
         }
         responses[i].text = strdup(answer.c_str());  // libssh2 frees it with free()
         responses[i].length = static_cast<unsigned>(answer.size());
@@ -149,7 +157,10 @@ bool try_password(AuthRun& run) {
             password = *run.req.password;
         } else {
             auto asked = run.req.prompter->ask(run.user() + "@" + run.req.settings->hostname + "'s password: ", true);
-            if (!asked) return false;
+            if (!asked) {
+                if (i == 0) run.unasked.push_back("the password");
+                return false;
+            }
             password = *asked;
         }
         long rc = run.wait([&] {
@@ -168,6 +179,9 @@ std::string failure_message(const AuthRun& run) {
     std::string msg = "authentication as " + run.user() + "@" + run.req.settings->hostname + " failed: tried " +
                       (tried.empty() ? std::string("nothing usable") : tried) + "; the server offers " +
                       (run.offered.empty() ? std::string("nothing") : run.offered);
+    std::string unasked;
+    for (const auto& u : run.unasked) unasked += (unasked.empty() ? "" : ", ") + u;
+    if (!unasked.empty()) msg += "; nobody could be asked for " + unasked + " (no terminal, BatchMode, or no answer)";
 #if LIBSSH2_VERSION_NUM < 0x010b00
     if (run.rsa_refused)
         msg += "; note: libssh2 " LIBSSH2_VERSION " signs RSA keys only with ssh-rsa (SHA-1), which OpenSSH 8.8+ "

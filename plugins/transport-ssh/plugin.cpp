@@ -6,6 +6,8 @@
 //   window-bytes=N         receive window of the exec channel (default 4 MiB)
 //   connect-timeout=S      TCP connect timeout in seconds (default: ConnectTimeout, else 60)
 //   aes-ctr-read-ahead=yes|no  AES-CTR keystream computed ahead in batches (default yes)
+//   batch-mode=yes|no      yes: never prompt (passphrase, password, host key), as BatchMode=yes; the client sets
+//                          it for a reconnect that nobody could answer (no terminal, -D, systemd)
 #include <libssh2.h>
 
 #include <string>

@@ -82,10 +82,14 @@ SshTransport::SshTransport(const sdk::Host& host, const sdk::Options& options)
     std::call_once(once, [] { libssh2_init(0); });
     for (const auto& [key, value] : options_) {
         if (key != "ssh-config" && key != "password" && key != "ssh" && key != "window-bytes" &&
-            key != "connect-timeout" && key != "aes-ctr-read-ahead")
+            key != "connect-timeout" && key != "aes-ctr-read-ahead" && key != "batch-mode")
             throw sdk::Error(SSHUTTLE_EINVAL, "unknown transport option '" + key + "' (known: ssh-config, password, "
-                                              "ssh, window-bytes, connect-timeout, aes-ctr-read-ahead)");
+                                              "ssh, window-bytes, connect-timeout, aes-ctr-read-ahead, batch-mode)");
     }
+    const std::string batch = option_or(options_, "batch-mode", "no");
+    if (batch != "yes" && batch != "no")
+        throw sdk::Error(SSHUTTLE_EINVAL, "invalid transport option batch-mode='" + batch + "': yes or no");
+    forced_batch_mode_ = batch == "yes";
     positive_option(options_, "window-bytes", 1);
     positive_option(options_, "connect-timeout", 1);
     const std::string read_ahead = option_or(options_, "aes-ctr-read-ahead", "yes");
@@ -153,7 +157,7 @@ void SshTransport::open(const sdk::TransportRequest& req) {
         if (!why.empty()) throw sdk::Error(SSHUTTLE_EUNSUPPORTED, s.host_alias + ": " + why);
     }
     // One prompter for the connection: BatchMode of the target decides, as with ssh.
-    prompter_ = Prompter(host_, target.batch_mode);
+    prompter_ = Prompter(host_, target.batch_mode || forced_batch_mode_);
 }
 
 bool SshTransport::step() {

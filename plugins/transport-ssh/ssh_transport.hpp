@@ -67,6 +67,7 @@ class SshTransport final : private PumpedChannel {
     sdk::Host host_;
     sdk::Options options_;
     Prompter prompter_;
+    bool forced_batch_mode_ = false;  // batch-mode=yes: nobody is there to answer, whatever BatchMode says
     std::vector<SshSettings> chain_;  // jump hosts first, the target last
     std::string remote_command_;
     int fd_ = -1;

@@ -102,6 +102,7 @@ TEST_CASE("transport-ssh: a bad option value is refused at create, naming option
     const Case cases[] = {
         {"window-bytes", "lots", "invalid transport option window-bytes='lots': not a positive number"},
         {"aes-ctr-read-ahead", "maybe", "invalid transport option aes-ctr-read-ahead='maybe': yes or no"},
+        {"batch-mode", "sometimes", "invalid transport option batch-mode='sometimes': yes or no"},
     };
     for (const Case& c : cases) {
         CAPTURE(c.key);

@@ -123,7 +123,7 @@ LaunchPlan plan_over_ssh(const cli::Options& options, const LaunchParams& params
         plan.description = "ssh " + plan.what + " (" + options.server_cmd + ")";
     }
     const std::string command = remote_command(options, script);
-    plan.argv = ssh_argv(options, command);
+    plan.argv = ssh_argv(options, command, params.batch_mode);
     plan.target.host = remote.host;
     plan.target.user = remote.user;
     plan.target.port = remote.port;
@@ -259,7 +259,10 @@ PendingServer launch_server(const cli::Options& options, const LaunchParams& par
     if (std::optional<TransportChoice> choice = choose_transport(options)) {
         // The plugin connects now (non-blocking) and the handshake goes on in finish_server.
         try {
-            auto plugin = std::make_shared<PluginConnection>(choice->name, options.plugin_dirs, choice->options);
+            auto plugin_options = choice->options;
+            // Our ssh transport's switch; another plugin would refuse an option it does not know.
+            if (params.batch_mode && choice->name == "ssh") plugin_options.emplace_back("batch-mode", "yes");
+            auto plugin = std::make_shared<PluginConnection>(choice->name, options.plugin_dirs, plugin_options);
             plugin->open(plan.target);
             plan.transport = choice->name;
             plan.may_fall_back = !choice->explicit_choice || choice->name == "ssh";

@@ -35,6 +35,10 @@ struct LaunchParams {
     std::string self_exe = "/proc/self/exe";
     /// The SHA-256 the uploaded helper must have; empty: built_helper_sha256(). Tests set it for a stand-in.
     std::string helper_sha256;
+    /// Nobody can answer a prompt (a reconnect without a terminal, -D, systemd): ssh gets -o BatchMode=yes and
+    /// the built-in ssh transport batch-mode=yes, so an attempt that needs a person fails at once instead of
+    /// waiting for one.
+    bool batch_mode = false;
 };
 
 /// A started server whose sync header has been read.

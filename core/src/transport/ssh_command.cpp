@@ -12,13 +12,18 @@ std::string ssh_destination(const cli::Remote& remote) {
     return remote.user.empty() ? remote.host : remote.user + "@" + remote.host;
 }
 
-std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command) {
+std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command, bool batch_mode) {
     const cli::Remote& remote = options.remote.value();
     std::vector<std::string> argv;
     if (!remote.password.empty()) argv = {"sshpass", "-e"};
     std::vector<std::string> ssh = shlex_split(options.ssh_cmd.empty() ? "ssh" : options.ssh_cmd);
     if (ssh.empty()) throw TransportError("invalid ssh command '" + options.ssh_cmd + "': no program");
     argv.insert(argv.end(), ssh.begin(), ssh.end());
+    // sshpass answers the password prompt itself, and BatchMode would stop ssh from showing it one.
+    if (batch_mode && remote.password.empty()) {
+        argv.emplace_back("-o");
+        argv.emplace_back("BatchMode=yes");
+    }
     if (remote.port != 0) {
         argv.emplace_back("-p");
         argv.push_back(std::to_string(remote.port));

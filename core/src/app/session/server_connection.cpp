@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "app/session/server_connection.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 
 #include <condition_variable>
@@ -9,6 +12,19 @@
 #include <stdexcept>
 
 namespace sshuttle::app {
+namespace {
+
+/// Whether a person could answer a prompt of this attempt: only on our controlling terminal, and never in a
+/// daemon (-D detached from it; under systemd there is none).
+bool someone_can_answer(const cli::Options& options) {
+    if (options.daemon) return false;
+    const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ::close(fd);
+    return true;
+}
+
+}  // namespace
 
 ServerConnection::~ServerConnection() { end(); }
 
@@ -43,7 +59,11 @@ void ServerDialer::dial(Done done) {
     if (thread_.joinable()) thread_.join();  // the previous attempt has posted its result already
     auto attempt = std::make_shared<Attempt>();
     attempt_ = attempt;
-    thread_ = std::thread([&io = io_, &options = options_, params = params_, attempt, done = std::move(done)] {
+    transport::LaunchParams params = params_;
+    // Decided per attempt: -D detaches from the terminal only after the first connection.
+    params.batch_mode = !someone_can_answer(options_);
+    thread_ = std::thread([&io = io_, &options = options_, params = std::move(params), attempt,
+                           done = std::move(done)] {
         std::unique_ptr<ServerConnection> connection;
         std::string error;
         try {

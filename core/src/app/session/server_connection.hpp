@@ -49,7 +49,8 @@ class ServerDialer {
     ServerDialer(const ServerDialer&) = delete;
     ServerDialer& operator=(const ServerDialer&) = delete;
 
-    /// Starts an attempt; `done` runs on the io_context. One attempt at a time.
+    /// Starts an attempt; `done` runs on the io_context. One attempt at a time. An attempt nobody could answer a
+    /// prompt for (no terminal, -D) runs in batch mode (LaunchParams::batch_mode): it fails instead of asking.
     void dial(Done done);
     /// True when an attempt is still running after waiting up to `grace` for it. The caller must then leave
     /// the process without unwinding (the attempt's thread would post to a destroyed io_context).
