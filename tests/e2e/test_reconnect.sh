@@ -13,6 +13,7 @@
 # Prints "time from the link's return to the first carried byte" for the report.
 set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
+source "$(dirname "$0")/lib/reconnect.sh"
 LAB_FIXTURE_MB=0 lab_setup
 CUT_S=${RECONNECT_CUT_S:-5}
 
@@ -21,23 +22,6 @@ sed -i 's/^Host \*$/Host *\n    ServerAliveInterval 1\n    ServerAliveCountMax 3
 
 now() { date +%s.%N; }
 
-# Pids of the remote server helper: everything in the server namespace that is not sshd.
-server_pids() {
-    local p
-    for p in $(ip netns pids "sst-s-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] || echo "$p"
-    done
-    return 0
-}
-
-sshd_pids() {
-    local p
-    for p in $(ip netns pids "sst-s-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] && echo "$p"
-    done
-    return 0
-}
-
 cut_link() {
     lab_in server iptables -I INPUT -p tcp --dport 22 -j DROP
     lab_in server iptables -I OUTPUT -p tcp --sport 22 -j DROP
@@ -45,19 +29,6 @@ cut_link() {
 restore_link() {
     lab_in server iptables -D INPUT -p tcp --dport 22 -j DROP
     lab_in server iptables -D OUTPUT -p tcp --sport 22 -j DROP
-}
-
-# log_count TEXT: how many lines of the client's log have TEXT.
-log_count() { grep -cF -- "$1" "$SST_LOG" || true; }
-
-# wait_log_count TEXT N TIMEOUT: until the client's log has TEXT at least N times.
-wait_log_count() {
-    local deadline=$((SECONDS + $3))
-    until (($(log_count "$1") >= $2)); do
-        sst_alive || lab_fail "the client exited (status $(sst_status)) while waiting for '$1'"
-        ((SECONDS < deadline)) || { tail -n 30 "$SST_LOG" >&2; lab_fail "no '$1' (x$2) in the client log after $3 s"; }
-        sleep 0.1
-    done
 }
 
 # Direct-route leak counter: a rule without a target in the server namespace counts every packet from the

@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A reconnect that would need a person, without a terminal (as under systemd or after -D detached): the client
+# runs in a session of its own (no controlling terminal) with an encrypted key and no agent. The first connection
+# gets the passphrase from SSH_ASKPASS (forced), as a person would give it at start-up; after the server helper
+# is killed, every reconnect attempt runs in batch mode (ssh: -o BatchMode=yes; the built-in transport:
+# batch-mode=yes), so it fails at once with one log line, never asks again, and never hangs; SIGINT still ends the
+# client promptly with the rules removed. SSHUTTLE_E2E_TRANSPORT picks the transport (command or builtin).
+set -euo pipefail
+source "$(dirname "$0")/lib/ssh2_lab.sh"
+source "$(dirname "$0")/lib/reconnect.sh"
+LAB_FIXTURE_MB=0 ssh2_setup
+unset SSH_AUTH_SOCK DISPLAY
+label="reconnect_prompts[$SSHUTTLE_E2E_TRANSPORT]"
+
+ssh2_trust "$SERVER_V4"
+ssh2_encrypted_key "key-pass-7"
+SSH2_IDENTITY="$SSH2_ENC_KEY"
+ssh2_write_config "    BatchMode no"
+# An askpass that counts how often it is asked.
+CALLS="$SSH2_DIR/askpass.calls"
+printf '#!/bin/sh\necho asked >>%q\nprintf "%%s\\n" key-pass-7\n' "$CALLS" >"$SSH2_DIR/askpass"
+chmod 700 "$SSH2_DIR/askpass"
+export SSH_ASKPASS="$SSH2_DIR/askpass" SSH_ASKPASS_REQUIRE=force
+asked() { [[ -e $CALLS ]] && wc -l <"$CALLS" || echo 0; }
+
+how=(-e "ssh -F $SSH2_CONFIG")
+[[ $SSHUTTLE_E2E_TRANSPORT == builtin ]] && how=(--transport-option "ssh-config=$SSH2_CONFIG")
+SST_WRAPPER=(setsid -w)  # no controlling terminal: /dev/tty cannot be opened
+sst_start client prompts --method "$SSHUTTLE_METHOD" "${how[@]}" -r "root@$SERVER_V4" "$PRIVATE_V4"
+SST_WRAPPER=()
+sst_wait_tunnel "$TARGET_V4"
+(($(asked) >= 1)) || lab_fail "the first connection did not ask SSH_ASKPASS for the passphrase"
+first_asks=$(asked)
+lab_pass "$label: the first connection got the passphrase from SSH_ASKPASS ($first_asks time(s))"
+
+kill -KILL $(server_pids)
+wait_log_count "lost the server connection" 1 20
+wait_log_count "reconnect attempt 3 failed: " 1 60  # back-off 1, 2, 4 s: the third failure within ~10 s
+sst_alive || lab_fail "the client exited while reconnecting"
+(($(asked) == first_asks)) || lab_fail "a reconnect attempt asked SSH_ASKPASS ($(asked) calls, $first_asks at start-up)"
+grep -q "Enter passphrase" "$SST_LOG" && lab_fail "a reconnect attempt prompted: $(grep -m1 'Enter passphrase' "$SST_LOG")"
+for n in 1 2 3; do
+    count=$(grep -c "reconnect attempt $n failed: " "$SST_LOG" || true)
+    ((count == 1)) || lab_fail "attempt $n failed with $count lines (expected one): $(grep "attempt $n" "$SST_LOG")"
+done
+line=$(grep -m1 "reconnect attempt 1 failed: " "$SST_LOG")
+if [[ $SSHUTTLE_E2E_TRANSPORT == builtin ]]; then
+    grep -q "nobody could be asked for the passphrase of $SSH2_ENC_KEY" <<<"$line" ||
+        lab_fail "the failure does not say that nobody could be asked: $line"
+else
+    # ssh prints its own reason (Permission denied) on its stderr; our line names ssh's exit.
+    grep -q "255" <<<"$line" || lab_fail "the failure does not name ssh's exit code 255: $line"
+fi
+lab_log "one attempt's line: ${line#*] }"
+lab_pass "$label: each reconnect attempt failed at once with one line, nobody was asked"
+
+stop_at=$SECONDS
+kill -INT "$SST_PID"
+sst_wait_exit 15
+((SST_RC == 0)) || lab_fail "the client exited with status $SST_RC after SIGINT"
+sst_wait_rules_gone client 10
+lab_pass "$label: SIGINT while failing to reconnect exits in $((SECONDS - stop_at)) s, rules removed"
+lab_pass "reconnect_prompts"
