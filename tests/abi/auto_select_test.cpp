@@ -134,7 +134,7 @@ TEST_CASE("discover: every module described; broken ones listed with the reason"
 
     CHECK(found[4].name == "wrong-major");
     CHECK_FALSE(found[4].usable);
-    CHECK(found[4].reason == "built for ABI 2.0, this sshuttle speaks 1.1");
+    CHECK(found[4].reason == "built for ABI 2.0, this sshuttle speaks 1.2");
 
     std::string table = format_plugin_table(found);
     CHECK(std::count(table.begin(), table.end(), '\n') == 6);

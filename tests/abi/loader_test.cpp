@@ -42,12 +42,12 @@ TEST_CASE("abi: a good firewall fixture loads and reports its table") {
 
 TEST_CASE("abi: wrong major is refused before the table is touched") {
     CHECK(load_error(ABI_FIXTURE_WRONG_MAJOR) ==
-          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.1");
+          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.2");
 }
 
 TEST_CASE("abi: a newer minor is refused with both versions") {
     CHECK(load_error(ABI_FIXTURE_NEWER_MINOR) == "plugin " ABI_FIXTURE_NEWER_MINOR
-                                                 ": built for ABI 1.2, newer than this sshuttle's 1.1 "
+                                                 ": built for ABI 1.3, newer than this sshuttle's 1.2 "
                                                  "(upgrade sshuttle)");
 }
 
@@ -83,6 +83,10 @@ TEST_CASE("abi: a 1.0 plugin loads into a 1.1 host; its UDP members past struct_
                          PluginError);
     sockaddr_storage from{};
     CHECK_THROWS_AS(plugin->open_udp_reply(from, nullptr), PluginError);
+    // Nor 1.2's update: the manager falls back to restore + setup for it.
+    CHECK_FALSE(plugin->has_update());
+    CHECK_THROWS_WITH_AS(plugin->update(abi_test::sample_request()),
+                         doctest::Contains("update: the method cannot replace its rules in one step"), PluginError);
 }
 
 TEST_CASE("abi: copy_table ignores members appended by a newer layout") {
