@@ -4,7 +4,7 @@
 # 203.0.113.0/24, then its helper is killed to force a reconnect) and the rules follow in one update of the
 # firewall (SSHUTTLE_METHOD: nat, nft or tproxy): the new network is tunnelled afterwards. Throughout, a tight loop
 # samples the rules in the client namespace (iptables-save / nft list) and finds the jump and the old network's
-# redirect in every sample, and a stream of connection attempts to the old network never reaches the server
+# redirect (IPv4 and IPv6) in every sample, and a stream of connection attempts to the old network never reaches the server
 # namespace by the direct route (a counting rule there). `sshuttle status --json` then shows the reconnect with
 # its cause and the new subnets; `sshuttle status` lists the cause with its times.
 set -euo pipefail
@@ -30,23 +30,31 @@ sst_expect_blocked client "$OTHER_V4" "$ECHO_PORT"
 sst_rules client | grep -q "203.0.113" && lab_fail "the first rules already have 203.0.113.0/24: $(sst_rules client)"
 lab_pass "$label: first route set without 203.0.113.0/24"
 
-# The sampler: every sample must hold the jump into our rules and the redirect of the old network.
+# The sampler: every sample must hold the jump into our rules and the old network's redirect, IPv4 and IPv6 (-N
+# announces both; each family is updated in a transaction of its own).
 case $SSHUTTLE_METHOD in
-    nat) listing="iptables-save -t nat" jump="-A OUTPUT -j sshuttle-" redirect="-d $PRIVATE_V4 -p tcp -j REDIRECT" ;;
-    nft) listing="nft list ruleset" jump="jump sshuttle-ipv4-" redirect="ip daddr $PRIVATE_V4 redirect" ;;
-    tproxy) listing="iptables-save -t mangle" jump="-A PREROUTING -j sshuttle-t-" redirect="-d $PRIVATE_V4 -p tcp -m tcp -j TPROXY" ;;
+    nat) listing="iptables-save -t nat; ip6tables-save -t nat"
+        expect=("-A OUTPUT -j sshuttle-" "-d $PRIVATE_V4 -p tcp -j REDIRECT" "-d $PRIVATE_V6 -p tcp -j REDIRECT") ;;
+    nft) listing="nft list ruleset"
+        expect=("jump sshuttle-ipv4-" "ip daddr $PRIVATE_V4 redirect" "jump sshuttle-ipv6-" "ip6 daddr $PRIVATE_V6 redirect") ;;
+    tproxy) listing="iptables-save -t mangle; ip6tables-save -t mangle"
+        expect=("-A PREROUTING -j sshuttle-t-" "-d $PRIVATE_V4 -p tcp -m tcp -j TPROXY"
+            "-d $PRIVATE_V6 -p tcp -m tcp -j TPROXY") ;;
     *) lab_fail "no sampler for method $SSHUTTLE_METHOD" ;;
 esac
 : >"$LAB_TMP/sampling"
 # shellcheck disable=SC2016  # expanded by the sampling shell
 lab_spawn client "$LAB_TMP/sampler.log" bash -c '
+    flag=$1 listing=$2; shift 2
     samples=0; gaps=0
-    while [[ -e $1 ]]; do
-        out=$($2)
-        [[ $out == *"$3"* && $out == *"$4"* ]] || { gaps=$((gaps + 1)); printf "%s\n" "$out" >"$1.gap"; }
+    while [[ -e $flag ]]; do
+        out=$(eval "$listing")
+        for want in "$@"; do
+            [[ $out == *"$want"* ]] || { gaps=$((gaps + 1)); printf "%s\n%s\n" "missing: $want" "$out" >"$flag.gap"; break; }
+        done
         samples=$((samples + 1))
     done
-    echo "$samples $gaps"' sampler "$LAB_TMP/sampling" "$listing" "$jump" "$redirect"
+    echo "$samples $gaps"' sampler "$LAB_TMP/sampling" "$listing" "${expect[@]}"
 SAMPLER=$LAB_LAST_PID
 # Connection attempts to the old network every 10 ms; any SYN that is not captured reaches the server namespace.
 lab_in server iptables -t raw -I PREROUTING -s "$CLIENT_V4" -d "$PRIVATE_V4"
