@@ -12,7 +12,7 @@ namespace sshuttle::transport {
 /// `[user@]host` as ssh takes it (an IPv6 host stays unbracketed, as upstream passes it).
 std::string ssh_destination(const cli::Remote& remote);
 
-/// [sshpass -e] + shlex-split(-e or "ssh") + [-p port] + [user@]host + ["--" unless --no-cmd-delimiter] +
+/// [sshpass -e] + shlex-split(-e or "ssh") + [-F FILE of --transport-option ssh-config=FILE, without -e] + [-p port] + [user@]host + ["--" unless --no-cmd-delimiter] +
 /// remote_command. sshpass is used for upstream's user:password@host form (the caller puts the password in
 /// SSHPASS). Requires options.remote.
 std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command);
