@@ -47,8 +47,12 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
 
     std::vector<net::Endpoint> listen = options.listen_given ? options.listen : default_listen_addresses(ipv6);
     fwmgr::InstallOrder order;
+    bool port_searched = false;  // some listen port is 0: the real run searches for one
     for (auto& ep : listen) {
-        if (ep.port == 0) ep.port = kShownTcpPort;
+        if (ep.port == 0) {
+            ep.port = kShownTcpPort;
+            port_searched = true;
+        }
         if (ep.address.family == net::Family::kIPv6 && !ipv6) continue;
         (ep.address.family == net::Family::kIPv4 ? order.ports.tcp_v4 : order.ports.tcp_v6) = ep.port;
     }
@@ -74,7 +78,7 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
     out << "\n# method: " << method->name() << " (" << method->file().string() << ")\n";
     std::string problem = fwmgr::unsupported_reason(requests, method->name(), method->features());
     if (!problem.empty()) out << "# warning: " << problem << "\n";
-    if (order.ports.tcp_v4 == kShownTcpPort || order.ports.tcp_v6 == kShownTcpPort)
+    if (port_searched)
         out << "# the listen port is searched for at start-up (12300 down to 9001); 12300 is shown\n";
     for (const auto& request : requests) {
         out << "\n# " << fwmgr::family_name(request.family) << " rules:\n";
