@@ -56,3 +56,18 @@ TEST_CASE("rule plan: without -N the server's routes are not used at all") {
     const auto rules = app::build_rules(options, {}, {}, {route("0.0.0.0", 0)}, true);
     CHECK(rules.empty());
 }
+
+TEST_CASE("rule plan: IPv4-only listen addresses leave the IPv6 subnets and own IPv6 exclusions out") {
+    cli::Options options;
+    net::Subnet v4, v6;
+    REQUIRE(net::IpAddress::parse("198.51.100.0", v4.address));
+    v4.prefix = 24;
+    REQUIRE(net::IpAddress::parse("2001:db8::", v6.address));
+    v6.prefix = 32;
+    options.subnets = {v4, v6};
+    net::Endpoint listen;
+    REQUIRE(net::IpAddress::parse("127.0.0.1", listen.address));
+    listen.port = 12300;
+    const auto rules = app::build_rules(options, {listen}, {ip("192.0.2.2"), ip("2001:db8::22")}, {}, true);
+    CHECK(texts(rules) == std::vector<std::string>{"198.51.100.0/24", "!127.0.0.1/32", "!192.0.2.2/32"});
+}

@@ -20,11 +20,13 @@ TEST_CASE("help: usage line first, every option listed") {
     }
 }
 
-// The defaults in brackets are what the code does: -r alone takes the built-in libssh2 transport, not the ssh
-// program (upstream's "[ssh]" for -e would say otherwise).
-TEST_CASE("help: the default transport is the built-in one") {
+// The defaults in brackets are what the code does: -r alone takes the built-in libssh2 transport when it can honour
+// the ssh configuration (transport/libssh2_fit.hpp), else the ssh program (upstream's "[ssh]" for -e would say
+// otherwise).
+TEST_CASE("help: the default transport is the built-in one where it can honour the ssh configuration") {
     const std::string help = help_text();
-    CHECK(help.find("[ssh; command with -e]") != std::string::npos);
+    CHECK(help.find("[ssh when libssh2 can honour the ssh configuration, else command; command with -e]") !=
+          std::string::npos);
     CHECK(help.find("instead of the built-in transport") != std::string::npos);
     CHECK(help.find("remote [ssh]") == std::string::npos);
 }

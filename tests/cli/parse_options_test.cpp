@@ -223,7 +223,7 @@ TEST_CASE("options: errors are one line naming the bad value") {
     CHECK(error_of({"-N", "--namespace", "ns", "--namespace-pid", "1"}) ==
           "--namespace and --namespace-pid cannot be used together");
     CHECK(error_of({"-N", "--method", "NAT!"}) == "invalid --method 'NAT!': not a method name");
-    CHECK(error_of({"-N", "--bogus"}) == "The following argument was not expected: --bogus");
+    CHECK(error_of({"-N", "--bogus"}) == "unrecognized option '--bogus'");
     CHECK(error_of({"-N", "-r"}) == "--remote: 1 required TEXT missing");
     CHECK(error_of({"-N", "--dns=yes"}).find("dns") != std::string::npos);
     CHECK(error_of({"-N", "--profile", "x"}) == "--profile 'x' needs --config");
@@ -241,7 +241,7 @@ TEST_CASE("SSHUTTLE_ARGS: read before the command line; the command line wins") 
     CHECK(o.auto_nets);
     CHECK(o.ssh_cmd == "ssh -o ServerAliveInterval=60");
     CHECK(error_of({"-N"}, "--wrap x") == "SSHUTTLE_ARGS: invalid value 'x' for --wrap: not an integer");
-    CHECK(error_of({"-N"}, "--nope") == "SSHUTTLE_ARGS: The following argument was not expected: --nope");
+    CHECK(error_of({"-N"}, "--nope") == "SSHUTTLE_ARGS: unrecognized option '--nope'");
 }
 
 TEST_CASE("@file: expanded in place on the command line and in SSHUTTLE_ARGS") {
@@ -304,4 +304,24 @@ TEST_CASE("options: reconnection is on by default; --no-reconnect and --reconnec
     const Options from_yaml = parse({"--config", path});
     CHECK_FALSE(from_yaml.reconnect);
     CHECK(from_yaml.reconnect_max_wait == 5);
+}
+
+TEST_CASE("options: an unknown long option gets the nearest name as a suggestion") {
+    CHECK(error_of({"-N", "--dsn"}) == "unrecognized option '--dsn'; did you mean --dns?");
+    CHECK(error_of({"-N", "--mehtod", "nat"}) == "unrecognized option '--mehtod'; did you mean --method?");
+    CHECK(error_of({"-N", "--exlcude=192.0.2.1"}) == "unrecognized option '--exlcude'; did you mean --exclude?");
+    CHECK(error_of({"-N", "--zzzzzzzz"}) == "unrecognized option '--zzzzzzzz'");
+    CHECK(error_of({"-N"}, "--dsn") == "SSHUTTLE_ARGS: unrecognized option '--dsn'; did you mean --dns?");
+}
+
+TEST_CASE("options: --opt= gives the option an empty value, as argparse does") {
+    const Options o = parse({"--ssh-cmd=", "-N", "--remote=", "192.0.2.0/24"});
+    CHECK(o.ssh_cmd.empty());
+    CHECK_FALSE(o.remote.has_value());
+    CHECK(texts(o.subnets) == Args{"192.0.2.0/24"});
+    // Not swallowing the next argument: it stays a subnet.
+    const Options p = parse({"--ssh-cmd=", "198.51.100.0/24"});
+    CHECK(p.ssh_cmd.empty());
+    CHECK(texts(p.subnets) == Args{"198.51.100.0/24"});
+    CHECK(parse({"--python=", "-N"}).python.empty());
 }

@@ -11,6 +11,9 @@ lab_setup
 
 sst_start server local_mode --method "$SSHUTTLE_METHOD" "$PRIVATE_V4" "$PRIVATE_V6"
 sst_wait_proxied server "$TARGET_V4"
+# Said once, at normal verbosity (the log is at -v, so look for the line itself).
+[[ $(grep -c "local mode (no -r): no remote; a local server makes the captured connections" "$SST_LOG") == 1 ]] ||
+    lab_fail "local mode did not say so in one line"
 
 for host in "$TARGET_V4" "$TARGET_V6"; do
     sst_expect_proxied server "$host" >/dev/null

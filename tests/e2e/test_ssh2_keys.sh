@@ -45,14 +45,15 @@ ssh2_start keys_wrong_passphrase -r "root@$SERVER_V4" "$PRIVATE_V4"
 ssh2_expect_failure 60 "authentication as root@$SERVER_V4 failed: tried publickey ($SSH2_ENC_KEY); the server offers publickey"
 lab_pass "a wrong passphrase is an authentication failure naming the key"
 
-# An RSA key: libssh2 1.11 signs with rsa-sha2-512/256, which this OpenSSH accepts, so it logs in; 1.10 signs only
-# with ssh-rsa (SHA-1), which OpenSSH 8.8+ refuses, and the failure says so.
+# An RSA key with the libssh2 transport asked for by name: libssh2 1.11 signs with rsa-sha2-512/256, which this
+# OpenSSH accepts, so it logs in; 1.10 signs only with ssh-rsa (SHA-1), which OpenSSH 8.8+ refuses, and the failure
+# says so. (The default transport takes the ssh program there instead: test_ssh2_first_run.sh.)
 unset SSH_ASKPASS SSH_ASKPASS_REQUIRE
 ssh-keygen -q -t rsa -b 2048 -N '' -C sst-rsa -f "$SSH2_DIR/id_rsa"
 cat "$SSH2_DIR/id_rsa.pub" >>"$LAB_TMP/ssh/authorized_keys"
 SSH2_IDENTITY="$SSH2_DIR/id_rsa"
 ssh2_write_config ""
-ssh2_start keys_rsa -r "root@$SERVER_V4" "$PRIVATE_V4"
+ssh2_start keys_rsa --transport ssh -r "root@$SERVER_V4" "$PRIVATE_V4"
 if ssh2_libssh2_at_least 11 "$LAB_TMP/keys_file.log"; then
     sst_wait_tunnel "$TARGET_V4"
     ssh2_expect_builtin

@@ -9,6 +9,7 @@
 #include "app/listeners.hpp"
 #include "app/method_features.hpp"
 #include "app/nameservers.hpp"
+#include "app/owner_ids.hpp"
 #include "app/rule_plan.hpp"
 #include "cli/help.hpp"
 #include "fwmgr/request_plan.hpp"
@@ -46,22 +47,29 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
 
     std::vector<net::Endpoint> listen = options.listen_given ? options.listen : default_listen_addresses(ipv6);
     fwmgr::InstallOrder order;
+    bool port_searched = false;  // some listen port is 0: the real run searches for one
     for (auto& ep : listen) {
-        if (ep.port == 0) ep.port = kShownTcpPort;
+        if (ep.port == 0) {
+            ep.port = kShownTcpPort;
+            port_searched = true;
+        }
         if (ep.address.family == net::Family::kIPv6 && !ipv6) continue;
         (ep.address.family == net::Family::kIPv4 ? order.ports.tcp_v4 : order.ports.tcp_v6) = ep.port;
     }
     // The same discovery as the real run (this machine's resolv.conf files for --dns).
     order.nameservers = captured_nameservers(options);
+    // The DNS listeners are bound on the TCP listen addresses, so a family without one has no DNS port either.
     if (!order.nameservers.empty()) {
-        order.ports.dns_v4 = kShownDnsPort;
-        if (ipv6) order.ports.dns_v6 = kShownDnsPort;
+        if (order.ports.tcp_v4 != 0) order.ports.dns_v4 = kShownDnsPort;
+        if (order.ports.tcp_v6 != 0) order.ports.dns_v6 = kShownDnsPort;
     }
     order.routes = build_rules(options, listen, transport::ssh_server_addresses(options), {}, ipv6);
     // As the client session: UDP is captured when the method can both capture it and answer from the original
     // address (tproxy).
     order.go.udp = method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER) && method->has(SSHUTTLE_FEAT_UDP) &&
                    method->has_udp();
+    order.go.uid = resolve_uid(options.user);  // the owner match of --user/--group, as the real run sends it
+    order.go.gid = resolve_gid(options.group);
     order.go.tmark = options.tmark;
     order.go.client_pid = getpid();
     order.go.bypass_mark = local_bypass_mark(options);
@@ -70,7 +78,7 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
     out << "\n# method: " << method->name() << " (" << method->file().string() << ")\n";
     std::string problem = fwmgr::unsupported_reason(requests, method->name(), method->features());
     if (!problem.empty()) out << "# warning: " << problem << "\n";
-    if (order.ports.tcp_v4 == kShownTcpPort || order.ports.tcp_v6 == kShownTcpPort)
+    if (port_searched)
         out << "# the listen port is searched for at start-up (12300 down to 9001); 12300 is shown\n";
     for (const auto& request : requests) {
         out << "\n# " << fwmgr::family_name(request.family) << " rules:\n";

@@ -85,9 +85,16 @@ std::vector<net::Subnet> build_rules(const cli::Options& options, const std::vec
                                      const std::vector<net::IpAddress>& ssh_addresses,
                                      const std::vector<client::Route>& server_routes, bool ipv6) {
     std::vector<net::Subnet> rules;
+    // Without an IPv6 listener there is nothing to redirect IPv6 to, whatever the method could do (an empty list
+    // says nothing about the listeners).
+    const bool v6_listener = listen_addresses.empty() || std::any_of(listen_addresses.begin(), listen_addresses.end(), [](const net::Endpoint& e) {
+        return e.address.family == net::Family::kIPv6;
+    });
+    const bool use_v6 = ipv6 && v6_listener;
+    std::string ignored;  // the user's IPv6 subnets, named in one warning
     auto keep = [&](const net::Subnet& s) {
-        if (s.address.family == net::Family::kIPv6 && !ipv6) {
-            spdlog::warn("IPv6 is off: ignoring {}", s.to_string());
+        if (s.address.family == net::Family::kIPv6 && !use_v6) {
+            ignored += (ignored.empty() ? "" : ", ") + s.to_string();
             return;
         }
         rules.push_back(s);
@@ -105,10 +112,18 @@ std::vector<net::Subnet> build_rules(const cli::Options& options, const std::vec
         s.exclude = true;
         keep(s);
     }
-    for (const auto& l : listen_addresses) {
-        if (!includes_address(options.subnets, l.address)) keep(host_rule(l.address, true));
+    if (!ignored.empty()) {
+        spdlog::warn("IPv6 subnets were ignored because IPv6 is {}: {}",
+                     ipv6 ? "not listened on (no IPv6 address in --listen)" : "disabled", ignored);
     }
-    for (const auto& a : ssh_addresses) keep(host_rule(a, true));
+    // Our own exclusions: dropped silently where the family is not redirected anyway.
+    auto keep_own = [&](const net::Subnet& s) {
+        if (s.address.family == net::Family::kIPv4 || use_v6) rules.push_back(s);
+    };
+    for (const auto& l : listen_addresses) {
+        if (!includes_address(options.subnets, l.address)) keep_own(host_rule(l.address, true));
+    }
+    for (const auto& a : ssh_addresses) keep_own(host_rule(a, true));
     return rules;
 }
 

@@ -13,6 +13,7 @@
 
 #include "app/session/client_session.hpp"
 #include "app/dry_run.hpp"
+#include "app/method_check.hpp"
 #include "app/netns.hpp"
 #include "app/status/status_command.hpp"
 #include "app/sudoers.hpp"
@@ -123,6 +124,7 @@ int dispatch(const cli::Options& options) {
             // A daemon logs to syslog, and to the terminal too until it detaches: start-up errors show there.
             if (options.daemon) util::also_log_to_stderr("c");
             log_warnings(options);
+            require_installed_method(options);  // before any sudo prompt or rule
             if (options.dry_run) return run_dry_run(options, std::cout);
             if (!options.remote && geteuid() != 0) {
                 // The local server marks its own connections (SO_MARK, which needs CAP_NET_ADMIN) so that they
@@ -131,6 +133,9 @@ int dispatch(const cli::Options& options) {
                              "so the firewall does not capture them again\n";
                 return kExitUsage;
             }
+            if (!options.remote)
+                spdlog::info("local mode (no -r): no remote; a local server makes the captured connections "
+                             "from this machine");
             if (options.daemon) {
                 // Forks before start-up: see util/daemon.hpp. The child returns here when it is done.
                 return util::run_as_daemon(options.pidfile, [&] {

@@ -263,7 +263,7 @@ const std::vector<OptionSpec>& option_table() {
          [](Options& o, const Values& v, std::size_t) { o.server_cmd = v.back(); }},
         {"--transport", "transport", V, "NAME",
          "how to reach the remote: ssh (built-in libssh2), command (the ssh program, as -e) or a plugin's name "
-         "[ssh; command with -e]",
+         "[ssh when libssh2 can honour the ssh configuration, else command; command with -e]",
          apply_transport},
         {"--transport-option", "transport-option", L, "KEY=VALUE",
          "an option for the transport plugin (can be used more than once)", apply_transport_options},

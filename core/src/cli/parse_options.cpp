@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <map>
 
 #include "cli/arg_sources.hpp"
 #include "cli/option_table.hpp"
+#include "cli/suggest.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/yaml_config.hpp"
 
@@ -28,22 +30,46 @@ struct Level {
     }
 };
 
-std::vector<std::string> long_names() {
-    std::vector<std::string> names;
+// Every long option name with whether it takes a value.
+std::map<std::string, bool> long_options() {
+    std::map<std::string, bool> names;
     for (const OptionSpec& spec : option_table()) {
         const std::string all = spec.names;
+        const bool takes_value = spec.kind == ValueKind::kValue || spec.kind == ValueKind::kList;
         for (std::size_t start = 0; start < all.size();) {
             const auto comma = std::min(all.find(',', start), all.size());
             const std::string name = all.substr(start, comma - start);
-            if (name.rfind("--", 0) == 0) names.push_back(name);
+            if (name.rfind("--", 0) == 0) names[name] = takes_value;
             start = comma + 1;
         }
     }
     return names;
 }
 
+std::vector<std::string> long_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, takes_value] : long_options()) names.push_back(name);
+    return names;
+}
+
+// argparse gives `--opt=` the value ''; CLI11 would take the next argument instead, so the empty value becomes a
+// token of its own.
+void split_empty_values(std::vector<std::string>& tokens) {
+    static const std::map<std::string, bool> options = long_options();
+    for (std::size_t i = 0; i < tokens.size() && tokens[i] != "--"; ++i) {
+        const std::string& token = tokens[i];
+        if (token.size() < 4 || token.rfind("--", 0) != 0 || token.back() != '=') continue;
+        const std::string name = token.substr(0, token.size() - 1);
+        if (auto it = options.find(name); it != options.end() && it->second) {
+            tokens[i] = name;
+            tokens.insert(tokens.begin() + static_cast<std::ptrdiff_t>(i) + 1, "");
+            ++i;
+        }
+    }
+}
+
 // argparse accepts any unique prefix of a long option (`--excl` for `--exclude`); CLI11 does not.
-void expand_abbreviations(std::vector<std::string>& tokens) {
+void expand_abbreviations(std::vector<std::string>& tokens, const std::string& origin) {
     static const std::vector<std::string> names = long_names();
     for (std::string& token : tokens) {
         if (token == "--") return;
@@ -61,6 +87,8 @@ void expand_abbreviations(std::vector<std::string>& tokens) {
         }
         if (matches.size() == 1)
             token = matches.front() + (equals == std::string::npos ? "" : token.substr(equals));
+        else
+            throw UsageError(origin + "unrecognized option '" + name + "'" + did_you_mean(name, names));
     }
 }
 
@@ -136,8 +164,10 @@ Options parse_options(const std::vector<std::string>& argv_without_program, cons
     Level env{"SSHUTTLE_ARGS", {}, {}, {}, {}};
     if (sshuttle_args_env != nullptr) env.tokens = expand_at_files(split_shell_words(sshuttle_args_env));
     Level command_line{"", {}, expand_at_files(argv_without_program), {}, {}};
-    expand_abbreviations(env.tokens);
-    expand_abbreviations(command_line.tokens);
+    expand_abbreviations(env.tokens, "SSHUTTLE_ARGS: ");
+    expand_abbreviations(command_line.tokens, "");
+    split_empty_values(env.tokens);
+    split_empty_values(command_line.tokens);
 
     std::string config;
     std::string profile;

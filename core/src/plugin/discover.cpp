@@ -2,11 +2,17 @@
 // --list-plugins (discover) and --method auto (select_auto).
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <map>
 #include <optional>
 #include <tuple>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "plugin/module.hpp"
 #include "plugin/plugins.hpp"
+#include "plugin/root_view.hpp"
 #include "plugin/search.hpp"
 
 namespace sshuttle::plugin {
@@ -23,8 +29,68 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
     return out;
 }
 
+using RootView = std::optional<std::map<fs::path, RootProbe>>;
+
+// While it lives, this process's stderr goes to /dev/null: a probe run as a normal user must not put the
+// tools' own complaints ("Permission denied (you must be root)") on the terminal.
+class QuietStderr {
+   public:
+    QuietStderr() {
+        std::fflush(stderr);
+        saved_ = dup(STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDERR_FILENO);
+            close(null);
+        }
+    }
+    ~QuietStderr() {
+        if (saved_ < 0) return;
+        dup2(saved_, STDERR_FILENO);
+        close(saved_);
+    }
+    QuietStderr(const QuietStderr&) = delete;
+    QuietStderr& operator=(const QuietStderr&) = delete;
+
+   private:
+    int saved_ = -1;
+};
+
+// A firewall probe: as root, the plugin's own; as a normal user, what root would see (root_view.hpp), since the
+// real run uses the method through sudo; without a user namespace, the user's own probe, labelled as such.
+bool probe_firewall(const FirewallPlugin& firewall, const RootView& root, std::string& reason) {
+    if (geteuid() == 0) return firewall.is_supported(reason);
+    if (root) {
+        auto it = root->find(firewall.file());
+        if (it != root->end()) {
+            reason = (it->second.usable ? "usable through sudo: " : "not usable, even as root: ") + it->second.reason;
+            return it->second.usable;
+        }
+    }
+    bool usable;
+    {
+        QuietStderr quiet;
+        usable = firewall.is_supported(reason);
+    }
+    if (!usable) reason = "as this user: " + reason + " (sudo sshuttle --list-plugins tells for root)";
+    return usable;
+}
+
+RootView root_view_for(const std::map<std::string, fs::path>& files) {
+    if (geteuid() == 0) return std::nullopt;
+    std::vector<std::shared_ptr<Module>> modules;
+    for (const auto& [stem, file] : files) {
+        try {
+            modules.push_back(Module::open(file));
+        } catch (const PluginError&) {
+            // describe() reports it
+        }
+    }
+    return probe_as_root(modules);
+}
+
 void describe_module(const Module& module, const std::shared_ptr<Module>& shared, const HostServices& host,
-                     PluginInfo& info) {
+                     const RootView& root, PluginInfo& info) {
     std::vector<std::string> kinds;
     std::vector<std::string> reasons;
     bool usable = true;
@@ -34,7 +100,7 @@ void describe_module(const Module& module, const std::shared_ptr<Module>& shared
         info.features = firewall.features();
         info.priority = firewall.priority();
         std::string reason;
-        usable = firewall.is_supported(reason) && usable;
+        usable = probe_firewall(firewall, root, reason) && usable;
         kinds.push_back("firewall");
         reasons.push_back(reason);
     }
@@ -63,7 +129,7 @@ const HostServices& probing_host(const HostServices& host, std::optional<HostSer
     return *real;
 }
 
-PluginInfo describe(const std::string& stem, const fs::path& file, const HostServices& host) {
+PluginInfo describe(const std::string& stem, const fs::path& file, const HostServices& host, const RootView& root) {
     PluginInfo info;
     info.name = stem;
     info.kind = "?";
@@ -71,7 +137,7 @@ PluginInfo describe(const std::string& stem, const fs::path& file, const HostSer
     try {
         std::shared_ptr<Module> module = Module::open(file);
         info.abi_version = format_abi_version(module->abi_version());
-        describe_module(*module, module, host, info);
+        describe_module(*module, module, host, root, info);
     } catch (const PluginError& e) {
         info.usable = false;
         info.reason = e.detail();
@@ -123,7 +189,9 @@ std::vector<PluginInfo> discover(const std::vector<fs::path>& dirs, const HostSe
     std::optional<HostServices> real;
     const HostServices& prober = probing_host(host, real);
     std::vector<PluginInfo> plugins;
-    for (const auto& [stem, file] : list_modules(dirs)) plugins.push_back(describe(stem, file, prober));
+    const auto modules = list_modules(dirs);
+    const RootView root = root_view_for(modules);
+    for (const auto& [stem, file] : modules) plugins.push_back(describe(stem, file, prober, root));
     return plugins;
 }
 
@@ -131,10 +199,11 @@ std::unique_ptr<FirewallPlugin> select_auto(const std::vector<fs::path>& dirs, c
                                             std::vector<std::string>& why) {
     std::optional<HostServices> real;
     const HostServices& prober = probing_host(host, real);
+    const RootView root = root_view_for(list_modules(dirs));
     for (Candidate& candidate : auto_candidates(dirs, why)) {
         try {
             std::string reason;
-            bool usable = FirewallPlugin(candidate.module, candidate.table, prober).is_supported(reason);
+            bool usable = probe_firewall(FirewallPlugin(candidate.module, candidate.table, prober), root, reason);
             std::string detail = reason.empty() ? "" : " (" + reason + ")";
             why.push_back(candidate.name + ": " + (usable ? "yes" : "no") + detail);
             // The chosen method works for the caller's host (which may only record commands).

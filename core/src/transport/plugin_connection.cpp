@@ -33,6 +33,12 @@ PluginConnection::PluginConnection(const std::string& name, const std::vector<st
 
 PluginConnection::~PluginConnection() = default;
 
+std::string PluginConnection::support_note() const {
+    std::string reason;
+    plugin_->is_supported(reason);
+    return reason;
+}
+
 void PluginConnection::fail(const std::string& what, int status, const sshuttle_error& err) {
     std::string message = message_of(err);
     if (status == SSHUTTLE_EUNSUPPORTED)

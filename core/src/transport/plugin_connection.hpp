@@ -41,6 +41,8 @@ class PluginConnection {
     PluginConnection& operator=(const PluginConnection&) = delete;
 
     std::string name() const { return plugin_->name(); }
+    /// The plugin's is_supported() text, e.g. "libssh2 1.10.0" (empty when it says nothing).
+    std::string support_note() const;
 
     /// Starts connecting (non-blocking). Throws TransportUnsupported or TransportError.
     void open(const PluginTarget& target);

@@ -20,6 +20,7 @@
 
 #include "server_py/python_server.hpp"
 #include "transport/launch_failure.hpp"
+#include "transport/libssh2_fit.hpp"
 #include "transport/plugin_connection.hpp"
 #include "transport/shlex.hpp"
 #include "transport/transport_choice.hpp"
@@ -263,6 +264,17 @@ PendingServer launch_server(const cli::Options& options, const LaunchParams& par
             // Our ssh transport's switch; another plugin would refuse an option it does not know.
             if (params.batch_mode && choice->name == "ssh") plugin_options.emplace_back("batch-mode", "yes");
             auto plugin = std::make_shared<PluginConnection>(choice->name, options.plugin_dirs, plugin_options);
+            if (!choice->explicit_choice) {
+                // The default: libssh2 only when it can do everything the user's ssh configuration asks for.
+                const std::string version = plugin->support_note();
+                if (std::string why = libssh2_obstacle(options, version); !why.empty()) {
+                    spdlog::debug("transport: the ssh program, because {}", why);
+                    pending.state_ = spawn_plan(std::move(plan));
+                    return pending;
+                }
+                spdlog::debug("transport: the built-in one ({}), which can honour the ssh configuration for {}",
+                              version, options.remote->host);
+            }
             plugin->open(plan.target);
             plan.transport = choice->name;
             plan.may_fall_back = !choice->explicit_choice || choice->name == "ssh";

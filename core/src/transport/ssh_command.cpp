@@ -19,6 +19,11 @@ std::vector<std::string> ssh_argv(const cli::Options& options, const std::string
     std::vector<std::string> ssh = shlex_split(options.ssh_cmd.empty() ? "ssh" : options.ssh_cmd);
     if (ssh.empty()) throw TransportError("invalid ssh command '" + options.ssh_cmd + "': no program");
     argv.insert(argv.end(), ssh.begin(), ssh.end());
+    // Standing in for the libssh2 transport: the ssh program follows the configuration that one was given.
+    if (options.ssh_cmd.empty()) {
+        for (const auto& [key, value] : options.transport_options)
+            if (key == "ssh-config") argv.insert(argv.end(), {"-F", value});
+    }
     // sshpass answers the password prompt itself, and BatchMode would stop ssh from showing it one.
     if (batch_mode && remote.password.empty()) {
         argv.emplace_back("-o");

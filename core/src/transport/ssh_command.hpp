@@ -12,10 +12,10 @@ namespace sshuttle::transport {
 /// `[user@]host` as ssh takes it (an IPv6 host stays unbracketed, as upstream passes it).
 std::string ssh_destination(const cli::Remote& remote);
 
-/// [sshpass -e] + shlex-split(-e or "ssh") + [-o BatchMode=yes] + [-p port] + [user@]host + ["--" unless
-/// --no-cmd-delimiter] + remote_command. sshpass is used for upstream's user:password@host form (the caller puts
-/// the password in SSHPASS). batch_mode (nobody can answer a prompt) adds -o BatchMode=yes, except with sshpass.
-/// Requires options.remote.
+/// [sshpass -e] + shlex-split(-e or "ssh") + [-F FILE of --transport-option ssh-config=FILE, without -e] +
+/// [-o BatchMode=yes] + [-p port] + [user@]host + ["--" unless --no-cmd-delimiter] + remote_command. sshpass is
+/// used for upstream's user:password@host form (the caller puts the password in SSHPASS). batch_mode (nobody can
+/// answer a prompt) adds -o BatchMode=yes, except with sshpass. Requires options.remote.
 std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command,
                                   bool batch_mode = false);
 

@@ -22,6 +22,7 @@
 #include "app/nameservers.hpp"
 #include "app/resolver_cache.hpp"
 #include "app/rule_plan.hpp"
+#include "app/owner_ids.hpp"
 #include "app/udp_plugin_bridge.hpp"
 #include "util/daemon.hpp"
 #include "util/log.hpp"
@@ -32,18 +33,6 @@ namespace {
 constexpr int kExitFatal = 99;  // upstream's exit status for Fatal
 // A connection attempt still running at exit (ssh stuck connecting) is given this long before we leave it.
 constexpr auto kAttemptGrace = std::chrono::seconds(2);
-
-int64_t resolve_uid(const std::optional<std::string>& user) {
-    if (!user) return -1;
-    if (const passwd* pw = getpwnam(user->c_str())) return pw->pw_uid;
-    throw std::runtime_error("unknown user '" + *user + "'");
-}
-
-int64_t resolve_gid(const std::optional<std::string>& group) {
-    if (!group) return -1;
-    if (const struct group* gr = getgrnam(group->c_str())) return gr->gr_gid;
-    throw std::runtime_error("unknown group '" + *group + "'");
-}
 
 std::optional<net::Endpoint> endpoint_from(const sockaddr_storage& ss) {
     net::Endpoint ep;
