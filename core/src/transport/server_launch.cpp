@@ -29,6 +29,7 @@
 #include "transport/server_helper.hpp"
 #include "transport/ssh_command.hpp"
 #include "transport/sync_reader.hpp"
+#include "util/daemon.hpp"
 #include "util/process.hpp"
 #include "util/shell_words.hpp"
 #include "util/untrusted_text.hpp"
@@ -155,8 +156,12 @@ std::unique_ptr<PendingServer::State> spawn_plan(LaunchPlan plan) {
     auto state = std::make_unique<PendingServer::State>();
     try {
         std::string password = plan.password;
-        state->child = util::spawn_with_socketpair(plan.argv, [password] {
+        // -D: an ssh started before the detach stays in the terminal's session and process group, and would
+        // die of the SIGHUP when that terminal closes. OpenSSH keeps an inherited SIG_IGN for SIGHUP.
+        const bool outlive_terminal = util::daemon_detach_pending();
+        state->child = util::spawn_with_socketpair(plan.argv, [password, outlive_terminal] {
             if (!password.empty()) setenv("SSHPASS", password.c_str(), 1);
+            if (outlive_terminal) signal(SIGHUP, SIG_IGN);
         });
     } catch (const std::exception& e) {
         throw TransportError("cannot start '" + plan.argv[0] + "': " + e.what());

@@ -191,6 +191,8 @@ int run_as_daemon(const std::string& pidfile_path, const std::function<int()>& b
     return status == 0 ? kExitFatal : status;  // it never said ready: never report success
 }
 
+bool daemon_detach_pending() { return g_ready_fd >= 0; }
+
 void daemon_ready() {
     if (g_ready_fd < 0) return;
     // A new session without a controlling terminal: closing the terminal or Ctrl+C there no longer reaches us.

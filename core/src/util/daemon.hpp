@@ -28,4 +28,8 @@ int run_as_daemon(const std::string& pidfile, const std::function<int()>& body);
 /// that sends each line to syslog (as upstream sends its stderr to `logger`).
 void daemon_ready();
 
+/// True in a daemon child that has not called daemon_ready() yet: what it starts now stays in the terminal's
+/// session after the detach.
+bool daemon_detach_pending();
+
 }  // namespace sshuttle::util
