@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: write a file
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 MODES = ["ours", "ours-libssh2", "ours-ctr", "upstream", "sshL"]
 LABELS = {"ours": "ours (-e ssh)", "ours-libssh2": "ours (libssh2)", "ours-ctr": "ours (-e ssh, aes128-ctr)",
@@ -42,7 +43,14 @@ def bars(ax, report, modes, groups, ylabel, title, log=False):
     ax.set_title(title, fontsize=10)
     if log:
         ax.set_yscale("log")
+        plain_numbers(ax.yaxis)
     ax.grid(axis="y", alpha=0.3)
+
+
+def plain_numbers(axis):
+    """Log axes labelled 20, 50, 100 rather than 2x10^1."""
+    axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
 
 
 def median_cdf(rounds, key):
@@ -79,6 +87,7 @@ def main(report_path, out_path):
                 ax.plot(cdf, [p / 100 for p in range(len(cdf))], style, color=color,
                         label="%s, %s" % (LABELS.get(mode, mode), what))
     ax.set_xscale("log")
+    plain_numbers(ax.xaxis)
     ax.set_xlabel("echo RTT, ms (log)")
     ax.set_ylabel("fraction of requests")
     ax.set_title("RTT distribution under load", fontsize=10)
