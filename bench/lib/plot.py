@@ -48,9 +48,10 @@ def bars(ax, report, modes, groups, ylabel, title, log=False):
 
 
 def plain_numbers(axis):
-    """Log axes labelled 20, 50, 100 rather than 2x10^1."""
+    """Log axes labelled 1, 2, 5, 10, 20, 50 ... rather than 2x10^1."""
+    axis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    axis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def median_cdf(rounds, key):
