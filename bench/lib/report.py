@@ -103,7 +103,9 @@ def metrics(raw, settings):
     m["conc_total_s"] = get(raw, "scale", "total_s")
     for who in ("client", "client_tree", "server"):
         m["kb_per_idle_conn_%s" % who] = per_connection_kb(raw, who, n)
-        hwm = get(raw, "rss_%s_end" % who, "hwm_kb")
+        # No live process left (upstream's server dies under the concurrency test; zombies have no VmHWM) is no
+        # measurement, not 0 MB.
+        hwm = get(raw, "rss_%s_end" % who, "hwm_kb") or None
         m["rss_peak_mb_%s" % who] = None if hwm is None else hwm / 1024
     m["long_idle_rtt_p50_ms"] = get(raw, "rtt_long_idle", "p50_ms")
     for k in LONG:
