@@ -2,60 +2,89 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck disable=SC2034  # variables used by lib/measure.sh
 # Benchmark: our sshuttle (with the OpenSSH command transport, and with the built-in libssh2 transport), upstream
-# sshuttle and `ssh -L`, one after another over the same namespace lab
-# (tests/e2e/lib/lab.sh) and the same ssh binary and sshd. Per mode: time to first proxied byte, iperf3 bulk up
-# and down, echo RTT p50/p99 idle and under a saturating download, 1000 and 10000 concurrent connections, client
-# CPU seconds per GB and peak RSS. Prints a table with ratios, writes bench/results/<UTC time>.json.
-# Needs root. Not part of CI.
+# sshuttle and `ssh -L`, one after another over the same namespace lab (tests/e2e/lib/lab.sh), the same ssh
+# binary and sshd. Per mode: start to first proxied byte against `ssh host true`; bulk up and down with the whole
+# machine's CPU per GB; echo RTT p99 under an upload, a download and 8 downloads; N concurrent connections held
+# idle (failures, memory per connection, peak RSS); and over a long link (a delay relay in front of sshd),
+# 1 and 8 streams up and down. Prints a table with ratios, writes bench/results/<UTC time>.json and a .png.
+# Needs root. Not part of CI. See bench/README.md for how each figure is measured.
 #
-# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"; also ours-ctr, see bench_start below),
-# BENCH_ROUNDS (1; with more, every metric is the median over the rounds), BENCH_BULK_S (5), BENCH_RTT_S (4),
-# BENCH_CONCURRENCY ("1000 10000"), BENCH_HANG_S (180), SSHUTTLE_BIN (ours; default the build tree),
-# UPSTREAM_BIN (/usr/bin/sshuttle), BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with
-# --transport-option, e.g. "window-bytes=4194304").
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"; also ours-ctr), BENCH_ROUNDS (3; every
+# metric is the median over the rounds, with its spread), BENCH_BULK_S (4), BENCH_RTT_S (3), BENCH_LONG_S (4),
+# BENCH_DELAY_MS (25: each way, so 50 ms RTT), BENCH_CONCURRENCY (25000), BENCH_HANG_S (30: the concurrent
+# connections give up on an answer after this), BENCH_SCALE_ROUNDS (1: the concurrency test runs in this many
+# first rounds), SSHUTTLE_BIN (ours; default the build tree), UPSTREAM_BIN
+# (/usr/bin/sshuttle), BENCH_OURS_OPTIONS (words added to both our modes' command line, e.g. "--max-channels 4"),
+# BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with --transport-option),
+# BENCH_RELAY_BIN (default <build>/bin/sshuttle-bench-delay-relay).
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
 source "$BENCH_DIR/../tests/e2e/lib/lab.sh"
 
 BENCH_MODES=${BENCH_MODES:-"ours ours-libssh2 upstream sshL"}
-BENCH_BULK_S=${BENCH_BULK_S:-5}
-BENCH_RTT_S=${BENCH_RTT_S:-4}
-BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-"1000 10000"}
-BENCH_ROUNDS=${BENCH_ROUNDS:-1}
-BENCH_HANG_S=${BENCH_HANG_S:-180}  # concurrency runs give up on connections unanswered after this
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_BULK_S=${BENCH_BULK_S:-4}
+BENCH_RTT_S=${BENCH_RTT_S:-3}
+BENCH_LONG_S=${BENCH_LONG_S:-4}
+BENCH_DELAY_MS=${BENCH_DELAY_MS:-25}
+BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-25000}
+BENCH_HANG_S=${BENCH_HANG_S:-30}
+BENCH_SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-1}
 UPSTREAM_BIN=${UPSTREAM_BIN:-/usr/bin/sshuttle}
+RELAY_BIN=${BENCH_RELAY_BIN:-$SSHUTTLE_BUILD_DIR/bin/sshuttle-bench-delay-relay}
 OURS_BIN=$SSHUTTLE_BIN
-# Local ports of the ssh -L forwards (in the client namespace).
-FWD_IPERF=15201 FWD_ECHO=17000
+# Local ports of the ssh -L forwards (in the client namespace); the relay's port in the server namespace.
+FWD_IPERF=15201 FWD_ECHO=17000 RELAY_PORT=2222
+
+[[ -x $RELAY_BIN ]] || lab_fail "no delay relay at $RELAY_BIN: cmake --build build --target sshuttle-bench-delay-relay"
+[[ $BENCH_CONCURRENCY =~ ^[0-9]+$ ]] || lab_fail "BENCH_CONCURRENCY '$BENCH_CONCURRENCY' is not a number"
+[[ $BENCH_DELAY_MS =~ ^[0-9]+$ ]] || lab_fail "BENCH_DELAY_MS '$BENCH_DELAY_MS' is not a number"
 
 source "$BENCH_DIR/lib/measure.sh"
 
-# Mode ours-libssh2: the same client without -e, so it speaks SSH itself through sshuttle-transport-ssh.so,
-# reading the same ssh_config as the other modes. Mode ours-ctr: the command transport with ssh held to the
-# algorithms libssh2 1.10 negotiates (aes128-ctr, hmac-sha2-256) instead of OpenSSH's chacha20-poly1305: the
-# libssh2 transport against ssh on equal crypto. Every other mode is measure.sh's own bench_start.
-eval "$(declare -f bench_start | sed '1s/^bench_start/bench_start_measure/')"
-bench_start() {
-    if [[ $1 == ours-ctr ]]; then
-        LAB_SSH_CMD="$LAB_SSH_CMD -c aes128-ctr -m hmac-sha2-256" bench_start_measure ours "$2"
-        return
-    fi
-    if [[ $1 != ours-libssh2 ]]; then
-        bench_start_measure "$@"
-        return
-    fi
-    local extra=() option
-    for option in ${BENCH_SSH2_OPTIONS:-}; do extra+=(--transport-option "$option"); done
-    lab_spawn client "$LAB_TMP/$2.log" "$OURS_BIN" -r "root@$SERVER_V4" \
-        --transport-option "ssh-config=$LAB_SSH_CONFIG" "${extra[@]}" --method "$SSHUTTLE_METHOD" "$PRIVATE_V4"
-    BENCH_HOST=$TARGET_V4 BENCH_IPERF_PORT=$IPERF_PORT BENCH_ECHO_PORT=$ECHO_PORT
-    BENCH_PID=$LAB_LAST_PID
+# Room for N concurrent connections: the client, our server, the echo server and the load generator each hold N
+# sockets, and inherit this shell's fd limit (lab_setup raises the soft limit to the hard one). Raising the hard
+# limit needs CAP_SYS_RESOURCE; without it N is capped to what fits, and the report says so.
+BENCH_CONCURRENCY_ASKED=$BENCH_CONCURRENCY
+fd_limit=$((BENCH_CONCURRENCY + 1024))
+if (($(ulimit -Hn) < fd_limit)) && ! ulimit -Hn "$fd_limit" 2>/dev/null; then
+    BENCH_CONCURRENCY=$(($(ulimit -Hn) - 1024))
+    lab_log "WARNING: the fd hard limit is $(ulimit -Hn) and cannot be raised here (no CAP_SYS_RESOURCE):" \
+        "$BENCH_CONCURRENCY_ASKED concurrent connections cannot work in any one process; measuring $BENCH_CONCURRENCY"
+fi
+
+# Per-namespace limits the connections would hit, raised inside the lab only: ephemeral ports (client -> the
+# tunnel, server -> target: 28k by default), accept backlogs, and TIME_WAIT ports reused between rounds.
+bench_raise_netns_limits() {
+    local role
+    for role in client server target; do
+        lab_in "$role" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.core.somaxconn=65535 \
+            net.ipv4.tcp_max_syn_backlog=65535 net.ipv4.tcp_tw_reuse=1
+    done
 }
 
 LAB_FIXTURE_MB=0
 lab_setup
+LAB_SSHD_PID=${LAB_PIDS[0]}  # lab_start_sshd spawns it first
+bench_raise_netns_limits
+
+# The long link: the relay in the server namespace delays both directions between the client and sshd; an
+# ssh_config that differs from the lab's only in its port makes every mode go through it.
+lab_spawn server "$LAB_TMP/relay.log" "$RELAY_BIN" "$SERVER_V4:$RELAY_PORT" "$SERVER_V4:22" "$BENCH_DELAY_MS"
+RELAY_PID=$LAB_LAST_PID
+lab_wait_listen server "$RELAY_PORT"
+RELAY_SSH_CONFIG="$LAB_TMP/ssh/ssh_config_relay"
+sed "s/^Host \*\$/Host *\n    Port $RELAY_PORT/" "$LAB_SSH_CONFIG" >"$RELAY_SSH_CONFIG"
+grep -q "Port $RELAY_PORT" "$RELAY_SSH_CONFIG" || lab_fail "could not write $RELAY_SSH_CONFIG"
+
 RESULTS="$LAB_TMP/results"
 mkdir -p "$RESULTS" "$BENCH_DIR/results"
+cat >"$RESULTS/settings.json" <<EOF
+{"rounds": $BENCH_ROUNDS, "bulk_s": $BENCH_BULK_S, "rtt_s": $BENCH_RTT_S, "long_s": $BENCH_LONG_S,
+ "delay_ms_each_way": $BENCH_DELAY_MS, "concurrency": $BENCH_CONCURRENCY,
+ "concurrency_asked": $BENCH_CONCURRENCY_ASKED, "scale_rounds": $BENCH_SCALE_ROUNDS, "fd_hard_limit": $(ulimit -Hn), "hang_s": $BENCH_HANG_S,
+ "ours_options": "${BENCH_OURS_OPTIONS:-}", "ssh2_options": "${BENCH_SSH2_OPTIONS:-}", "cpus": $(nproc)}
+EOF
 
 # Rounds take the modes in turn, so a slow spell of the machine hits every mode alike; the report takes medians.
 for round in $(seq 1 "$BENCH_ROUNDS"); do
@@ -68,6 +97,11 @@ for round in $(seq 1 "$BENCH_ROUNDS"); do
     done
 done
 
-out="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ).json"
-"$LAB_PY" "$BENCH_DIR/lib/report.py" "$out" "$RESULTS"
-lab_log "results written to $out"
+out="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"
+"$LAB_PY" "$BENCH_DIR/lib/report.py" "$out.json" "$RESULTS"
+lab_log "results written to $out.json"
+if "$LAB_PY" "$BENCH_DIR/lib/plot.py" "$out.json" "$out.png"; then
+    lab_log "picture written to $out.png"
+else
+    lab_log "no picture: plot.py failed (is python3-matplotlib installed? scripts/setup-deps.sh)"
+fi

@@ -17,6 +17,7 @@ packages=(
   # run and test: firewalls, namespaces, a real sshd, targets and tools
   iptables nftables iproute2 openssh-server openssh-client procps psmisc
   curl iperf3 socat python3 dnsmasq-base sshuttle sudo
+  python3-matplotlib  # bench/run.sh draws its picture (bench/lib/plot.py)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Request/response latency on one connection to an echo server: 64-byte messages back to back.
 
-Prints JSON {"samples", "p50_ms", "p99_ms", "max_ms"}. WARMUP seconds of samples are dropped first (the bench
+Prints JSON {"samples", "p50_ms", "p99_ms", "max_ms", "cdf_ms"}; cdf_ms holds the 0th, 1st, ... 100th percentile
+(the distribution, for the bench's picture). WARMUP seconds of samples are dropped first (the bench
 starts a bulk transfer at the same moment and wants only the part where it saturates the tunnel).
 Usage: rtt.py HOST PORT DURATION_S [WARMUP_S]
 """
@@ -34,9 +35,12 @@ def main(host, port, duration_s, warmup_s):
             now = time.monotonic()
             if sent - start >= warmup_s:
                 samples.append((now - sent) * 1000.0)
+    if not samples:
+        sys.exit("rtt: no sample in %ss" % duration_s)
     samples.sort()
     print(json.dumps({"samples": len(samples), "p50_ms": round(percentile(samples, 0.50), 3),
-                      "p99_ms": round(percentile(samples, 0.99), 3), "max_ms": round(samples[-1], 3)}))
+                      "p99_ms": round(percentile(samples, 0.99), 3), "max_ms": round(samples[-1], 3),
+                      "cdf_ms": [round(percentile(samples, i / 100), 3) for i in range(101)]}))
 
 
 if __name__ == "__main__":
