@@ -21,6 +21,9 @@ class PfMethod {
     void update(const sdk::FwRequest& req);
     /// Uses req.os_flavor when set, else this machine's flavour.
     std::string render(const sdk::FwRequest& req);
+    /// DIOCNATLOOK: the original destination of a redirected connection (pf_method_nat_lookup.cpp). Throws
+    /// sdk::Error (SSHUTTLE_EUNSUPPORTED where there is no /dev/pf).
+    sdk::NatAnswer nat_lookup(const sdk::NatQuery& query);
 
    private:
     Flavor flavor_of(const sdk::FwRequest& req) const;

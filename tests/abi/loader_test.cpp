@@ -87,6 +87,12 @@ TEST_CASE("abi: a 1.0 plugin loads into a 1.1 host; its UDP members past struct_
     CHECK_FALSE(plugin->has_update());
     CHECK_THROWS_WITH_AS(plugin->update(abi_test::sample_request()),
                          doctest::Contains("update: the method cannot replace its rules in one step"), PluginError);
+    // Nor 1.2's nat_lookup, although the fixture declares SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER.
+    CHECK(plugin->has(SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER));
+    CHECK_FALSE(plugin->has_nat_lookup());
+    std::string reason;
+    CHECK_THROWS_WITH_AS(plugin->nat_lookup(6, {}, {}, reason),
+                         doctest::Contains("nat_lookup: the method cannot look up NAT states"), PluginError);
 }
 
 TEST_CASE("abi: copy_table ignores members appended by a newer layout") {

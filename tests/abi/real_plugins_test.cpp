@@ -75,6 +75,8 @@ void check_firewall(const fs::path& file) {
         CHECK_FALSE(plugin->render(request_for(*plugin, family)).empty());
     }
     CHECK(host.recorded().size() == commands_before);  // rendering is pure: it runs nothing
+    // The root manager answers QUERY_PF_NAT only through the table's nat_lookup (ABI 1.2), no private export.
+    CHECK(plugin->has(SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER) == plugin->has_nat_lookup());
 }
 
 void check_transport(const fs::path& file) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // QUERY_PF_NAT: the line format (upstream's pf.py), the manager session's answers, and the whole exchange
 // between FirewallClient and a real manager process whose method module (nat_fake_plugin.cpp) exports
-// sshuttle_pf_natlook_v1 with a made-up kernel answer.
+// the firewall table's nat_lookup (ABI 1.2) with a made-up kernel answer.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -88,11 +88,19 @@ TEST_CASE("manager session: QUERY_PF_NAT is answered with a failure, never ends 
         h.send("QUERY_PF_NAT 2,6,192.0.2.10,40000,127.0.0.1,12300\n");
         CHECK(h.next_line() == "QUERY_PF_NAT_FAILURE method 'fake' does not look up NAT states");
     }
-    SUBCASE("a method that declares it but whose module is not loaded here") {
+    SUBCASE("a method that declares it but whose table has no nat_lookup (a 1.0/1.1 plugin)") {
         h.backend.features_ |= SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER;
         start_session(h);
         h.send("QUERY_PF_NAT 2,6,192.0.2.10,40000,127.0.0.1,12300\n");
-        CHECK(h.next_line() == "QUERY_PF_NAT_FAILURE method 'fake': module sshuttle-fake.so not loaded");
+        CHECK(h.next_line() ==
+              "QUERY_PF_NAT_FAILURE method 'fake' declares NAT lookups but has no nat_lookup (plugin ABI 1.2)");
+    }
+    SUBCASE("a method with nat_lookup answers through it") {
+        h.backend.features_ |= SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER;
+        h.backend.has_nat_lookup_ = true;
+        start_session(h);
+        h.send("QUERY_PF_NAT 2,6,192.0.2.10,40000,127.0.0.1,12300\n");
+        CHECK(h.next_line() == "QUERY_PF_NAT_SUCCESS 203.0.113.7,40000");
     }
     SUBCASE("a malformed query") {
         start_session(h);
@@ -108,7 +116,7 @@ TEST_CASE("manager session: QUERY_PF_NAT is answered with a failure, never ends 
     CHECK(h.backend.calls.size() == 2);
 }
 
-TEST_CASE("QUERY_PF_NAT end to end: FirewallClient, a real manager, the module's sshuttle_pf_natlook_v1") {
+TEST_CASE("QUERY_PF_NAT end to end: FirewallClient, a real manager, the table's nat_lookup member") {
     FirewallClient client;
     client.start_command({FWMGR_DRIVER, "--firewall", "--method", "natfake", "--plugin-dir", NAT_FIXTURE_DIR});
     CHECK(client.method() == "natfake");

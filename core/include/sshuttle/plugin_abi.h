@@ -194,6 +194,20 @@ typedef struct sshuttle_firewall_v1 {
      *  same. On failure the old rules must still be in force (err says why). Without this member the host
      *  falls back to restore then setup, which leaves a short gap without rules, and says so. */
     int (*update)(void *self, const sshuttle_fw_request *req, sshuttle_error *err);
+
+    /* ---- also appended in ABI 1.2: the original destination kept in the kernel's NAT state table, for methods
+     *      whose states only root may read (pf's DIOCNATLOOK on /dev/pf). Optional (NULL); the root firewall
+     *      manager calls it for a client's QUERY_PF_NAT line when the method declares
+     *      SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER, never on a table whose struct_size does not reach it. */
+
+    /** family: SSHUTTLE_AF_INET or SSHUTTLE_AF_INET6; proto: IPPROTO_TCP (6). Addresses are 16 bytes in
+     *  network order (IPv4 in the first 4); ports in host order. src is the connecting peer (getpeername of
+     *  the accepted socket), dst the listener as reached (getsockname). On SSHUTTLE_OK out_addr (16 bytes)
+     *  and out_port hold the original destination; otherwise a negative SSHUTTLE_E* with err saying why (for
+     *  no such state: the kernel's reason). */
+    int (*nat_lookup)(void *self, int family, int proto, const uint8_t *src_addr, uint16_t src_port,
+                      const uint8_t *dst_addr, uint16_t dst_port, uint8_t *out_addr, uint16_t *out_port,
+                      sshuttle_error *err);
 } sshuttle_firewall_v1;
 
 /* ---- transport plugins ----------------------------------------------------------------------- */

@@ -18,6 +18,8 @@
 //     int open_udp_reply(const sockaddr* from, socklen_t from_len, const sockaddr* to, socklen_t to_len);
 //     // optional (ABI 1.2): replace the rules of req.family/req.port with req's in one transaction
 //     void update(const sshuttle::sdk::FwRequest& req);
+//     // optional (ABI 1.2): the original destination from the kernel's NAT states (root manager, pf)
+//     sshuttle::sdk::NatAnswer nat_lookup(const sshuttle::sdk::NatQuery& query);
 //   };
 //   SSHUTTLE_DECLARE_FIREWALL(MyMethod, "mymethod", "what it does", features, priority)
 //
@@ -29,6 +31,7 @@
 #include <arpa/inet.h>
 
 #include <cerrno>
+#include <concepts>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -133,6 +136,23 @@ struct FwRequest {
     std::string tmark = "0x01";
     std::string os_flavor;
     uint32_t bypass_mark = 0;
+};
+
+/// C++ view of nat_lookup's arguments: addresses 16 bytes in network order (IPv4 in the first 4), ports in
+/// host order; src is the connecting peer, dst the listener as reached.
+struct NatQuery {
+    int family = SSHUTTLE_AF_INET;
+    int proto = 6;
+    uint8_t src[16] = {};
+    uint16_t src_port = 0;
+    uint8_t dst[16] = {};
+    uint16_t dst_port = 0;
+};
+
+/// The original destination nat_lookup reports.
+struct NatAnswer {
+    uint8_t address[16] = {};
+    uint16_t port = 0;
 };
 
 inline std::string format_address(int family, const uint8_t* addr) {
@@ -304,6 +324,32 @@ struct FirewallTrampolines {
         });
     }
 
+    static constexpr bool kHasNatLookup = requires(Method m, const NatQuery& q) {
+        { m.nat_lookup(q) } -> std::same_as<NatAnswer>;
+    };
+    static int nat_lookup(void* p, int family, int proto, const uint8_t* src_addr, uint16_t src_port,
+                          const uint8_t* dst_addr, uint16_t dst_port, uint8_t* out_addr, uint16_t* out_port,
+                          sshuttle_error* err) {
+        return guarded(err, [&] {
+            if constexpr (kHasNatLookup) {
+                if (src_addr == nullptr || dst_addr == nullptr || out_addr == nullptr || out_port == nullptr)
+                    throw Error(SSHUTTLE_EINVAL, "nat_lookup: NULL argument");
+                NatQuery query;
+                query.family = family;
+                query.proto = proto;
+                std::memcpy(query.src, src_addr, sizeof query.src);
+                query.src_port = src_port;
+                std::memcpy(query.dst, dst_addr, sizeof query.dst);
+                query.dst_port = dst_port;
+                const NatAnswer answer = self(p)->method.nat_lookup(query);
+                std::memcpy(out_addr, answer.address, sizeof answer.address);
+                *out_port = answer.port;
+            } else {
+                throw Error(SSHUTTLE_EUNSUPPORTED, "nat_lookup not provided");
+            }
+        });
+    }
+
     static sshuttle_firewall_v1 table(const char* name, const char* description, uint64_t features, int priority) {
         sshuttle_firewall_v1 t{};
         t.struct_size = sizeof t;
@@ -325,6 +371,7 @@ struct FirewallTrampolines {
             t.open_udp_reply = &open_udp_reply;
         }
         if constexpr (kHasUpdate) t.update = &update;
+        if constexpr (kHasNatLookup) t.nat_lookup = &nat_lookup;
         return t;
     }
 };

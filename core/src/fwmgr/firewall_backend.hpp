@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "plugin/firewall_request.hpp"
@@ -28,6 +29,11 @@ class FirewallBackend {
     /// Replaces the rules of request's family and port with request's at once; on failure the old rules are
     /// still in force. Throws std::exception with a one-line reason.
     virtual void update(const plugin::FirewallRequest& request) = 0;
+    /// True when the method can read original destinations from the kernel's NAT states (ABI 1.2 nat_lookup).
+    virtual bool has_nat_lookup() const = 0;
+    /// The original destination of the connection src -> dst; nullopt with reason when there is none.
+    virtual std::optional<net::Endpoint> nat_lookup(int proto, const net::Endpoint& src, const net::Endpoint& dst,
+                                                    std::string& reason) = 0;
 };
 
 }  // namespace sshuttle::fwmgr

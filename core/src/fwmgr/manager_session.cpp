@@ -5,21 +5,12 @@
 #include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/dll/shared_library.hpp>
-
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#if defined(__APPLE__)
-#include <mach-o/dyld.h>
-#else
-#include <link.h>
-#endif
 
 #include "fwmgr/hosts_file.hpp"
 #include "fwmgr/instance_lock.hpp"
@@ -35,44 +26,6 @@ enum class Event { kLine, kEof, kSignal };
 
 // Names written in one rewrite at most; a bound so that a steady stream still reaches the file.
 constexpr std::size_t kMaxHostBatch = 2000;
-
-// QUERY_PF_NAT is answered by the pf-private export sshuttle_pf_natlook_v1 of the method's module (the same
-// signature as plugins/pf/pf_natlook_abi.h). FirewallBackend offers no way to reach the module, so it is found
-// among the objects loaded in this process by its file name, sshuttle-<method>.so.
-using PfNatlookFn = int(int family, int proto, const uint8_t* src_addr, uint16_t src_port, const uint8_t* dst_addr,
-                        uint16_t dst_port, uint8_t* out_addr, uint16_t* out_port, sshuttle_error* err);
-constexpr const char* kPfNatlookSymbol = "sshuttle_pf_natlook_v1";
-
-std::optional<std::filesystem::path> loaded_module(const std::string& file_name) {
-#if defined(__APPLE__)
-    for (uint32_t i = 0; i < _dyld_image_count(); ++i) {
-        std::filesystem::path path = _dyld_get_image_name(i);
-        if (path.filename() == file_name) return path;
-    }
-    return std::nullopt;
-#else
-    struct Search {
-        std::string name;
-        std::optional<std::filesystem::path> found;
-    } search{file_name, std::nullopt};
-    dl_iterate_phdr(
-        [](dl_phdr_info* info, size_t, void* data) {
-            auto* s = static_cast<Search*>(data);
-            if (info->dlpi_name == nullptr) return 0;
-            std::filesystem::path name = info->dlpi_name;
-            // The loader opens a module once and loads it through its descriptor (/proc/self/fd/N): the file's
-            // own name is where that descriptor points. Loading the same /proc name again takes a reference on
-            // the very module already loaded.
-            std::error_code ec;
-            if (name.string().rfind("/proc/self/fd/", 0) == 0) name = std::filesystem::read_symlink(name, ec);
-            if (ec || name.filename() != s->name) return 0;
-            s->found = info->dlpi_name;
-            return 1;
-        },
-        &search);
-    return search.found;
-#endif
-}
 
 class Session {
    public:
@@ -321,43 +274,18 @@ class Session {
             const NatQuery query = parse_nat_query(line);
             if ((backend_.features() & SSHUTTLE_FEAT_NAT_LOOKUP_BY_MANAGER) == 0)
                 return format_nat_failure("method '" + backend_.name() + "' does not look up NAT states");
-            const net::Family family = query.src.address.family;
-            net::Endpoint original;
-            original.address.family = family;
-            sshuttle_error err{};
-            int status = nat_lookup_function()(family == net::Family::kIPv6 ? SSHUTTLE_AF_INET6 : SSHUTTLE_AF_INET,
-                                               query.proto, query.src.address.bytes.data(), query.src.port,
-                                               query.dst.address.bytes.data(), query.dst.port,
-                                               original.address.bytes.data(), &original.port, &err);
-            if (status != SSHUTTLE_OK) {
-                std::string why(err.message, strnlen(err.message, sizeof err.message));
-                return format_nat_failure(why.empty() ? "NAT lookup failed with status " + std::to_string(status)
-                                                      : why);
-            }
-            // An IPv4 answer has only 4 meaningful bytes; the rest must be zero for comparisons.
-            if (family == net::Family::kIPv4)
-                std::fill(original.address.bytes.begin() + 4, original.address.bytes.end(), uint8_t{0});
+            if (!backend_.has_nat_lookup())
+                return format_nat_failure("method '" + backend_.name() +
+                                          "' declares NAT lookups but has no nat_lookup (plugin ABI 1.2)");
+            std::string why;
+            const std::optional<net::Endpoint> original = backend_.nat_lookup(query.proto, query.src, query.dst, why);
+            if (!original) return format_nat_failure(why);
             spdlog::debug("NAT lookup {} -> {}: {}", query.src.to_string(), query.dst.to_string(),
-                          original.to_string());
-            return format_nat_success(original);
+                          original->to_string());
+            return format_nat_success(*original);
         } catch (const std::exception& e) {
             return format_nat_failure(e.what());
         }
-    }
-
-    /// The method module's sshuttle_pf_natlook_v1, looked up on first use; throws naming what is missing.
-    PfNatlookFn& nat_lookup_function() {
-        if (natlook_ != nullptr) return *natlook_;
-        const std::string file_name = "sshuttle-" + backend_.name() + ".so";
-        auto path = loaded_module(file_name);
-        if (!path) throw std::runtime_error("method '" + backend_.name() + "': module " + file_name + " not loaded");
-        // Loading an already loaded object only takes a reference; the method's own handle keeps it mapped too.
-        natlook_module_.load(*path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-        if (!natlook_module_.has(kPfNatlookSymbol))
-            throw std::runtime_error("method '" + backend_.name() + "': " + path->string() + " does not export " +
-                                     kPfNatlookSymbol);
-        natlook_ = &natlook_module_.get<PfNatlookFn>(kPfNatlookSymbol);
-        return *natlook_;
     }
 
     int finish(Event event) {
@@ -416,8 +344,6 @@ class Session {
     bool warned_hosts_not_allowed_ = false;
     std::optional<InstanceLocks> locks_;  // held until the session object goes, i.e. after the restore
     std::unique_ptr<HostsFile> hosts_file_;  // after STARTED, when HOST lines are written anywhere
-    boost::dll::shared_library natlook_module_;  // QUERY_PF_NAT only: a reference on the method's module
-    PfNatlookFn* natlook_ = nullptr;
 };
 
 }  // namespace

@@ -23,6 +23,11 @@ class PluginBackend : public FirewallBackend {
     void restore(const plugin::FirewallRequest& request) override { plugin_->restore(request); }
     bool has_update() const override { return plugin_->has_update(); }
     void update(const plugin::FirewallRequest& request) override { plugin_->update(request); }
+    bool has_nat_lookup() const override { return plugin_->has_nat_lookup(); }
+    std::optional<net::Endpoint> nat_lookup(int proto, const net::Endpoint& src, const net::Endpoint& dst,
+                                            std::string& reason) override {
+        return plugin_->nat_lookup(proto, src, dst, reason);
+    }
 
    private:
     // Declared first: the plugin keeps a pointer to the host services for its whole life.

@@ -2,6 +2,7 @@
 // FirewallPlugin: the C++ face of one sshuttle_firewall_v1 instance.
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -104,6 +105,27 @@ std::optional<sockaddr_storage> FirewallPlugin::original_dst(int fd, std::string
         return std::nullopt;
     }
     return address;
+}
+
+std::optional<net::Endpoint> FirewallPlugin::nat_lookup(int proto, const net::Endpoint& src,
+                                                       const net::Endpoint& dst, std::string& reason) const {
+    if (table_.nat_lookup == nullptr) module_->fail("nat_lookup: the method cannot look up NAT states");
+    const net::Family family = src.address.family;
+    net::Endpoint original;
+    original.address.family = family;
+    sshuttle_error err{};
+    int status = table_.nat_lookup(self_, family == net::Family::kIPv6 ? SSHUTTLE_AF_INET6 : SSHUTTLE_AF_INET,
+                                   proto, src.address.bytes.data(), src.port, dst.address.bytes.data(), dst.port,
+                                   original.address.bytes.data(), &original.port, &err);
+    if (status != SSHUTTLE_OK) {
+        reason = one_line(std::string(err.message, strnlen(err.message, sizeof err.message)));
+        if (reason.empty()) reason = "nat_lookup failed with status " + std::to_string(status);
+        return std::nullopt;
+    }
+    // An IPv4 answer has only 4 meaningful bytes; the rest must be zero for comparisons.
+    if (family == net::Family::kIPv4)
+        std::fill(original.address.bytes.begin() + 4, original.address.bytes.end(), uint8_t{0});
+    return original;
 }
 
 std::optional<FirewallPlugin::UdpDatagram> FirewallPlugin::recv_udp(int fd, std::span<uint8_t> buffer) const {

@@ -105,6 +105,13 @@ class FirewallPlugin {
     /// Replaces the rules of request.family/request.port with request's at once; throws PluginError (also when
     /// the method has no update).
     void update(const FirewallRequest& request) const;
+    /// ABI 1.2: the method reads original destinations from the kernel's NAT states (nat_lookup below).
+    bool has_nat_lookup() const { return table_.nat_lookup != nullptr; }
+    /// The original destination of the connection from src to dst (the accepted socket's peer and local
+    /// address); nullopt with reason (the plugin's message) when the kernel has none. Throws PluginError when
+    /// the method has no nat_lookup.
+    std::optional<net::Endpoint> nat_lookup(int proto, const net::Endpoint& src, const net::Endpoint& dst,
+                                            std::string& reason) const;
     bool has_prepare_listener() const { return table_.prepare_listener != nullptr; }
     bool has_original_dst() const { return table_.original_dst != nullptr; }
     /// No-op when the plugin has no prepare_listener; throws PluginError when it fails.

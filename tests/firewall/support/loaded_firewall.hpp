@@ -22,6 +22,8 @@ class LoadedFirewall {
     LoadedFirewall& operator=(const LoadedFirewall&) = delete;
 
     const sshuttle_firewall_v1& table() const { return *table_; }
+    /// The instance create() made, for calling table() members directly.
+    void* instance() const { return self_; }
     /// Each returns the status code; error gets the plugin's message.
     int setup(const sdk::FwRequest& req, std::string& error);
     int restore(const sdk::FwRequest& req, std::string& error);

@@ -54,9 +54,23 @@ class RecordingBackend : public FirewallBackend {
         if (fail_update_family_ && *fail_update_family_ == r.family) throw std::runtime_error("nft said no");
     }
 
+    bool has_nat_lookup() const override { return has_nat_lookup_; }
+    /// Answers 203.0.113.7 with the source's port, as the natfake fixture module does.
+    std::optional<net::Endpoint> nat_lookup(int, const net::Endpoint& src, const net::Endpoint&,
+                                            std::string&) override {
+        net::Endpoint original;
+        original.address.family = net::Family::kIPv4;
+        original.address.bytes[0] = 203;
+        original.address.bytes[2] = 113;
+        original.address.bytes[3] = 7;
+        original.port = src.port;
+        return original;
+    }
+
     std::vector<std::string> calls;
     uint64_t features_ = kAllFeatures;
     bool has_update_ = true;
+    bool has_nat_lookup_ = false;
     std::optional<net::Family> fail_update_family_;
     std::optional<net::Family> fail_setup_family_;
     std::optional<net::Family> fail_restore_family_;
