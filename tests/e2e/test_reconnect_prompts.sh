@@ -87,7 +87,7 @@ status_json() { nsenter -t "$DAEMON_PID" -m -- "$SSHUTTLE_BIN" status --json; }
 sst_expect_proxied client "$TARGET_V4" >/dev/null
 kill -KILL $(server_pids)
 expected="nobody could be asked for the passphrase"
-[[ $SSHUTTLE_E2E_TRANSPORT == builtin ]] || expected="Permission denied"  # ssh -o BatchMode=yes
+[[ $SSHUTTLE_E2E_TRANSPORT == builtin ]] || expected="with nobody to answer a prompt"  # ssh -o BatchMode=yes
 deadline=$((SECONDS + 30))
 until json=$(status_json 2>&1) && "$LAB_PY" -c '
 import json, sys

@@ -172,7 +172,7 @@ TEST_CASE("flow: without windows a stuck socket is reset after the time-out whil
     f.mux->close("done");
 }
 
-TEST_CASE("flow: without windows a channel past its hard cap is reset at once and the transport keeps moving") {
+TEST_CASE("flow: without windows a channel past its hard cap is reset after the grace and the transport keeps moving") {
     UpstreamPeerFixture f(std::chrono::hours(1));  // the time-out plays no part here
     auto [stuck_socket, stuck_app] = tcp_pair(f.io, true);
     auto [bulk_socket, bulk_app] = tcp_pair(f.io, false);

@@ -47,8 +47,13 @@ TEST_CASE("transport-ssh: an encrypted key under BatchMode is not usable, and th
     Driver d({{"ssh-config", config}});
     Outcome o = d.connect("sshtest", "true");
     CHECK(o.status == SSHUTTLE_EAUTH);
-    CHECK(o.message == "authentication as root@127.0.0.1 failed: tried publickey (" + f.sshd.path("id_encrypted") +
-                           "), publickey (" + f.sshd.path("id_stranger") + "); the server offers publickey");
+    const std::string tried = "authentication as root@127.0.0.1 failed: tried publickey (" +
+                              f.sshd.path("id_encrypted") + "), publickey (" + f.sshd.path("id_stranger") +
+                              "); the server offers publickey";
+    // libssh2 1.11 reads this key's format and so wants its passphrase, which nobody may be asked for here;
+    // 1.10 cannot read it at all.
+    CHECK((o.message == tried || o.message == tried + "; nobody could be asked for the passphrase of " +
+                                                 f.sshd.path("id_encrypted") + " (no terminal, BatchMode, or no answer)"));
 }
 
 TEST_CASE("transport-ssh: keys from ssh-agent log in") {

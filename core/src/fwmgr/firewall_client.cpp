@@ -142,18 +142,24 @@ void FirewallClient::arm_read_watch() {
     watcher_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
                          [this, alive](const boost::system::error_code& ec) {
                              if (alive.expired() || ec == boost::asio::error::operation_aborted || !watcher_) return;
+                             // install()'s read may have taken the manager's next line with its answer.
+                             std::string buffered;
+                             if (reader_ && reader_->take_buffered_line(buffered)) return lost_by_line(buffered);
                              char peek[kMaxLineBytes];
                              const ssize_t got = recv(fd_, peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT);
                              if (got < 0 && (errno == EAGAIN || errno == EINTR)) return arm_read_watch();
                              if (got < 0) return manager_lost(std::string("its socket failed: ") + strerror(errno));
                              if (got == 0) return manager_lost("");
-                             // The manager speaks only when asked (query_nat reads its own answer): anything
-                             // else, an ERROR above all, means the session on its side is over.
                              std::string line(peek, static_cast<size_t>(got));
-                             line = line.substr(0, line.find('\n'));
-                             if (auto error = parse_error(line)) return manager_lost("it said: " + *error);
-                             manager_lost("it sent an unexpected line '" + line + "'");
+                             lost_by_line(line.substr(0, line.find('\n')));
                          });
+}
+
+void FirewallClient::lost_by_line(const std::string& line) {
+    // The manager speaks only when asked (query_nat reads its own answer): anything else, an ERROR above all,
+    // means the session on its side is over.
+    if (auto error = parse_error(line)) return manager_lost("it said: " + *error);
+    manager_lost("it sent an unexpected line '" + line + "'");
 }
 
 void FirewallClient::send_host(const std::string& name, const net::IpAddress& ip) {

@@ -98,6 +98,7 @@ class FirewallClient {
     void arm_read_watch();
     void flush_queue();
     void manager_lost(const std::string& what);
+    void lost_by_line(const std::string& line);
     std::string clean_up_after(const Order& order);
     [[noreturn]] void fail_with_exit(const std::string& what);
     bool wait_for_eof(std::chrono::milliseconds timeout);

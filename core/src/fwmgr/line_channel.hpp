@@ -27,8 +27,10 @@ class LineReader {
     /// True when read_line would not block: a whole line is buffered, or the fd has something (data or EOF).
     bool input_waiting() const;
 
-   private:
+    /// Takes a whole line already read from the fd with an earlier one, without touching the fd.
     bool take_buffered_line(std::string& line);
+
+   private:
 
     int fd_;
     size_t max_bytes_;

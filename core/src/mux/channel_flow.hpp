@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <chrono>
 #include <optional>
 
 #include "mux/receive_window.hpp"
@@ -27,6 +28,8 @@ struct ChannelFlow {
     std::size_t backlog = 0;
     /// The socket took bytes since the backlog last reached its bound: slow, not stuck.
     bool progressed = false;
+    /// When the backlog last reached its bound.
+    std::chrono::steady_clock::time_point bound_since{};
 };
 
 }  // namespace sshuttle::mux

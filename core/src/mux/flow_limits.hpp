@@ -28,8 +28,9 @@ struct FlowLimits {
     /// A channel without a window whose backlog reaches this and whose socket then takes no byte for the
     /// stuck time-out is reset (MuxOptions::stuck_timeout).
     std::size_t channel_backlog_bytes = 0;
-    /// A channel whose backlog exceeds this is reset at once: the peer keeps sending to a socket that does not
-    /// keep up, and waiting for the time-out would cost this much memory per channel.
+    /// A channel whose backlog exceeds this is reset once its socket took nothing for a short grace (1 s): the
+    /// peer keeps sending to a socket that does not keep up, and waiting for the time-out would cost this much
+    /// memory per channel.
     std::size_t channel_backlog_cap = 0;
     /// Bytes one socket read may take (then split into frames). At least one full frame; more only when the
     /// per-channel bound allows it: a larger read lets one bulk channel put several frames in a batch ahead

@@ -37,6 +37,7 @@ Mux::Mux(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> str
       limits_(FlowLimits::from(options.latency_control, options.latency_buffer_size)),
       synced_(options.is_server || !options.expect_sync_header),
       read_buffer_(kReadBytes),
+      budget_timer_(io),
       scratch_(limits_.read_bytes) {
     if (options_.wrap == 0) options_.wrap = 65535;
 }
@@ -72,6 +73,7 @@ void Mux::close(const std::string& reason, bool clean) {
     closed_ = true;
     spdlog::debug("mux closed: {}", reason);
     stream_->close();
+    budget_timer_.cancel();
     auto channels = std::move(channels_);
     channels_.clear();
     for (auto& [id, endpoint] : channels) endpoint->on_mux_closed();
@@ -150,16 +152,18 @@ bool Mux::accept_data(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
     if (flow.backlog == 0 && bytes > 0) ++backlogged_channels_;
     if (flow.backlog < limits_.channel_backlog_bytes && flow.backlog + bytes >= limits_.channel_backlog_bytes) {
         flow.progressed = false;
+        flow.bound_since = std::chrono::steady_clock::now();
     }
     flow.backlog += bytes;
     receive_backlog_ += bytes;
     const bool within_grant = !flow.receive || flow.receive->on_received(bytes);
     // A windowed channel within its grant is bounded by its window; the others by the cap and their share.
     if (flow.windowed && within_grant) return true;
-    // Past the cap a socket that took nothing since its bound is stuck: waiting for the time-out would only
-    // cost memory. One that is taking bytes is slow, not stuck: the receive budget bounds it (on_read).
+    // Past the cap a socket that took nothing since its bound for the stuck grace is stuck: waiting for the
+    // time-out would only cost memory. One that is taking bytes is slow, not stuck, and one within the grace
+    // may only be descheduled: the receive budget bounds both (read_more pauses, then looks again).
     const std::size_t cap = limits_.channel_backlog_cap + (flow.receive ? flow.receive->window() : 0);
-    if (flow.backlog > cap && !flow.progressed) {
+    if (flow.backlog > cap && stuck_past_grace(flow, std::chrono::steady_clock::now())) {
         spdlog::warn("channel {}: {} bytes wait for a socket that took none of them (bound {}): resetting it",
                      channel, flow.backlog, cap);
         return false;
@@ -171,8 +175,9 @@ bool Mux::over_receive_budget() {
     if (receive_backlog_ <= limits_.receive_backlog_bytes) return false;
     // Stuck sockets go first, so a pause below only ever waits for sockets that are draining.
     std::vector<std::shared_ptr<ChannelEndpoint>> stuck;
+    const auto now = std::chrono::steady_clock::now();
     for (const auto& [channel, flow] : flows_) {
-        if (!flow->windowed && flow->backlog >= limits_.channel_backlog_bytes && !flow->progressed) {
+        if (!flow->windowed && flow->backlog >= limits_.channel_backlog_bytes && stuck_past_grace(*flow, now)) {
             if (const auto it = channels_.find(channel); it != channels_.end()) stuck.push_back(it->second);
         }
     }
@@ -181,6 +186,14 @@ bool Mux::over_receive_budget() {
         endpoint->on_stuck();
     }
     return receive_backlog_ > limits_.receive_backlog_bytes;
+}
+
+std::chrono::steady_clock::duration Mux::stuck_grace() const {
+    return std::min<std::chrono::steady_clock::duration>(options_.stuck_timeout, std::chrono::seconds(1));
+}
+
+bool Mux::stuck_past_grace(const ChannelFlow& flow, std::chrono::steady_clock::time_point now) const {
+    return !flow.progressed && now - flow.bound_since >= stuck_grace();
 }
 
 void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
@@ -269,10 +282,23 @@ void Mux::wait_for_room(uint16_t channel) {
 }
 
 void Mux::read_more() {
-    // Over the budget only live (draining) sockets hold it, so this pause ends as they drain; stuck ones were
+    // Over the budget only live (draining) sockets and ones within their stuck grace hold it; stuck ones were
     // reset by over_receive_budget(), and one that stops while paused is reset by its stuck time-out.
     if (closed_ || reading_ || !started_) return;
-    if (over_receive_budget() || closed_ || reading_) return;  // a reset above may have resumed reading
+    if (over_receive_budget()) {
+        // Paused: draining sockets resume reading (delivered), and a socket still within its grace is looked at
+        // again when the grace is over, so that a stuck one is reset then instead of freezing every channel.
+        if (!budget_timer_armed_ && !closed_) {
+            budget_timer_armed_ = true;
+            budget_timer_.expires_after(stuck_grace());
+            budget_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+                self->budget_timer_armed_ = false;
+                if (!ec) self->read_more();
+            });
+        }
+        return;
+    }
+    if (closed_ || reading_) return;  // a reset above may have resumed reading
     reading_ = true;
     stream_->async_read_some(read_buffer_.data(), read_buffer_.size(),
                              [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -157,6 +158,9 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void start_windows(uint16_t channel, ChannelFlow& flow, uint64_t send_credit);
     /// Over the receive budget: resets the stuck channels; true when it is still over (only live sockets hold it).
     bool over_receive_budget();
+    /// No byte taken since the bound for the stuck grace: a process descheduled for a moment is not stuck.
+    bool stuck_past_grace(const ChannelFlow& flow, std::chrono::steady_clock::time_point now) const;
+    std::chrono::steady_clock::duration stuck_grace() const;
 
     boost::asio::io_context& io_;
     std::unique_ptr<transport::ByteStream> stream_;
@@ -169,6 +173,8 @@ class Mux : public std::enable_shared_from_this<Mux> {
     FrameDecoder decoder_;
     std::vector<uint8_t> read_buffer_;
     bool reading_ = false;
+    boost::asio::steady_timer budget_timer_;     // paused over the budget: look again once a grace has passed
+    bool budget_timer_armed_ = false;
     std::size_t receive_backlog_ = 0;            // sum of every live channel's backlog
     std::size_t backlogged_channels_ = 0;        // channels with a non-empty backlog
     bool extension_active_ = false;

@@ -8,8 +8,8 @@
 //    socket cannot be written (we send TCP_STOP_SENDING and drop what was queued).
 // The channel id is freed when both directions have ended; the socket closes once its queue is written.
 // A socket that does not take what the peer sends is bounded (see Mux::accept_data): without a window, once
-// its backlog is over the bound and it took no byte for the stuck time-out, or at once past the hard cap, the
-// channel is reset alone: RST on the socket, TCP_EOF + TCP_STOP_SENDING to the peer.
+// its backlog is over the bound and it took no byte for the stuck time-out (past the hard cap: for a short grace),
+// the channel is reset alone: RST on the socket, TCP_EOF + TCP_STOP_SENDING to the peer.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -240,6 +241,10 @@ ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
         // Closing our end first lets ssh see EOF and exit, so the wait below returns.
         close(child.fd);
         int exit_status = util::wait_child(child.pid);
+        const bool batch = std::find(plan.argv.begin(), plan.argv.end(), "BatchMode=yes") != plan.argv.end();
+        if (batch && exit_status == 255)  // the likely cause, rather than the capture hint of describe_exit
+            throw TransportError("ssh " + plan.what + " failed (exit code 255) with nobody to answer a prompt " +
+                                 "(BatchMode=yes: no passphrase, password or host-key question without a terminal)");
         throw TransportError(launch_failure_message(plan.kind, plan.what, log, exit_status));
     }
     spdlog::debug("server is up ({}){}", plan.description, log.uploaded() ? ", helper uploaded" : "");
