@@ -305,3 +305,13 @@ TEST_CASE("options: reconnection is on by default; --no-reconnect and --reconnec
     CHECK_FALSE(from_yaml.reconnect);
     CHECK(from_yaml.reconnect_max_wait == 5);
 }
+
+TEST_CASE("options: --max-channels defaults to 8, is bounded, and comes from YAML too") {
+    CHECK(parse({"-N"}).max_channels == 8);
+    CHECK(parse({"--max-channels", "1", "-N"}).max_channels == 1);
+    CHECK(error_of({"--max-channels", "0", "-N"}) == "invalid value '0' for --max-channels: below 1");
+    CHECK(error_of({"--max-channels", "65", "-N"}) == "invalid value '65' for --max-channels: above 64");
+    sshuttle::test::TempFiles files;
+    const std::string path = files.write("sshuttle.yaml", "max-channels: 3\nauto_nets: true\n");
+    CHECK(parse({"--config", path}).max_channels == 3);
+}
