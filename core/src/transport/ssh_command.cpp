@@ -12,13 +12,15 @@ std::string ssh_destination(const cli::Remote& remote) {
     return remote.user.empty() ? remote.host : remote.user + "@" + remote.host;
 }
 
-std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command) {
+std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command,
+                                  const std::vector<std::string>& ssh_options) {
     const cli::Remote& remote = options.remote.value();
     std::vector<std::string> argv;
     if (!remote.password.empty()) argv = {"sshpass", "-e"};
     std::vector<std::string> ssh = shlex_split(options.ssh_cmd.empty() ? "ssh" : options.ssh_cmd);
     if (ssh.empty()) throw TransportError("invalid ssh command '" + options.ssh_cmd + "': no program");
     argv.insert(argv.end(), ssh.begin(), ssh.end());
+    argv.insert(argv.end(), ssh_options.begin(), ssh_options.end());
     if (remote.port != 0) {
         argv.emplace_back("-p");
         argv.push_back(std::to_string(remote.port));

@@ -14,8 +14,9 @@ std::string ssh_destination(const cli::Remote& remote);
 
 /// [sshpass -e] + shlex-split(-e or "ssh") + [-p port] + [user@]host + ["--" unless --no-cmd-delimiter] +
 /// remote_command. sshpass is used for upstream's user:password@host form (the caller puts the password in
-/// SSHPASS). Requires options.remote.
-std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command);
+/// SSHPASS). `ssh_options` go right after the ssh command's own words. Requires options.remote.
+std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command,
+                                  const std::vector<std::string>& ssh_options = {});
 
 /// The command the remote runs: the upload bootstrap, or --server-cmd; under /bin/sh -c unless --remote-shell
 /// names a non-POSIX shell (then only --server-cmd is possible; TransportError otherwise).
