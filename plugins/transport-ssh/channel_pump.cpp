@@ -197,7 +197,7 @@ ChannelPump::~ChannelPump() {
 }
 
 void ChannelPump::run_on_pump(const std::function<bool()>& step) {
-    Job job{&step};
+    Job job{&step, false, nullptr};
     std::unique_lock lock(mutex_);
     if (!running_) throw sdk::Error(failure_.over ? failure_.status : SSHUTTLE_ECLOSED,
                                     failure_.over ? failure_.message : "the SSH connection is closed");

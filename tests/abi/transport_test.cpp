@@ -93,7 +93,7 @@ TEST_CASE("transport: a 1.1 module (no open_channel in its table) loads; the hos
     HostServices host(false);
     auto transport = load_transport_file(ABI_FIXTURE_TRANSPORT_MINOR_ONE, host, {});
     CHECK(transport->name() == "loopback");
-    CHECK(transport->table().open_channel == nullptr);  // past its struct_size: read as NULL
+    CHECK((transport->table().open_channel == nullptr));  // past its struct_size: read as NULL
     CHECK_FALSE(transport->can_open_channel());
     sshuttle_transport_request req{sizeof(sshuttle_transport_request), "localhost", nullptr, 0, nullptr, ""};
     sshuttle_error err{};
