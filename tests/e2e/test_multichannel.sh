@@ -17,7 +17,8 @@ STREAMS=8
 server_pids() {
     local p
     for p in $(ip netns pids "sst-s-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshuttle-serve* ]] && echo "$(stat -c %Y.%i "/proc/$p" 2>/dev/null) $p"
+        # Field 22 of stat: the start time in clock ticks (comm, field 2, has no space here).
+        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshuttle-serve* ]] && echo "$(awk '{print $22}' "/proc/$p/stat") $p"
     done | sort -n | awk '{print $2}'
     return 0
 }
@@ -53,10 +54,12 @@ while read -r rc sha; do
 done < <(parallel_downloads "$STREAMS")
 ((bad == 0)) || lab_fail "$bad of $STREAMS parallel downloads failed or arrived damaged"
 lab_pass "$STREAMS parallel downloads intact"
+uploads=()
 for ((i = 0; i < STREAMS; i++)); do
     lab_in client "$LAB_PY" "$LAB_DIR_SRC/upload.py" "$TARGET_V4" "$SINK_PORT" "$LAB_FIXTURE" >"$LAB_TMP/up.$i" &
+    uploads+=($!)
 done
-wait
+wait "${uploads[@]}"  # not a bare wait: the lab's services are this shell's children too
 for ((i = 0; i < STREAMS; i++)); do
     read -r up_sha up_bytes <"$LAB_TMP/up.$i" || true
     [[ "${up_sha:-}" == "$LAB_FIXTURE_SHA" ]] ||
@@ -99,6 +102,11 @@ lab_pass "the tunnel goes on after the loss"
 sst_stop
 
 # 3. --max-channels 1: one channel, one server.
+deadline=$((SECONDS + 20))
+while [[ -n "$(server_pids)" ]]; do
+    ((SECONDS < deadline)) || lab_fail "server processes still running 20 s after the client stopped: $(server_pids)"
+    sleep 0.2
+done
 sst_start_remote one_channel --max-channels 1 "$PRIVATE_V4"
 sst_wait_tunnel "$TARGET_V4"
 parallel_downloads 4 >/dev/null
