@@ -28,7 +28,7 @@ auth_count() { grep -c "Accepted publickey" "$LAB_TMP/sshd.log" || true; }
 
 # parallel_downloads N [CURL ARGS...]: N downloads of the fixture at once; prints one "rc sha" line each.
 parallel_downloads() {
-    local n=$1 i; shift
+    local n=$1 i pids=(); shift
     for ((i = 0; i < n; i++)); do
         (
             rc=0
@@ -38,8 +38,9 @@ parallel_downloads() {
             grep -q . "$LAB_TMP/curl.$i.err" && rc=1
             echo "$rc $sha" >"$LAB_TMP/down.$i"
         ) &
+        pids+=($!)
     done
-    wait
+    wait "${pids[@]}"  # not a bare wait: the lab's services may be this shell's children
     for ((i = 0; i < n; i++)); do cat "$LAB_TMP/down.$i"; done
 }
 
