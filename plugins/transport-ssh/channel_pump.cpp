@@ -256,6 +256,7 @@ void ChannelPump::run() {
                 std::lock_guard lock(mutex_);
                 bool released = false;
                 for (auto& port : ports_) {
+                    if ((port->removing_ || port->remote_done_) && blocked_writer_ == port.get()) blocked_writer_ = nullptr;
                     if (port->removing_) {
                         released = released || !port->released_;
                         port->released_ = true;
@@ -295,6 +296,7 @@ void ChannelPump::run() {
 
 // The first waiting job, one step; true when it finished (with or without an error).
 bool ChannelPump::run_job() {
+    if (blocked_writer_ != nullptr) return false;  // a channel's packet is half sent: no other send yet
     Job* job = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -328,9 +330,15 @@ bool ChannelPump::pump_once(PumpPort& port) {
     bool host_eof = port.host_eof_;
     auto pending = port.to_remote_.readable();
     lock.unlock();
+    if (blocked_writer_ != nullptr && blocked_writer_ != &port) pending = {};  // its turn comes after that write
     while (!pending.empty()) {
         long n = channel.channel_write(pending.data(), pending.size());
-        if (n <= 0) break;
+        if (n <= 0) {
+            const bool half_sent = (session_.channel_wants() & SSHUTTLE_WANT_WRITE) != 0;
+            blocked_writer_ = half_sent ? &port : nullptr;
+            break;
+        }
+        blocked_writer_ = nullptr;
         progress = true;
         lock.lock();
         port.to_remote_.consume(static_cast<size_t>(n));
@@ -342,7 +350,7 @@ bool ChannelPump::pump_once(PumpPort& port) {
         lock.unlock();
     }
     // host_eof was read before the ring was found empty: every byte written before the shutdown is sent.
-    if (host_eof && pending.empty() && !port.eof_sent_ && channel.channel_send_eof()) {
+    if (host_eof && pending.empty() && blocked_writer_ == nullptr && !port.eof_sent_ && channel.channel_send_eof()) {
         port.eof_sent_ = true;
         progress = true;
     }

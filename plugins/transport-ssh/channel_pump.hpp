@@ -166,6 +166,10 @@ class ChannelPump {
 
     // Pump thread only.
     unsigned long seen_changes_ = 0;  // host_changes_ when the pump last looked
+    // The channel whose write left a packet half sent (the session blocked outbound): libssh2 keeps one
+    // outgoing packet per session and refuses any other send until that same write is repeated, so no other
+    // channel writes (and no job runs) until it has gone through.
+    PumpPort* blocked_writer_ = nullptr;
 
     mutable std::mutex mutex_;
     std::condition_variable changed_cv_;  // a job finished, a port was let go of, or the pump stopped

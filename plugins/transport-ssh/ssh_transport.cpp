@@ -138,7 +138,8 @@ std::unique_ptr<SshTransport> SshTransport::open_channel(const sdk::TransportReq
         if (channel == nullptr) {
             channel = libssh2_channel_open_ex(hop.session(), "session", 7, window, kPacketBytes, nullptr, 0);
             if (channel == nullptr) {
-                if (libssh2_session_last_errno(hop.session()) == LIBSSH2_ERROR_EAGAIN) return false;
+                const int error = libssh2_session_last_errno(hop.session());
+                if (error == LIBSSH2_ERROR_EAGAIN || error == LIBSSH2_ERROR_BAD_USE) return false;
                 // sshd's MaxSessions, for one: the connection itself is fine.
                 throw sdk::Error(SSHUTTLE_EUNSUPPORTED,
                                  "the server " + hop.label() + " refused another session channel: " + hop.last_error());
