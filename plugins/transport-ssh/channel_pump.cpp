@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "sshuttle/plugin_sdk.hpp"
@@ -315,7 +316,7 @@ bool ChannelPump::run_job() {
     if (!done) return false;
     std::lock_guard lock(mutex_);
     jobs_.pop_front();
-    job->error = error;
+    job->error = std::move(error);  // the pump keeps no reference: the host alone ends the exception
     job->done = true;
     changed_cv_.notify_all();
     return true;
