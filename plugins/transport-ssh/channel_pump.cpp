@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "sshuttle/plugin_sdk.hpp"
 
@@ -63,24 +65,14 @@ size_t copy_in(ByteRing& ring, const char* in, size_t len) {
 
 }  // namespace
 
-ChannelPump::ChannelPump(PumpedChannel& channel) : channel_(channel) {
+// ---- ports -----------------------------------------------------------------------------------------------
+
+PumpPort::PumpPort(ChannelPump& pump, PumpedChannel& channel)
+    : pump_(pump), channel_(channel), to_remote_(ChannelPump::kRingBytes), from_remote_(ChannelPump::kRingBytes) {
     host_wake_fd_ = make_eventfd();
-    try {
-        pump_wake_fd_ = make_eventfd();
-    } catch (...) {
-        ::close(host_wake_fd_);
-        throw;
-    }
-    thread_ = std::thread([this] { run(); });
 }
 
-ChannelPump::~ChannelPump() {
-    stopping_ = true;
-    ring(pump_wake_fd_);
-    thread_.join();
-    ::close(pump_wake_fd_);
-    ::close(host_wake_fd_);
-}
+PumpPort::~PumpPort() { ::close(host_wake_fd_); }
 
 // ---- host side --------------------------------------------------------------------------------------------
 //
@@ -90,19 +82,19 @@ ChannelPump::~ChannelPump() {
 // is skipped while the other direction has been rung and has not retried yet: its edge-triggered waiter would
 // otherwise find the fd empty.
 
-unsigned ChannelPump::wants() const { return SSHUTTLE_WANT_READ; }
+unsigned PumpPort::wants() const { return SSHUTTLE_WANT_READ; }
 
-void ChannelPump::throw_outcome() const {
+void PumpPort::throw_outcome() const {
     if (outcome_.over) throw sdk::Error(outcome_.status, outcome_.message);
     throw sdk::Error(SSHUTTLE_ESYSTEM, "the SSH channel pump stopped without saying why");
 }
 
-void ChannelPump::check() const {
-    std::lock_guard lock(mutex_);
+void PumpPort::check() const {
+    std::lock_guard lock(pump_.mutex_);
     if (outcome_.over && outcome_.status != SSHUTTLE_ECLOSED) throw sdk::Error(outcome_.status, outcome_.message);
 }
 
-void ChannelPump::drain_host_fd(unsigned other_direction) {
+void PumpPort::drain_host_fd(unsigned other_direction) {
     if (!host_rung_ || (host_signaled_ & other_direction) != 0) return;
     drain(host_wake_fd_);
     host_rung_ = false;
@@ -115,9 +107,11 @@ bool ChannelPump::host_changed(bool pump_needs_it) {
     return true;
 }
 
-long ChannelPump::read(void* buf, size_t len) {
+void ChannelPump::wake_pump() { ring(pump_wake_fd_); }
+
+long PumpPort::read(void* buf, size_t len) {
     if (len == 0) return 0;
-    std::unique_lock lock(mutex_);
+    std::unique_lock lock(pump_.mutex_);
     // The host is here: whatever it waited for in this direction, it now looks for itself.
     host_waits_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_READ);
     host_signaled_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_READ);
@@ -125,9 +119,9 @@ long ChannelPump::read(void* buf, size_t len) {
         // Only a full ring stops the pump from reading the channel: otherwise it already waits on the socket.
         const bool was_full = from_remote_.room() == 0;
         size_t n = copy_out(from_remote_, static_cast<char*>(buf), len);
-        bool wake_pump = host_changed(was_full);
+        bool wake_pump = pump_.host_changed(was_full);
         lock.unlock();
-        if (wake_pump) ring(pump_wake_fd_);
+        if (wake_pump) pump_.wake_pump();
         return static_cast<long>(n);
     }
     // The pump records how the stream ended after the bytes before it, which are all read now.
@@ -137,9 +131,9 @@ long ChannelPump::read(void* buf, size_t len) {
     return 0;
 }
 
-long ChannelPump::write(const void* buf, size_t len) {
+long PumpPort::write(const void* buf, size_t len) {
     if (len == 0) return 0;
-    std::unique_lock lock(mutex_);
+    std::unique_lock lock(pump_.mutex_);
     host_waits_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_WRITE);
     host_signaled_ &= ~static_cast<unsigned>(SSHUTTLE_WANT_WRITE);
     if (outcome_.over) throw_outcome();
@@ -148,9 +142,9 @@ long ChannelPump::write(const void* buf, size_t len) {
         // Bytes added behind others that wait for the channel change nothing for a sleeping pump.
         const bool was_empty = to_remote_.size() == 0;
         size_t n = copy_in(to_remote_, static_cast<const char*>(buf), len);
-        bool wake_pump = host_changed(was_empty);
+        bool wake_pump = pump_.host_changed(was_empty);
         lock.unlock();
-        if (wake_pump) ring(pump_wake_fd_);
+        if (wake_pump) pump_.wake_pump();
         return static_cast<long>(n);
     }
     drain_host_fd(SSHUTTLE_WANT_READ);
@@ -158,17 +152,15 @@ long ChannelPump::write(const void* buf, size_t len) {
     return 0;
 }
 
-void ChannelPump::shutdown_write() {
-    std::unique_lock lock(mutex_);
+void PumpPort::shutdown_write() {
+    std::unique_lock lock(pump_.mutex_);
     host_eof_ = true;
-    bool wake_pump = host_changed(true);
+    bool wake_pump = pump_.host_changed(true);
     lock.unlock();
-    if (wake_pump) ring(pump_wake_fd_);
+    if (wake_pump) pump_.wake_pump();
 }
 
-// ---- pump thread ------------------------------------------------------------------------------------------
-
-void ChannelPump::wake_host(unsigned directions) {
+void PumpPort::wake_host(unsigned directions) {
     unsigned blocked = host_waits_ & directions;
     if (blocked == 0) return;
     host_waits_ &= ~blocked;
@@ -177,92 +169,232 @@ void ChannelPump::wake_host(unsigned directions) {
     ring(host_wake_fd_);  // under the lock, so that a drain is ordered after it
 }
 
-void ChannelPump::finish(int status, const std::string& message) {
-    std::unique_lock lock(mutex_);
+void PumpPort::finish(int status, const std::string& message) {
     if (!outcome_.over) outcome_ = Outcome{true, status, message};
     // A blocked host learns of it now, whichever way it waits.
     wake_host(SSHUTTLE_WANT_READ | SSHUTTLE_WANT_WRITE);
 }
 
+// ---- the pump -----------------------------------------------------------------------------------------------
+
+ChannelPump::ChannelPump(PumpedChannel& channel) : session_(channel) {
+    pump_wake_fd_ = make_eventfd();
+    try {
+        ports_.push_back(std::make_unique<PumpPort>(*this, channel));
+        primary_ = ports_.front().get();
+    } catch (...) {
+        ::close(pump_wake_fd_);
+        throw;
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+ChannelPump::~ChannelPump() {
+    stopping_ = true;
+    ring(pump_wake_fd_);
+    thread_.join();
+    ports_.clear();
+    ::close(pump_wake_fd_);
+}
+
+void ChannelPump::run_on_pump(const std::function<bool()>& step) {
+    Job job{&step, false, nullptr};
+    std::unique_lock lock(mutex_);
+    if (!running_) throw sdk::Error(failure_.over ? failure_.status : SSHUTTLE_ECLOSED,
+                                    failure_.over ? failure_.message : "the SSH connection is closed");
+    jobs_.push_back(&job);
+    const bool wake = host_changed(true);
+    lock.unlock();
+    if (wake) wake_pump();
+    lock.lock();
+    changed_cv_.wait(lock, [&] { return job.done || !running_; });
+    if (!job.done) {
+        jobs_.remove(&job);
+        throw sdk::Error(failure_.over ? failure_.status : SSHUTTLE_ECLOSED,
+                         failure_.over ? failure_.message : "the SSH connection closed");
+    }
+    if (job.error) std::rethrow_exception(job.error);
+}
+
+PumpPort& ChannelPump::add_channel(PumpedChannel& channel) {
+    auto port = std::make_unique<PumpPort>(*this, channel);
+    PumpPort& added = *port;
+    std::unique_lock lock(mutex_);
+    // Added to a pump that has stopped, the port reports why at once.
+    if (!running_) added.finish(failure_.over ? failure_.status : SSHUTTLE_ECLOSED, failure_.message);
+    ports_.push_back(std::move(port));
+    const bool wake = host_changed(true);
+    lock.unlock();
+    if (wake) wake_pump();
+    return added;
+}
+
+void ChannelPump::remove_channel(PumpPort& port) {
+    std::unique_lock lock(mutex_);
+    port.removing_ = true;
+    const bool wake = host_changed(true);
+    lock.unlock();
+    if (wake) wake_pump();
+    lock.lock();
+    // The pump takes the port out at the start of a pass, when it holds no reference to any port.
+    changed_cv_.wait(lock, [&] { return !running_ || port.released_; });
+    ports_.remove_if([&](const auto& p) { return p.get() == &port; });
+}
+
+void ChannelPump::fail_all(int status, const std::string& message) {
+    std::unique_lock lock(mutex_);
+    failure_ = PumpPort::Outcome{true, status, message};
+    for (auto& port : ports_) port->finish(status, message);
+}
+
 void ChannelPump::run() {
     auto next_tick = std::chrono::steady_clock::now() + kTickInterval;
     try {
-        while (!stopping_ && !remote_done_) {
-            bool progress = pump_once();
+        while (!stopping_) {
+            std::vector<PumpPort*> active;
+            {
+                // At the start of a pass the pump holds no port: the ones asked to go are handed back here.
+                std::lock_guard lock(mutex_);
+                bool released = false;
+                for (auto& port : ports_) {
+                    if ((port->removing_ || port->remote_done_) && blocked_writer_ == port.get()) blocked_writer_ = nullptr;
+                    if (port->removing_) {
+                        released = released || !port->released_;
+                        port->released_ = true;
+                    } else if (!port->remote_done_) {
+                        active.push_back(port.get());
+                    }
+                }
+                if (released) changed_cv_.notify_all();
+            }
+            bool progress = false;
+            for (PumpPort* port : active) progress |= pump_once(*port);
+            progress |= run_job();
             auto now = std::chrono::steady_clock::now();
             if (now >= next_tick) {
-                channel_.channel_tick();
+                for (PumpPort* port : active)
+                    if (!port->remote_done_) port->channel_.channel_tick();
                 next_tick = now + kTickInterval;
             }
-            if (progress || remote_done_) continue;
+            if (progress) continue;
+            bool jobs_waiting;
+            {
+                std::lock_guard lock(mutex_);
+                jobs_waiting = !jobs_.empty();
+            }
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count();
-            wait_for_events(static_cast<int>(left < 1 ? 1 : left));
+            wait_for_events(static_cast<int>(left < 1 ? 1 : left), jobs_waiting);
         }
     } catch (const sdk::Error& e) {
-        finish(e.status() == SSHUTTLE_ECLOSED ? SSHUTTLE_ESYSTEM : e.status(), e.what());
+        fail_all(e.status() == SSHUTTLE_ECLOSED ? SSHUTTLE_ESYSTEM : e.status(), e.what());
     } catch (const std::exception& e) {
-        finish(SSHUTTLE_EINTERNAL, e.what());
+        fail_all(SSHUTTLE_EINTERNAL, e.what());
     }
+    std::lock_guard lock(mutex_);
+    running_ = false;
+    changed_cv_.notify_all();
+}
+
+// The first waiting job, one step; true when it finished (with or without an error).
+bool ChannelPump::run_job() {
+    if (blocked_writer_ != nullptr) return false;  // a channel's packet is half sent: no other send yet
+    Job* job = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        if (jobs_.empty()) return false;
+        job = jobs_.front();
+    }
+    bool done = false;
+    std::exception_ptr error;
+    try {
+        done = (*job->step)();
+    } catch (const sdk::Error& e) {
+        // The job's own failure (a refused channel) is its caller's; the session goes on.
+        error = std::current_exception();
+        done = true;
+    }
+    if (!done) return false;
+    std::lock_guard lock(mutex_);
+    jobs_.pop_front();
+    job->error = std::move(error);  // the pump keeps no reference: the host alone ends the exception
+    job->done = true;
+    changed_cv_.notify_all();
+    return true;
 }
 
 // One pass in both directions; true when any byte or the EOF moved.
-bool ChannelPump::pump_once() {
+bool ChannelPump::pump_once(PumpPort& port) {
+    PumpedChannel& channel = port.channel_;
     bool progress = false;
     // Host to remote, straight from the ring: libssh2 encrypts the bytes where they lie.
     std::unique_lock lock(mutex_);
-    bool host_eof = host_eof_;
-    auto pending = to_remote_.readable();
+    bool host_eof = port.host_eof_;
+    auto pending = port.to_remote_.readable();
     lock.unlock();
+    if (blocked_writer_ != nullptr && blocked_writer_ != &port) pending = {};  // its turn comes after that write
     while (!pending.empty()) {
-        long n = channel_.channel_write(pending.data(), pending.size());
-        if (n <= 0) break;
+        long n = channel.channel_write(pending.data(), pending.size());
+        if (n <= 0) {
+            const bool half_sent = (session_.channel_wants() & SSHUTTLE_WANT_WRITE) != 0;
+            blocked_writer_ = half_sent ? &port : nullptr;
+            break;
+        }
+        blocked_writer_ = nullptr;
         progress = true;
         lock.lock();
-        to_remote_.consume(static_cast<size_t>(n));
+        port.to_remote_.consume(static_cast<size_t>(n));
         // A host blocked on a full ring is woken once half of it is free, not for every SSH packet sent: it then
         // writes one large piece instead of ping-ponging a packet's worth (uploading, that was 24k wake-ups per
         // GB, and 5k with the half). The other half keeps the channel busy meanwhile.
-        if (to_remote_.room() >= kRingBytes / 2) wake_host(SSHUTTLE_WANT_WRITE);
-        pending = to_remote_.readable();
+        if (port.to_remote_.room() >= kRingBytes / 2) port.wake_host(SSHUTTLE_WANT_WRITE);
+        pending = port.to_remote_.readable();
         lock.unlock();
     }
     // host_eof was read before the ring was found empty: every byte written before the shutdown is sent.
-    if (host_eof && pending.empty() && !eof_sent_ && channel_.channel_send_eof()) {
-        eof_sent_ = true;
+    if (host_eof && pending.empty() && blocked_writer_ == nullptr && !port.eof_sent_ && channel.channel_send_eof()) {
+        port.eof_sent_ = true;
         progress = true;
     }
     // Remote to host, straight into the ring.
     for (;;) {
         lock.lock();
-        auto room = from_remote_.writable();
+        auto room = port.from_remote_.writable();
         lock.unlock();
         if (room.empty()) break;
         long n = 0;
         try {
-            n = channel_.channel_read(room.data(), room.size());
+            n = channel.channel_read(room.data(), room.size());
         } catch (const sdk::Error& e) {
             if (e.status() != SSHUTTLE_ECLOSED) throw;
             // The host reads the bytes before it, then this end.
-            finish(SSHUTTLE_ECLOSED, e.what());
-            remote_done_ = true;
+            lock.lock();
+            port.finish(SSHUTTLE_ECLOSED, e.what());
+            lock.unlock();
+            port.remote_done_ = true;
             return true;
         }
         if (n <= 0) break;
         progress = true;
         lock.lock();
-        from_remote_.commit(static_cast<size_t>(n));
-        wake_host(SSHUTTLE_WANT_READ);
+        port.from_remote_.commit(static_cast<size_t>(n));
+        port.wake_host(SSHUTTLE_WANT_READ);
         lock.unlock();
     }
     return progress;
 }
 
-void ChannelPump::wait_for_events(int timeout_ms) {
+void ChannelPump::wait_for_events(int timeout_ms, bool session_busy) {
     std::unique_lock lock(mutex_);
     // The channel's socket is polled only while the pump has something to do with it: reading stops while the
     // host lags behind (the SSH window then holds the remote back), so a full ring does not spin.
-    const bool can_read = from_remote_.room() > 0;
-    const bool channel_busy = can_read || to_remote_.size() > 0 || (host_eof_ && !eof_sent_);
+    bool can_read = false;
+    bool channel_busy = session_busy;
+    for (const auto& port : ports_) {
+        if (port->remote_done_ || port->removing_) continue;
+        const bool room = port->from_remote_.room() > 0;
+        can_read = can_read || room;
+        channel_busy = channel_busy || room || port->to_remote_.size() > 0 || (port->host_eof_ && !port->eof_sent_);
+    }
     if (host_changes_ != seen_changes_) {
         // The host gave work since the last pass looked: no sleep.
         seen_changes_ = host_changes_;
@@ -275,13 +407,13 @@ void ChannelPump::wait_for_events(int timeout_ms) {
     // when asked for no events, and the pump would spin on it until the tick's dead-peer check.
     fds[0].fd = -1;
     if (channel_busy) {
-        fds[0].fd = channel_.channel_fd();
-        unsigned w = channel_.channel_wants();
+        fds[0].fd = session_.channel_fd();
+        unsigned w = session_.channel_wants();
         if ((w & SSHUTTLE_WANT_READ) != 0) fds[0].events |= POLLIN;
         if ((w & SSHUTTLE_WANT_WRITE) != 0) fds[0].events |= POLLOUT;
         // Input already read off the socket is not waited for when the next pass will read it: there is room
         // for it, and the channel does not need to send first.
-        if (can_read && (w & SSHUTTLE_WANT_WRITE) == 0 && channel_.channel_input_buffered()) timeout_ms = 0;
+        if (can_read && (w & SSHUTTLE_WANT_WRITE) == 0 && session_.channel_input_buffered()) timeout_ms = 0;
     }
     fds[1].fd = pump_wake_fd_;
     fds[1].events = POLLIN;
@@ -292,7 +424,7 @@ void ChannelPump::wait_for_events(int timeout_ms) {
     seen_changes_ = host_changes_;
     lock.unlock();
     if (ready > 0 && (fds[1].revents & POLLIN) != 0) drain(pump_wake_fd_);
-    if (ready > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) channel_.channel_readable();
+    if (ready > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) session_.channel_readable();
 }
 
 }  // namespace sshuttle::plugins::transport_ssh

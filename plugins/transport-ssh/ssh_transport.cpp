@@ -102,7 +102,84 @@ SshTransport::SshTransport(const sdk::Host& host, const sdk::Options& options)
     }
 }
 
-SshTransport::~SshTransport() { close_all(); }
+SshTransport::SshTransport(ChannelTag, SshTransport& parent, LIBSSH2_CHANNEL* channel)
+    : host_(parent.host_), options_(parent.options_), prompter_(parent.host_, true), parent_(&parent) {
+    channel_ = channel;
+    connected_ = true;
+}
+
+SshTransport::~SshTransport() {
+    if (parent_ != nullptr) {
+        close_channel();
+        return;
+    }
+    close_all();
+}
+
+PumpPort* SshTransport::port() const {
+    if (port_ != nullptr) return port_;
+    return pump_ ? &pump_->primary() : nullptr;
+}
+
+std::unique_ptr<SshTransport> SshTransport::open_channel(const sdk::TransportRequest& req) {
+    if (parent_ != nullptr) return parent_->open_channel(req);
+    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "open_channel() before the connection is up");
+    const std::string command = req.remote_command.empty() ? remote_command_ : req.remote_command;
+    const unsigned window = static_cast<unsigned>(positive_option(options_, "window-bytes", kDefaultWindowBytes));
+    const auto deadline = Clock::now() + kStepTimeout;
+    LIBSSH2_CHANNEL* channel = nullptr;
+    std::string refused;  // set once the server said no; the channel is then freed before the job ends
+    // Every libssh2 call on the pump thread, where the session lives (channel_pump.hpp).
+    pump_->run_on_pump([&]() -> bool {
+        SshHop& hop = *hops_.back();
+        if (!refused.empty()) {
+            if (libssh2_channel_free(channel) == LIBSSH2_ERROR_EAGAIN && Clock::now() < deadline) return false;
+            channel = nullptr;
+            throw sdk::Error(SSHUTTLE_EUNSUPPORTED, refused);
+        }
+        if (Clock::now() >= deadline)
+            throw sdk::Error(SSHUTTLE_ESYSTEM, "opening another channel on " + hop.label() + " timed out");
+        if (channel == nullptr) {
+            channel = libssh2_channel_open_ex(hop.session(), "session", 7, window, kPacketBytes, nullptr, 0);
+            if (channel == nullptr) {
+                const int error = libssh2_session_last_errno(hop.session());
+                if (error == LIBSSH2_ERROR_EAGAIN || error == LIBSSH2_ERROR_BAD_USE) return false;
+                // sshd's MaxSessions, for one: the connection itself is fine.
+                throw sdk::Error(SSHUTTLE_EUNSUPPORTED,
+                                 "the server " + hop.label() + " refused another session channel: " + hop.last_error());
+            }
+        }
+        int rc = libssh2_channel_process_startup(channel, "exec", 4, command.data(),
+                                                 static_cast<unsigned>(command.size()));
+        if (rc == LIBSSH2_ERROR_EAGAIN) return false;
+        if (rc != 0) {
+            refused = "the server " + hop.label() + " refused to run the remote command on another channel: " +
+                      hop.last_error();
+            return false;
+        }
+        return true;
+    });
+    auto instance = std::make_unique<SshTransport>(ChannelTag{}, *this, channel);
+    instance->port_ = &pump_->add_channel(*instance);
+    host_.debug("opened another SSH channel on " + hops_.back()->label());
+    return instance;
+}
+
+// An open_channel instance: the pump lets go of it, then frees its channel on the pump thread. On a pump that
+// has stopped (a dead connection) the channel is left to the session, which frees it with the rest.
+void SshTransport::close_channel() {
+    ChannelPump& pump = *parent_->pump_;
+    if (port_ != nullptr) pump.remove_channel(*port_);
+    port_ = nullptr;
+    LIBSSH2_CHANNEL* channel = channel_;
+    channel_ = nullptr;
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    try {
+        pump.run_on_pump([&] { return libssh2_channel_free(channel) != LIBSSH2_ERROR_EAGAIN || Clock::now() >= deadline; });
+    } catch (const sdk::Error&) {
+        // The pump has stopped: nothing to do here.
+    }
+}
 
 bool SshTransport::is_supported(std::string& reason) {
     // The library actually loaded, which need not be the release whose headers this module was built with.
@@ -161,6 +238,10 @@ void SshTransport::open(const sdk::TransportRequest& req) {
 }
 
 bool SshTransport::step() {
+    if (parent_ != nullptr) {
+        if (port_ != nullptr) port_->check();
+        return true;
+    }
     if (chain_.empty()) throw sdk::Error(SSHUTTLE_EINVAL, "step() before open()");
     if (!connected_) {
         connect();
@@ -178,6 +259,12 @@ bool SshTransport::step() {
 }
 
 void SshTransport::channel_tick() {
+    // Another channel of the session: the first one's tick keeps the session alive; this one only reads its
+    // remote's stderr.
+    if (parent_ != nullptr) {
+        drain_stderr();
+        return;
+    }
     // Reading stderr also lets libssh2 take in whatever waits on the socket (keepalive replies, window
     // adjustments), so the peer counts as alive even while the host is not reading the channel.
     drain_stderr();
@@ -303,13 +390,14 @@ void SshTransport::open_exec_channel() {
 }
 
 unsigned SshTransport::wants() const {
-    if (pump_) return pump_->wants();
+    if (PumpPort* p = port()) return p->wants();
     return channel_wants();
 }
 
 unsigned SshTransport::channel_wants() const {
-    if (hops_.empty()) return SSHUTTLE_WANT_READ;
-    int dirs = libssh2_session_block_directions(hops_.front()->session());
+    const auto& hops = root().hops_;
+    if (hops.empty()) return SSHUTTLE_WANT_READ;
+    int dirs = libssh2_session_block_directions(hops.front()->session());
     unsigned w = 0;
     if ((dirs & LIBSSH2_SESSION_BLOCK_INBOUND) != 0) w |= SSHUTTLE_WANT_READ;
     if ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0) w |= SSHUTTLE_WANT_WRITE;
@@ -345,9 +433,10 @@ bool SshTransport::channel_send_eof() {
 }
 
 void SshTransport::fail_io(const std::string& what) {
-    std::string why = hops_.empty() ? "not connected" : hops_.back()->last_error();
-    dead_ = true;
-    throw sdk::Error(SSHUTTLE_ESYSTEM, "connection to " + chain_.back().hostname + " lost while " + what + ": " + why);
+    SshTransport& r = root();
+    std::string why = r.hops_.empty() ? "not connected" : r.hops_.back()->last_error();
+    r.dead_ = true;
+    throw sdk::Error(SSHUTTLE_ESYSTEM, "connection to " + r.chain_.back().hostname + " lost while " + what + ": " + why);
 }
 
 std::string SshTransport::end_message() {
@@ -357,7 +446,7 @@ std::string SshTransport::end_message() {
     libssh2_channel_get_exit_signal(channel_, &signal, &signal_len, nullptr, nullptr, nullptr, nullptr);
     if (signal != nullptr && signal_len > 0) {
         message = "killed by signal " + std::string(signal, signal_len);
-        libssh2_free(hops_.back()->session(), signal);
+        libssh2_free(root().hops_.back()->session(), signal);
     } else {
         message = "exit status " + std::to_string(libssh2_channel_get_exit_status(channel_));
     }
@@ -368,18 +457,21 @@ std::string SshTransport::end_message() {
 }
 
 long SshTransport::read(void* buf, size_t len) {
-    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "read() before the connection is up");
-    return pump_->read(buf, len);
+    PumpPort* p = port();
+    if (p == nullptr) throw sdk::Error(SSHUTTLE_EINVAL, "read() before the connection is up");
+    return p->read(buf, len);
 }
 
 long SshTransport::write(const void* buf, size_t len) {
-    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "write() before the connection is up");
-    return pump_->write(buf, len);
+    PumpPort* p = port();
+    if (p == nullptr) throw sdk::Error(SSHUTTLE_EINVAL, "write() before the connection is up");
+    return p->write(buf, len);
 }
 
 void SshTransport::shutdown_write() {
-    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "shutdown_write() before the connection is up");
-    pump_->shutdown_write();
+    PumpPort* p = port();
+    if (p == nullptr) throw sdk::Error(SSHUTTLE_EINVAL, "shutdown_write() before the connection is up");
+    p->shutdown_write();
 }
 
 long SshTransport::channel_read(void* buf, size_t len) {
@@ -393,7 +485,8 @@ long SshTransport::channel_read(void* buf, size_t len) {
     }
     // libssh2 1.10 reports a window adjustment it could not send yet (the carrier of a ProxyJump hop was busy) as
     // a send error, although it keeps the adjustment queued and sends it on the next read: not a dead connection.
-    if (n == LIBSSH2_ERROR_SOCKET_SEND && hops_.back()->last_error().find("deferring") != std::string::npos) return 0;
+    if (n == LIBSSH2_ERROR_SOCKET_SEND && root().hops_.back()->last_error().find("deferring") != std::string::npos)
+        return 0;
     if (n < 0) fail_io("reading");
     if (!libssh2_channel_eof(channel_)) {
         drain_stderr();

@@ -7,6 +7,9 @@
 // ChannelPump thread owns every libssh2 call: it moves the bytes between the channel and two rings that the
 // host reads and writes (waiting on an eventfd when they are empty or full), sends keepalives, and declares the
 // peer dead after ServerAliveInterval x ServerAliveCountMax seconds without a byte from it.
+//
+// open_channel (ABI 1.2) makes another instance for one more exec channel on the same session: it has its own
+// PumpPort on the same pump, and its channel is opened and freed by jobs on the pump thread.
 #pragma once
 
 #include <libssh2.h>
@@ -25,6 +28,8 @@
 namespace sshuttle::plugins::transport_ssh {
 
 class SshTransport final : private PumpedChannel {
+    struct ChannelTag {};
+
    public:
     /// Options: ssh-config=FILE, password=..., ssh=PATH|none, window-bytes=N, connect-timeout=S,
     /// aes-ctr-read-ahead=yes|no (see README.md).
@@ -38,13 +43,25 @@ class SshTransport final : private PumpedChannel {
     void open(const sdk::TransportRequest& req);
     /// Connects and starts the pump (first call); afterwards throws the pump's failure (a dead peer) as sdk::Error.
     bool step();
-    int poll_fd() const { return pump_ ? pump_->host_fd() : fd_; }
+    int poll_fd() const {
+        PumpPort* p = port();
+        return p != nullptr ? p->host_fd() : fd_;
+    }
     unsigned wants() const;
     long read(void* buf, size_t len);
     long write(const void* buf, size_t len);
     void shutdown_write();
+    /// One more exec channel running req's command on this connection (any thread; see plugin_abi.h).
+    std::unique_ptr<SshTransport> open_channel(const sdk::TransportRequest& req);
+
+    /// An instance for the channel `channel` of parent's session (open_channel).
+    SshTransport(ChannelTag, SshTransport& parent, LIBSSH2_CHANNEL* channel);
 
    private:
+    SshTransport& root() { return parent_ != nullptr ? *parent_ : *this; }
+    const SshTransport& root() const { return parent_ != nullptr ? *parent_ : *this; }
+    PumpPort* port() const;
+    void close_channel();
     SshSettings settings_for(const std::string& host, const std::string& user, int port) const;
     void connect();
     void start_hop(size_t index);
@@ -56,7 +73,7 @@ class SshTransport final : private PumpedChannel {
     long channel_write(const void* buf, size_t len) override;
     bool channel_send_eof() override;
     void channel_tick() override;
-    int channel_fd() const override { return fd_; }
+    int channel_fd() const override { return root().fd_; }
     unsigned channel_wants() const override;
     bool channel_input_buffered() const override;
     void channel_readable() override;
@@ -78,6 +95,8 @@ class SshTransport final : private PumpedChannel {
     bool dead_ = false;
     std::string stderr_tail_;
     Clock::time_point last_probe_ = Clock::now();
+    SshTransport* parent_ = nullptr;  // an open_channel instance: the connection's instance, which outlives it
+    PumpPort* port_ = nullptr;        // an open_channel instance: its side of the parent's pump
     std::unique_ptr<ChannelPump> pump_;  // declared last: destroyed (joined) before the sessions are touched
 };
 

@@ -54,3 +54,50 @@ TEST_CASE("transport: a firewall module is not a transport") {
                          "plugin " ABI_FIXTURE_GOOD ": not a transport plugin (no sshuttle_get_transport_v1)",
                          PluginError);
 }
+
+TEST_CASE("transport 1.2: open_channel gives a second instance with its own stream; the first goes on") {
+    HostServices host(false);
+    auto transport = load_transport_file(ABI_FIXTURE_TRANSPORT, host, {{"mode", "echo"}});
+    REQUIRE(transport->can_open_channel());
+    const char* argv[] = {"sshuttle", "--server", nullptr};
+    sshuttle_transport_request req{sizeof(sshuttle_transport_request), "localhost", nullptr, 0, argv,
+                                   "sshuttle --server"};
+    sshuttle_error err{};
+    int status = SSHUTTLE_OK;
+    auto channel = transport->open_channel(req, status, err);
+    REQUIRE(status == SSHUTTLE_OK);
+    REQUIRE(channel != nullptr);
+    CHECK(channel->name() == "loopback");
+    const sshuttle_transport_v1& t = channel->table();
+    CHECK(t.write(channel->self(), "second", 6, &err) == 6);
+    char buf[16] = {};
+    CHECK(transport->table().read(transport->self(), buf, sizeof buf, &err) == 0);  // not on the first stream
+    CHECK(t.read(channel->self(), buf, sizeof buf, &err) == 6);
+    CHECK(std::string(buf, 6) == "second");
+    channel.reset();  // destroyed before the instance it came from, as the ABI asks
+    CHECK(transport->table().write(transport->self(), "x", 1, &err) == 1);
+}
+
+TEST_CASE("transport 1.2: a refused channel is a status, not an instance") {
+    HostServices host(false);
+    auto transport = load_transport_file(ABI_FIXTURE_TRANSPORT, host, {});
+    sshuttle_transport_request req{sizeof(sshuttle_transport_request), "refuses-channels", nullptr, 0, nullptr, ""};
+    sshuttle_error err{};
+    int status = SSHUTTLE_OK;
+    CHECK(transport->open_channel(req, status, err) == nullptr);
+    CHECK(status == SSHUTTLE_EUNSUPPORTED);
+    CHECK(std::string(err.message) == "channel open failed: administratively prohibited");
+}
+
+TEST_CASE("transport: a 1.1 module (no open_channel in its table) loads; the host then keeps one channel") {
+    HostServices host(false);
+    auto transport = load_transport_file(ABI_FIXTURE_TRANSPORT_MINOR_ONE, host, {});
+    CHECK(transport->name() == "loopback");
+    CHECK((transport->table().open_channel == nullptr));  // past its struct_size: read as NULL
+    CHECK_FALSE(transport->can_open_channel());
+    sshuttle_transport_request req{sizeof(sshuttle_transport_request), "localhost", nullptr, 0, nullptr, ""};
+    sshuttle_error err{};
+    int status = SSHUTTLE_OK;
+    CHECK(transport->open_channel(req, status, err) == nullptr);
+    CHECK(status == SSHUTTLE_EUNSUPPORTED);
+}

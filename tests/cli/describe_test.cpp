@@ -14,7 +14,7 @@ TEST_CASE("help: usage line first, every option listed") {
     for (const char* option : {"-l, --listen [IP:]PORT", "-x, --exclude SUBNET", "--dns", "--no-latency-control",
                                "-t, --tmark MARK", "--server-cmd CMD", "--plugin-dir DIR", "--config FILE",
                                "--profile NAME", "--dry-run", "--list-plugins", "-V, --version", "--no-reconnect",
-                               "--reconnect-max-wait SECONDS"}) {
+                               "--reconnect-max-wait SECONDS", "--max-channels N"}) {
         CAPTURE(option);
         CHECK(help.find(option) != std::string::npos);
     }
@@ -40,7 +40,7 @@ TEST_CASE("describe: resolved options, rules in firewall order, password masked"
     CHECK(text.find("remote: 'me:***@example.org'\n") != std::string::npos);
     CHECK(text.find("secret") == std::string::npos);
     CHECK(text.find("method: nft\n") != std::string::npos);
-    CHECK(text.find("reconnect: true\nreconnect-max-wait: 60\n") != std::string::npos);
+    CHECK(text.find("reconnect: true\nreconnect-max-wait: 60\nmax-channels: 8\n") != std::string::npos);
     CHECK(text.find("subnets:\n  - 0.0.0.0/0:443\n  - 198.51.100.0/24\n") != std::string::npos);
     CHECK(text.find("excludes:\n  - 198.51.100.7/32\n") != std::string::npos);
     CHECK(text.find("rule-order:\n  - include 0.0.0.0/0:443\n  - exclude 198.51.100.7/32\n"

@@ -325,3 +325,13 @@ TEST_CASE("options: --opt= gives the option an empty value, as argparse does") {
     CHECK(texts(p.subnets) == Args{"198.51.100.0/24"});
     CHECK(parse({"--python=", "-N"}).python.empty());
 }
+
+TEST_CASE("options: --max-channels defaults to 8, is bounded, and comes from YAML too") {
+    CHECK(parse({"-N"}).max_channels == 8);
+    CHECK(parse({"--max-channels", "1", "-N"}).max_channels == 1);
+    CHECK(error_of({"--max-channels", "0", "-N"}) == "invalid value '0' for --max-channels: below 1");
+    CHECK(error_of({"--max-channels", "65", "-N"}) == "invalid value '65' for --max-channels: above 64");
+    sshuttle::test::TempFiles files;
+    const std::string path = files.write("sshuttle.yaml", "max-channels: 3\nauto_nets: true\n");
+    CHECK(parse({"--config", path}).max_channels == 3);
+}

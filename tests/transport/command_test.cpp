@@ -155,8 +155,8 @@ TEST_CASE("server helper: only the helper this client was built with is loaded f
 
 TEST_CASE("ssh argv: batch mode (nobody to answer a prompt) adds -o BatchMode=yes, except for sshpass") {
     cli::Options options = remote_options("", "example.org", 2222);
-    CHECK(ssh_argv(options, "CMD", true) ==
+    CHECK(ssh_argv(options, "CMD", {}, true) ==
           Words{"ssh", "-o", "BatchMode=yes", "-p", "2222", "example.org", "--", "CMD"});
     options.remote->password = "secret";
-    CHECK(ssh_argv(options, "CMD", true) == Words{"sshpass", "-e", "ssh", "-p", "2222", "example.org", "--", "CMD"});
+    CHECK(ssh_argv(options, "CMD", {}, true) == Words{"sshpass", "-e", "ssh", "-p", "2222", "example.org", "--", "CMD"});
 }

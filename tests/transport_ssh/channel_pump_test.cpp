@@ -13,6 +13,7 @@
 #include <ctime>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "channel_pump.hpp"
 #include "sshuttle/plugin_sdk.hpp"
@@ -32,7 +33,10 @@ class ScriptedChannel final : public PumpedChannel {
         fd_ = fds[0];
         signal_fd_ = fds[1];
     }
+    // Another channel of `session`'s SSH session: the same socket says "something new" for both.
+    explicit ScriptedChannel(ScriptedChannel& session) : fd_(session.fd_), signal_fd_(session.signal_fd_), owns_(false) {}
     ~ScriptedChannel() override {
+        if (!owns_) return;
         ::close(fd_);
         if (signal_fd_ >= 0) ::close(signal_fd_);
     }
@@ -132,6 +136,7 @@ class ScriptedChannel final : public PumpedChannel {
     bool readable_ = true;
     int eofs_ = 0;
     size_t written_at_eof_ = 0;
+    bool owns_ = true;
 };
 
 void wait_readable(int fd) {
@@ -152,7 +157,8 @@ struct Received {
     std::string message;
 };
 
-Received read_to_end(ChannelPump& pump) {
+template <typename Port>
+Received read_to_end(Port& pump) {
     Received r;
     char buf[4096];
     while (true) {
@@ -342,4 +348,71 @@ TEST_CASE("channel pump: a pump with nothing to do does not spin on a socket the
     double before = cpu_ms();
     ::usleep(500000);
     CHECK(cpu_ms() - before < 100);
+}
+
+TEST_CASE("channel pump: more channels of one session, each its own stream; jobs on the pump thread; removal") {
+    ScriptedChannel first;
+    ChannelPump pump(first);
+    ScriptedChannel second(first);
+
+    // A job runs on the pump's thread until it says it is done; its error comes back to the caller.
+    std::thread::id ran_on;
+    int calls = 0;
+    pump.run_on_pump([&] {
+        ran_on = std::this_thread::get_id();
+        return ++calls == 3;
+    });
+    CHECK(calls == 3);
+    CHECK(ran_on != std::this_thread::get_id());
+    CHECK_THROWS_WITH_AS(pump.run_on_pump([]() -> bool { throw sdk::Error(SSHUTTLE_EUNSUPPORTED, "refused"); }),
+                         "refused", sdk::Error);
+
+    PumpPort& port = pump.add_channel(second);
+    CHECK(port.host_fd() != pump.host_fd());
+    const std::string upload = pattern(600 * 1024);
+    size_t sent = 0;
+    while (sent < upload.size()) {
+        long n = port.write(upload.data() + sent, upload.size() - sent);
+        if (n == 0) wait_readable(port.host_fd());
+        sent += static_cast<size_t>(n);
+    }
+    port.shutdown_write();
+    // The upload goes through (EOF after its last byte) before the remote ends: a channel whose remote has
+    // ended takes no more bytes.
+    for (int i = 0; i < 3000 && second.eofs_sent() == 0; ++i) ::usleep(10000);
+    second.deliver(pattern(300 * 1024));
+    second.end_stream("exit status 0");
+    first.deliver("to the first");
+    Received on_second = read_to_end(port);
+    CHECK(on_second.bytes == pattern(300 * 1024));
+    CHECK(on_second.status == SSHUTTLE_ECLOSED);
+    const std::string written = second.written();
+    CHECK(written.size() == upload.size());
+    const auto first_difference = std::mismatch(written.begin(), written.end(), upload.begin(), upload.end());
+    CHECK(first_difference.first - written.begin() == static_cast<std::ptrdiff_t>(written.size()));
+    CHECK(first.written().empty());
+
+    pump.remove_channel(port);  // from here on the pump never calls `second`
+    char buf[64];
+    std::string got;
+    while (got.size() < 12) {
+        long n = pump.read(buf, sizeof buf);
+        if (n > 0) got.append(buf, static_cast<size_t>(n));
+        else wait_readable(pump.host_fd());
+    }
+    CHECK(got == "to the first");
+}
+
+TEST_CASE("channel pump: a failure of the session reaches every channel and every later job") {
+    ScriptedChannel first;
+    ChannelPump pump(first);
+    ScriptedChannel second(first);
+    PumpPort& port = pump.add_channel(second);
+    second.fail("connection lost");
+    Received r = read_to_end(port);
+    CHECK(r.status == SSHUTTLE_ESYSTEM);
+    CHECK(r.message == "connection lost");
+    CHECK_THROWS_WITH_AS(pump.check(), "connection lost", sdk::Error);
+    CHECK_THROWS_WITH_AS(pump.run_on_pump([] { return true; }), "connection lost", sdk::Error);
+    pump.remove_channel(port);  // a stopped pump lets go at once
 }

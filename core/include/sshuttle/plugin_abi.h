@@ -250,6 +250,21 @@ typedef struct sshuttle_transport_v1 {
     long (*write)(void *self, const void *buf, size_t len, sshuttle_error *err);
     /** Half-close the sending direction (remote stdin EOF). */
     int (*shutdown_write)(void *self, sshuttle_error *err);
+
+    /* ---- appended in ABI 1.2: more channels on one connection (several servers behind one authentication,
+     *      so that one SSH channel's window does not cap the tunnel). Optional (NULL); the host does not call it
+     *      on a table whose struct_size does not reach it, and then uses one channel. */
+
+    /** Opens one more channel on the connection of `self` (an instance whose step has returned SSHUTTLE_OK),
+     *  running req's remote command, without a new authentication. On SSHUTTLE_OK *channel_self is a new instance
+     *  of this table with a byte stream of its own: the host drives it as an opened instance (step until
+     *  SSHUTTLE_OK, then about once a second; poll_fd, wants, read, write, shutdown_write) and ends it with
+     *  destroy, always before it destroys `self`. The host may call open_channel, and use the channels, on other
+     *  threads than the one using `self`, one thread per instance: the plugin serialises what they share. Ending
+     *  a channel (its remote command, or destroy) leaves the others and `self` running; when the connection
+     *  dies, every channel reports it. SSHUTTLE_EUNSUPPORTED: this connection cannot open one (the server
+     *  refused it, e.g. sshd's MaxSessions). */
+    int (*open_channel)(void *self, const sshuttle_transport_request *req, void **channel_self, sshuttle_error *err);
 } sshuttle_transport_v1;
 
 /* ---- module exports -------------------------------------------------------------------------- */

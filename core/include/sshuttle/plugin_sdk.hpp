@@ -36,6 +36,7 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -403,6 +404,8 @@ struct FirewallTrampolines {
 //     long read(void* buf, size_t len);         // >0 bytes, 0 would block; throw Error(SSHUTTLE_ECLOSED,
 //     long write(const void* buf, size_t len);  // "why") at the end of the stream
 //     void shutdown_write();                     // the remote command's stdin sees EOF
+//     // optional (ABI 1.2): one more channel on this connection, an instance of its own (see plugin_abi.h)
+//     std::unique_ptr<MyTransport> open_channel(const sshuttle::sdk::TransportRequest& req);
 //   };
 //   SSHUTTLE_DECLARE_TRANSPORT(MyTransport, "mytransport", "what it does", features)
 //
@@ -442,7 +445,7 @@ template <typename Transport>
 struct TransportTrampolines {
     struct Instance {
         Host host;
-        Transport transport;
+        std::unique_ptr<Transport> transport;
     };
     static Instance* self(void* p) { return static_cast<Instance*>(p); }
 
@@ -451,7 +454,7 @@ struct TransportTrampolines {
         return guarded(err, [&] {
             Options options;
             for (size_t i = 0; i < n; ++i) options[opts[i].key] = opts[i].value ? opts[i].value : "";
-            *out = new Instance{Host(host), Transport(Host(host), options)};
+            *out = new Instance{Host(host), std::make_unique<Transport>(Host(host), options)};
         });
     }
     static void destroy(void* p) { delete self(p); }
@@ -460,7 +463,7 @@ struct TransportTrampolines {
         bool ok = true;
         try {
             if constexpr (requires(Transport t, std::string s) { t.is_supported(s); })
-                ok = self(p)->transport.is_supported(why);
+                ok = self(p)->transport->is_supported(why);
         } catch (const std::exception& e) {
             why = e.what();
             ok = false;
@@ -472,36 +475,49 @@ struct TransportTrampolines {
         return ok ? 1 : 0;
     }
     static int open(void* p, const sshuttle_transport_request* r, sshuttle_error* err) {
-        return guarded(err, [&] { self(p)->transport.open(to_transport_request(r)); });
+        return guarded(err, [&] { self(p)->transport->open(to_transport_request(r)); });
     }
     static int step(void* p, sshuttle_error* err) {
         bool done = false;
-        int status = guarded(err, [&] { done = self(p)->transport.step(); });
+        int status = guarded(err, [&] { done = self(p)->transport->step(); });
         return status == SSHUTTLE_OK && !done ? SSHUTTLE_AGAIN : status;
     }
     // poll_fd and wants have no error channel: a throwing one reads as "nothing to poll".
     static int poll_fd(void* p) {
         try {
-            return self(p)->transport.poll_fd();
+            return self(p)->transport->poll_fd();
         } catch (...) {
             return -1;
         }
     }
     static unsigned wants(void* p) {
         try {
-            return self(p)->transport.wants();
+            return self(p)->transport->wants();
         } catch (...) {
             return 0;
         }
     }
     static long read(void* p, void* buf, size_t len, sshuttle_error* err) {
-        return guarded_count(err, [&] { return self(p)->transport.read(buf, len); });
+        return guarded_count(err, [&] { return self(p)->transport->read(buf, len); });
     }
     static long write(void* p, const void* buf, size_t len, sshuttle_error* err) {
-        return guarded_count(err, [&] { return self(p)->transport.write(buf, len); });
+        return guarded_count(err, [&] { return self(p)->transport->write(buf, len); });
     }
     static int shutdown_write(void* p, sshuttle_error* err) {
-        return guarded(err, [&] { self(p)->transport.shutdown_write(); });
+        return guarded(err, [&] { self(p)->transport->shutdown_write(); });
+    }
+    static constexpr bool kHasOpenChannel = requires(Transport t, const TransportRequest& r) {
+        { t.open_channel(r) } -> std::same_as<std::unique_ptr<Transport>>;
+    };
+    static int open_channel(void* p, const sshuttle_transport_request* r, void** out, sshuttle_error* err) {
+        if constexpr (kHasOpenChannel) {
+            return guarded(err, [&] {
+                auto channel = self(p)->transport->open_channel(to_transport_request(r));
+                *out = new Instance{self(p)->host, std::move(channel)};
+            });
+        } else {
+            return SSHUTTLE_EUNSUPPORTED;
+        }
     }
 
     static sshuttle_transport_v1 table(const char* name, const char* description, uint64_t features) {
@@ -520,6 +536,7 @@ struct TransportTrampolines {
         t.read = &read;
         t.write = &write;
         t.shutdown_write = &shutdown_write;
+        if constexpr (kHasOpenChannel) t.open_channel = &open_channel;
         return t;
     }
 };

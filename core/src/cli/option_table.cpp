@@ -25,6 +25,8 @@ bool matches(const std::string& text, const std::regex& pattern) {
     return text.size() <= kMaxPatternText && std::regex_match(text, pattern);
 }
 
+constexpr int kMaxChannels = 64;
+
 int parse_int(const std::string& text, const char* option, int minimum) {
     static const std::regex kInteger(R"(^\s*[+-]?\d{1,9}\s*$)");
     if (!matches(text, kInteger)) {
@@ -228,6 +230,15 @@ const std::vector<OptionSpec>& option_table() {
          "the longest wait between two reconnect attempts [60]",
          [](Options& o, const Values& v, std::size_t) {
              o.reconnect_max_wait = parse_int(v.back(), "--reconnect-max-wait", 1); }},
+        {"--max-channels", "max-channels", V, "N",
+         "spread TCP connections over up to N SSH channels of the one SSH connection (1 = one channel) [8]",
+         [](Options& o, const Values& v, std::size_t) {
+             o.max_channels = parse_int(v.back(), "--max-channels", 1);
+             // Each channel is a server process; sshd allows 10 sessions per connection by default anyway.
+             if (o.max_channels > kMaxChannels)
+                 throw UsageError("invalid value '" + v.back() + "' for --max-channels: above " +
+                                  std::to_string(kMaxChannels));
+         }},
         {"-s,--subnets", "subnets-file", L, "PATH", "file of subnets to route (one per line)",
          [](Options& o, const Values& v, std::size_t) { add_subnet_files(o.subnets, v, false, &o.warnings); }},
         {"--syslog", "syslog", F, nullptr, "send log messages to syslog",

@@ -82,6 +82,7 @@ struct Options {
     bool no_sudo_pythonpath = false;     // accepted for compatibility
     bool reconnect = true;               // --no-reconnect: exit when the server connection is lost
     int reconnect_max_wait = 60;         // --reconnect-max-wait SECONDS: the longest back-off between attempts
+    int max_channels = 8;                // --max-channels N: SSH channels TCP connections are spread over
     std::string namespace_name;          // --namespace
     int namespace_pid = 0;               // --namespace-pid
 

@@ -11,9 +11,11 @@
 #include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "client/channel_pick.hpp"
 #include "client/dns_proxy.hpp"
 #include "util/fd_limit.hpp"
 #include "client/host_list.hpp"
@@ -95,16 +97,53 @@ class ClientEngine::Impl {
         if (!mux_->is_closed()) {
             mux_->on_closed = nullptr;  // the owner replaced it: not a loss to report
             mux_->close("replaced by a new server stream", true);
+            close_extras("the primary server stream was replaced", true);
         }
         mux_ = make_mux(std::move(server));
         routes_seen_ = false;
+        growth_failed_ = false;  // a new SSH connection may well take the extra channels the old one refused
         host_list_ = HostListReader{};  // a line cut off with the old stream must not join the new one
         start_mux();
         start_udp_proxies();
         auto held = std::exchange(held_, {});
         held_timer_.cancel();
         if (!held.empty()) spdlog::info("carrying {} connection(s) held while the server was away", held.size());
-        for (auto& connection : held) open_channel(connection.fd, connection.target, connection.protocol);
+        for (auto& connection : held) route({connection.fd, connection.target, connection.protocol});
+    }
+
+    void add_channel(uint64_t id, std::unique_ptr<transport::ByteStream> stream) {
+        Extra* extra = find_extra(id);
+        if (extra == nullptr || extra->mux) {
+            stream->close();  // asked for by a primary that is gone: nothing waits for it
+            return;
+        }
+        extra->mux = make_mux(std::move(stream));
+        // An extra stream carries TCP only: what the primary already does (routes, hosts) is not asked again.
+        // Its first ROUTES says the server is up and has announced (or not) the extension, so connections
+        // opened from then on get their credit windows (docs/mux-extension.md).
+        extra->mux->on_routes = [this, id](std::span<const uint8_t>) { extra_ready(id); };
+        extra->mux->on_host_list = [](std::span<const uint8_t>) {};
+        extra->mux->on_closed = [this, id](const std::string& reason, bool /*clean*/) { extra_lost(id, reason); };
+        extra->mux->start();
+    }
+
+    void channel_failed(uint64_t id, const std::string& reason) {
+        const auto it = std::find_if(extras_.begin(), extras_.end(), [id](const Extra& e) { return e.id == id; });
+        if (it == extras_.end()) return;
+        // Refused once (sshd's MaxSessions, a transport that cannot): asking again for every connection would
+        // only repeat the failure, so this primary carries on with what it has.
+        spdlog::warn("cannot open another SSH channel ({}); carrying on with {}", reason,
+                     server_channels() == 1 ? "one" : std::to_string(server_channels()));
+        growth_failed_ = true;
+        auto waiting = std::move(it->waiting);
+        extras_.erase(it);
+        for (auto& connection : waiting) route(connection);
+    }
+
+    std::size_t server_channels() const {
+        std::size_t count = mux_->is_closed() ? 0 : 1;
+        for (const auto& extra : extras_) count += extra.ready ? 1 : 0;
+        return count;
     }
 
     void add_tcp_listener(int listen_fd, OriginalDst original_dst) {
@@ -146,11 +185,16 @@ class ClientEngine::Impl {
         // The owner asked for this: on_closed is for endings it did not cause (engine.hpp).
         mux_->on_closed = nullptr;
         mux_->close(reason, true);
+        close_extras(reason, false);
         for (auto& held : std::exchange(held_, {})) reset_and_close(held.fd);
         held_timer_.cancel();
     }
 
-    std::size_t open_channels() const { return mux_->channel_count(); }
+    std::size_t open_channels() const {
+        std::size_t count = mux_->channel_count();
+        for (const auto& extra : extras_) count += extra.mux ? extra.mux->channel_count() : 0;
+        return count;
+    }
     std::size_t held_connections() const { return held_.size(); }
     bool closed_by_protocol_error() const { return closed_by_protocol_error_; }
 
@@ -172,6 +216,22 @@ class ClientEngine::Impl {
         int fd;
         bool dns;
         std::optional<TransparentUdp> transparent;
+    };
+
+    // An accepted connection and where it was going, before it has a mux channel.
+    struct Connection {
+        int fd;
+        boost::asio::ip::tcp::endpoint target;
+        boost::asio::ip::tcp protocol;
+    };
+
+    // An extra server stream (SSH channel): asked of the owner, then open, then ready (its ROUTES came).
+    struct Extra {
+        uint64_t id = 0;
+        std::shared_ptr<mux::Mux> mux;    // null until add_channel
+        bool ready = false;
+        std::vector<Connection> waiting;  // accepted for this stream before it was ready
+        std::size_t load() const { return (ready ? mux->channel_count() : 0) + waiting.size(); }
     };
 
     // Accepted while no server was attached: kept until attach() or the hold bound.
@@ -197,6 +257,7 @@ class ClientEngine::Impl {
         mux_->on_host_list = [this](std::span<const uint8_t> payload) { got_hosts(payload); };
         mux_->on_closed = [this](const std::string& reason, bool /*clean*/) {
             closed_by_protocol_error_ = is_protocol_error(reason);
+            close_extras("the primary server stream ended", options_.survive_server_loss);
             if (options_.survive_server_loss) {
                 stop_udp_proxies();  // the sockets stay open and bound (udp_sockets_)
             } else {
@@ -286,11 +347,88 @@ class ClientEngine::Impl {
             hold(fd, target, protocol);
             return;
         }
-        open_channel(fd, target, protocol);
+        route({fd, target, protocol});
     }
 
-    void open_channel(int fd, const boost::asio::ip::tcp::endpoint& target, boost::asio::ip::tcp protocol) {
-        const uint16_t channel = mux_->allocate_channel();
+    Extra* find_extra(uint64_t id) {
+        for (auto& extra : extras_)
+            if (extra.id == id) return &extra;
+        return nullptr;
+    }
+
+    // Puts a new connection on the least loaded server stream, asking for one more where the load calls for it.
+    void route(const Connection& connection) {
+        std::vector<std::size_t> loads{mux_->channel_count()};
+        for (const auto& extra : extras_) loads.push_back(extra.load());
+        // Never more than one stream to a server without our extension (upstream's): it would not know that
+        // the extra streams carry TCP only.
+        const bool may_grow =
+            options_.max_channels > 1 && owner_.on_channel_wanted && !growth_failed_ && mux_->extension_active();
+        const ChannelPick pick = pick_channel(loads, options_.max_channels, may_grow);
+        if (pick.open_new) {
+            const uint64_t id = next_extra_id_++;
+            extras_.push_back(Extra{id, nullptr, false, {connection}});
+            spdlog::debug("opening SSH channel {} ({} open, up to {})", id, server_channels(), options_.max_channels);
+            owner_.on_channel_wanted(id);
+            return;
+        }
+        if (pick.index == 0) {
+            open_channel(mux_, connection);
+            return;
+        }
+        Extra& extra = extras_[pick.index - 1];
+        if (extra.ready) {
+            open_channel(extra.mux, connection);
+        } else {
+            extra.waiting.push_back(connection);
+        }
+    }
+
+    void extra_ready(uint64_t id) {
+        Extra* extra = find_extra(id);
+        if (extra == nullptr || extra->ready) return;
+        extra->ready = true;
+        spdlog::debug("SSH channel {} is open ({} open)", id, server_channels());
+        for (const auto& connection : std::exchange(extra->waiting, {})) open_channel(extra->mux, connection);
+    }
+
+    // An extra stream ended by itself: its connections were reset by its mux (as at any loss); the others go on.
+    void extra_lost(uint64_t id, const std::string& reason) {
+        const auto it = std::find_if(extras_.begin(), extras_.end(), [id](const Extra& e) { return e.id == id; });
+        if (it == extras_.end()) return;
+        // We are inside this mux's close(): it must outlive the call, so the last reference goes later.
+        boost::asio::post(io_, [keep = it->mux] {});
+        for (const auto& connection : it->waiting) reset_and_close(connection.fd);
+        extras_.erase(it);
+        spdlog::debug("SSH channel {} closed: {} ({} open)", id, reason, server_channels());
+        if (owner_.on_channel_closed) owner_.on_channel_closed(id, reason);
+    }
+
+    // The primary went (or is replaced, or the engine stops): the extras go with it. Connections still waiting
+    // for one are held for the next primary when `hold_waiting`, else reset.
+    void close_extras(const std::string& reason, bool hold_waiting) {
+        auto extras = std::exchange(extras_, {});
+        for (auto& extra : extras) {
+            if (extra.mux) {
+                extra.mux->on_closed = nullptr;
+                extra.mux->close(reason, true);
+            }
+            for (const auto& connection : extra.waiting) {
+                if (hold_waiting) {
+                    hold(connection.fd, connection.target, connection.protocol);
+                } else {
+                    reset_and_close(connection.fd);
+                }
+            }
+            spdlog::debug("SSH channel {} closed: {}", extra.id, reason);
+            if (owner_.on_channel_closed) owner_.on_channel_closed(extra.id, reason);
+        }
+    }
+
+    void open_channel(const std::shared_ptr<mux::Mux>& mux, const Connection& connection) {
+        const int fd = connection.fd;
+        const auto& target = connection.target;
+        const uint16_t channel = mux->allocate_channel();
         if (channel == 0) {
             spdlog::warn("too many open channels; discarded connection to [{}]:{}", target.address().to_string(),
                          target.port());
@@ -298,12 +436,12 @@ class ClientEngine::Impl {
             return;
         }
         spdlog::debug("accept: channel {} to [{}]:{}", channel, target.address().to_string(), target.port());
-        boost::asio::ip::tcp::socket socket(io_, protocol, fd);
+        boost::asio::ip::tcp::socket socket(io_, connection.protocol, fd);
         boost::system::error_code no_source;  // a peer already gone shows as 0.0.0.0:0; it ends at once anyway
         const auto source = socket.remote_endpoint(no_source);
-        auto tcp = mux::TcpChannel::create(mux_, channel, std::move(socket));
+        auto tcp = mux::TcpChannel::create(mux, channel, std::move(socket));
         tcp->count_traffic(connections_.add(channel, from_asio(source), from_asio(target), tcp));
-        mux_->send(channel, mux::Command::kTcpConnect,
+        mux->send(channel, mux::Command::kTcpConnect,
                    mux::text_bytes(mux::format_tcp_connect({target.address(), target.port()})));
         tcp->start();
     }
@@ -344,7 +482,10 @@ class ClientEngine::Impl {
     ClientEngine& owner_;
     boost::asio::io_context& io_;
     EngineOptions options_;
-    std::shared_ptr<mux::Mux> mux_;
+    std::shared_ptr<mux::Mux> mux_;  // the primary server stream
+    std::vector<Extra> extras_;       // the extra ones, in the order they were asked for
+    uint64_t next_extra_id_ = 1;
+    bool growth_failed_ = false;      // an extra stream could not be opened on this primary
     std::vector<std::shared_ptr<TcpListener>> listeners_;
     std::vector<UdpSocket> udp_sockets_;
     std::vector<std::shared_ptr<DnsProxy>> dns_proxies_;
@@ -369,6 +510,8 @@ ClientEngine::~ClientEngine() {
     on_routes = nullptr;
     on_host = nullptr;
     on_closed = nullptr;
+    on_channel_wanted = nullptr;
+    on_channel_closed = nullptr;
     impl_->stop("client engine destroyed");
 }
 
@@ -393,6 +536,14 @@ void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { i
 void ClientEngine::attach(std::unique_ptr<transport::ByteStream> server) { impl_->attach(std::move(server)); }
 
 void ClientEngine::stop() { impl_->stop("stopped"); }
+
+void ClientEngine::add_channel(uint64_t id, std::unique_ptr<transport::ByteStream> stream) {
+    impl_->add_channel(id, std::move(stream));
+}
+
+void ClientEngine::channel_failed(uint64_t id, const std::string& reason) { impl_->channel_failed(id, reason); }
+
+std::size_t ClientEngine::server_channels() const { return impl_->server_channels(); }
 
 std::size_t ClientEngine::open_channels() const { return impl_->open_channels(); }
 

@@ -3,6 +3,9 @@
 // server, and moves bytes both ways with flow control. Single-threaded, driven by the caller's io_context.
 // With EngineOptions::survive_server_loss the listeners outlive the server stream: after a loss, connections
 // that were open are reset, new ones are held (bounded in count and time) until attach() brings a new stream.
+// With EngineOptions::max_channels > 1 the TCP connections are spread over several server streams (SSH channels
+// of one SSH connection, issue 17): the first ("primary") carries everything else; the extra ones are asked of
+// the owner (on_channel_wanted) as the load grows, carry TCP only, and a loss of one resets only its connections.
 #pragma once
 
 #include <sys/socket.h>
@@ -33,6 +36,7 @@ struct EngineOptions {
     bool survive_server_loss = false;  // keep listening after the stream ends, for attach()
     std::size_t held_limit = 256;      // connections held while no server is attached; more are reset
     std::chrono::steady_clock::duration held_timeout = std::chrono::seconds(30);  // then a held one is reset
+    std::size_t max_channels = 1;      // server streams TCP may be spread over (client/channel_pick.hpp)
 };
 
 /// One route announced by the server (CMD_ROUTES).
@@ -59,6 +63,13 @@ class ClientEngine {
     /// Called once per server stream when it ends: server closed, transport error or protocol violation.
     std::function<void(const std::string& reason)> on_closed;
 
+    /// Asks the owner for one more server stream (an extra SSH channel), named by `id`. The owner answers later
+    /// with add_channel(id, ...) or channel_failed(id, ...). Without it the engine never grows past one stream.
+    std::function<void(uint64_t id)> on_channel_wanted;
+    /// An extra stream (one add_channel made) ended; its connections were reset. Also called for each extra when
+    /// the primary is lost or replaced, before on_closed.
+    std::function<void(uint64_t id, const std::string& reason)> on_channel_closed;
+
     /// Starts reading from the server (sync header, then frames).
     void start();
     /// Accepts on a listening TCP socket (non-blocking, already bound and listening). Takes ownership.
@@ -76,6 +87,15 @@ class ClientEngine {
     /// After on_closed (survive_server_loss): carries on over a new server stream; the held connections go
     /// out first. Call start() semantics apply: reading begins at once.
     void attach(std::unique_ptr<transport::ByteStream> server);
+    /// The extra stream asked for by on_channel_wanted(id) is up (its sync header consumed): the connections
+    /// waiting for it start. Ignored (the stream closed) when `id` is no longer wanted (the primary went).
+    void add_channel(uint64_t id, std::unique_ptr<transport::ByteStream> stream);
+    /// The extra stream `id` could not be opened: its waiting connections go to the open streams, and no
+    /// further extra stream is asked for on this primary.
+    void channel_failed(uint64_t id, const std::string& reason);
+    /// Server streams carrying TCP now: the primary (when attached) and the open extras.
+    std::size_t server_channels() const;
+
     /// Stops accepting, closes every channel and the server stream. Does not call on_closed.
     void stop();
 

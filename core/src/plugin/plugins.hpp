@@ -149,6 +149,14 @@ class TransportPlugin {
     TransportPlugin(const TransportPlugin&) = delete;
     TransportPlugin& operator=(const TransportPlugin&) = delete;
 
+    /// The table has open_channel (ABI 1.2): more channels on one connection.
+    bool can_open_channel() const;
+    /// One more channel on this instance's connection: a new instance of the same module, destroyed (by the
+    /// returned object) with the table's destroy. Throws PluginError, or returns the failed call's status in
+    /// `status` with `err` filled when the plugin refused (status != SSHUTTLE_OK, nullptr returned).
+    std::unique_ptr<TransportPlugin> open_channel(const sshuttle_transport_request& req, int& status,
+                                                  sshuttle_error& err) const;
+
     std::string name() const;
     std::filesystem::path file() const;
     bool is_supported(std::string& reason) const;
@@ -158,6 +166,10 @@ class TransportPlugin {
     [[noreturn]] void fail(const std::string& what, int status, const sshuttle_error& err) const;
 
    private:
+    // Adopts an instance the module made (open_channel).
+    TransportPlugin(std::shared_ptr<Module> module, const sshuttle_transport_v1& table, void* self)
+        : module_(std::move(module)), table_(table), self_(self) {}
+
     std::shared_ptr<Module> module_;  // first: destroyed last
     sshuttle_transport_v1 table_{};
     void* self_ = nullptr;

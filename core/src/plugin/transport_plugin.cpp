@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // TransportPlugin: owns one sshuttle_transport_v1 instance; the transport area drives its table.
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 
 #include "plugin/module.hpp"
@@ -33,6 +35,29 @@ bool TransportPlugin::is_supported(std::string& reason) const {
     int result = table_.is_supported(self_, buf, sizeof buf);
     reason = one_line(std::string(buf, strnlen(buf, sizeof buf)));
     return result == 1;
+}
+
+bool TransportPlugin::can_open_channel() const {
+    // A minor-1 module's table ends before the member: its struct_size says so (plugin_abi.h rules).
+    return table_.struct_size >= offsetof(sshuttle_transport_v1, open_channel) + sizeof table_.open_channel &&
+           table_.open_channel != nullptr;
+}
+
+std::unique_ptr<TransportPlugin> TransportPlugin::open_channel(const sshuttle_transport_request& req, int& status,
+                                                               sshuttle_error& err) const {
+    if (!can_open_channel()) {
+        status = SSHUTTLE_EUNSUPPORTED;
+        return nullptr;
+    }
+    void* channel = nullptr;
+    status = table_.open_channel(self_, &req, &channel, &err);
+    if (status != SSHUTTLE_OK) return nullptr;
+    if (channel == nullptr) {
+        status = SSHUTTLE_EINTERNAL;
+        std::snprintf(err.message, sizeof err.message, "open_channel returned no instance");
+        return nullptr;
+    }
+    return std::unique_ptr<TransportPlugin>(new TransportPlugin(module_, table_, channel));
 }
 
 void TransportPlugin::fail(const std::string& what, int status, const sshuttle_error& err) const {

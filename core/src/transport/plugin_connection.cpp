@@ -31,12 +31,34 @@ PluginConnection::PluginConnection(const std::string& name, const std::vector<st
         throw TransportUnsupported("transport '" + name + "' is not usable here: " + reason);
 }
 
+PluginConnection::PluginConnection(std::shared_ptr<PluginConnection> parent,
+                                   std::unique_ptr<plugin::TransportPlugin> channel)
+    : parent_(std::move(parent)), plugin_(std::move(channel)) {}
+
 PluginConnection::~PluginConnection() = default;
 
 std::string PluginConnection::support_note() const {
     std::string reason;
     plugin_->is_supported(reason);
     return reason;
+}
+
+std::shared_ptr<PluginConnection> PluginConnection::open_channel(const PluginTarget& target) {
+    std::vector<const char*> argv;
+    for (const auto& a : target.remote_argv) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    sshuttle_transport_request req{};
+    req.struct_size = sizeof req;
+    req.host = target.host.c_str();
+    req.user = target.user.empty() ? nullptr : target.user.c_str();
+    req.port = target.port;
+    req.remote_argv = argv.data();
+    req.remote_command = target.remote_command.c_str();
+    sshuttle_error err{};
+    int status = SSHUTTLE_OK;
+    auto channel = plugin_->open_channel(req, status, err);
+    if (!channel) fail("open_channel", status, err);
+    return std::shared_ptr<PluginConnection>(new PluginConnection(shared_from_this(), std::move(channel)));
 }
 
 void PluginConnection::fail(const std::string& what, int status, const sshuttle_error& err) {

@@ -31,7 +31,7 @@ class TransportUnsupported : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-class PluginConnection {
+class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
    public:
     /// Loads the transport `name` with its --transport-option pairs. Throws plugin::PluginError.
     PluginConnection(const std::string& name, const std::vector<std::string>& plugin_dirs,
@@ -48,6 +48,13 @@ class PluginConnection {
     void open(const PluginTarget& target);
     /// Drives step() until the connection is up (blocking; the plugin may prompt on the terminal meanwhile).
     void wait_open();
+
+    /// The plugin can open more channels on this connection (ABI 1.2 open_channel).
+    bool can_open_channel() const { return plugin_->can_open_channel(); }
+    /// One more channel on this (open) connection running target's command: a connection of its own, to be
+    /// driven from wait_open() on. It keeps this one alive. Safe on another thread than this one's user
+    /// (the ABI makes the plugin serialise). Throws TransportUnsupported (refused) or TransportError.
+    std::shared_ptr<PluginConnection> open_channel(const PluginTarget& target);
 
     /// Blocking: one byte (false at the end of the stream; then end_message() says why).
     bool read_byte(char& c);
@@ -69,11 +76,15 @@ class PluginConnection {
     const std::string& end_message() const { return end_message_; }
 
    private:
+    // A channel opened on `parent`'s connection.
+    PluginConnection(std::shared_ptr<PluginConnection> parent, std::unique_ptr<plugin::TransportPlugin> channel);
+
     // Waits until poll_fd is ready for what the plugin wants, ticking the keepalive once a second.
     void wait_ready();
     [[noreturn]] void fail(const std::string& what, int status, const sshuttle_error& err);
     long finish_io(long result, const sshuttle_error& err);
 
+    std::shared_ptr<PluginConnection> parent_;        // a channel's connection: destroyed after the channel
     plugin::HostServices host_;                       // must outlive the plugin, which keeps its table
     std::unique_ptr<plugin::TransportPlugin> plugin_;
     std::string end_message_;

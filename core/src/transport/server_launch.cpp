@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server_py/python_server.hpp"
+#include "transport/control_dir.hpp"
 #include "transport/launch_failure.hpp"
 #include "transport/libssh2_fit.hpp"
 #include "transport/plugin_connection.hpp"
@@ -48,6 +49,7 @@ struct LaunchPlan {
     std::string transport;  // a transport plugin to try first; empty = spawn argv
     PluginTarget target;    // what the plugin connects to and runs
     bool may_fall_back = false;  // the plugin was not asked for by name: the ssh command may stand in
+    std::vector<std::string> extra_argv;  // the ssh program for one more channel (connection sharing); empty = none
 };
 
 struct PendingServer::State {
@@ -126,7 +128,7 @@ LaunchPlan plan_over_ssh(const cli::Options& options, const LaunchParams& params
         plan.description = "ssh " + plan.what + " (" + options.server_cmd + ")";
     }
     const std::string command = remote_command(options, script);
-    plan.argv = ssh_argv(options, command, params.batch_mode);
+    plan.argv = ssh_argv(options, command, {}, params.batch_mode);
     plan.target.host = remote.host;
     plan.target.user = remote.user;
     plan.target.port = remote.port;
@@ -216,7 +218,8 @@ ServerLaunch wait_for_sync_plugin(const LaunchPlan& plan, std::shared_ptr<Plugin
         throw TransportError(message);
     }
     spdlog::debug("server is up ({}){}", description, log.uploaded() ? ", helper uploaded" : "");
-    ServerLaunch launch{-1, -1, description, log.uploaded(), nullptr};
+    ServerLaunch launch{-1, -1, description, log.uploaded(), nullptr, {}};
+    if (plugin->can_open_channel()) launch.extra = {std::make_shared<const LaunchPlan>(plan), plugin};
     launch.plugin = std::move(plugin);
     return launch;
 }
@@ -248,7 +251,40 @@ ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
         throw TransportError(launch_failure_message(plan.kind, plan.what, log, exit_status));
     }
     spdlog::debug("server is up ({}){}", plan.description, log.uploaded() ? ", helper uploaded" : "");
-    return ServerLaunch{child.pid, child.fd, plan.description, log.uploaded(), nullptr};
+    ServerLaunch launch{child.pid, child.fd, plan.description, log.uploaded(), nullptr, {}};
+    if (!plan.extra_argv.empty()) {
+        auto extra = std::make_shared<LaunchPlan>(plan);
+        extra->argv = plan.extra_argv;
+        extra->extra_argv.clear();
+        extra->description = plan.description + " (shared connection)";
+        launch.extra.plan = std::move(extra);
+    }
+    return launch;
+}
+
+// Extra channels over the ssh program (issue 17): the first ssh becomes a connection-sharing master on a
+// socket in our private directory and the others are its clients, so the tunnel authenticates once. When the
+// user's configuration shares connections already, theirs is used and we start no master.
+void share_connection(LaunchPlan& plan, const cli::Options& options, const LaunchParams& params) {
+    if (options.max_channels <= 1 || params.control_dir.empty()) return;
+    const std::optional<bool> theirs = ssh_shares_connection(options);
+    if (!theirs) {
+        spdlog::debug("one SSH channel: the ssh command is not OpenSSH's ssh, so its connection cannot be shared");
+        return;
+    }
+    const std::string& command = plan.target.remote_command;
+    if (*theirs) {
+        spdlog::debug("the ssh configuration shares connections itself (ControlMaster/ControlPath): using it");
+        // An extra channel never prompts: the tunnel authenticates once (batch mode).
+        plan.extra_argv = ssh_argv(options, command, {"-o", "ControlMaster=no"}, true);
+        return;
+    }
+    const std::string socket = next_control_socket(params.control_dir);
+    // ControlPersist=no: the master ends with its own session, which is the primary channel's server.
+    plan.argv = ssh_argv(options, command,
+                         {"-o", "ControlMaster=yes", "-o", "ControlPath=" + socket, "-o", "ControlPersist=no"},
+                         params.batch_mode);
+    plan.extra_argv = ssh_argv(options, command, {"-S", socket, "-o", "ControlMaster=no"}, true);
 }
 
 }  // namespace
@@ -300,6 +336,7 @@ PendingServer launch_server(const cli::Options& options, const LaunchParams& par
             spdlog::warn("the built-in ssh transport cannot be used ({}); using the ssh command instead", e.what());
         }
     }
+    share_connection(plan, options, params);
     pending.state_ = spawn_plan(std::move(plan));
     return pending;
 }
@@ -318,6 +355,16 @@ ServerLaunch finish_server(PendingServer pending) {
             state = spawn_plan(std::move(plan));
         }
     }
+    return wait_for_sync(state->plan, state->child);
+}
+
+ServerLaunch start_extra_server(const ExtraChannelSource& source) {
+    if (!source) throw TransportError("this server connection cannot open another channel");
+    if (source.plugin) {
+        auto channel = source.plugin->open_channel(source.plan->target);
+        return wait_for_sync_plugin(*source.plan, std::move(channel));
+    }
+    auto state = spawn_plan(*source.plan);
     return wait_for_sync(state->plan, state->child);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 namespace sshuttle::transport {
 
 class PluginConnection;
+struct LaunchPlan;
 
 /// Starting the server failed; what() is one line that names the cause and, where there is one, the fix.
 class TransportError : public std::runtime_error {
@@ -39,6 +41,18 @@ struct LaunchParams {
     /// the built-in ssh transport batch-mode=yes, so an attempt that needs a person fails at once instead of
     /// waiting for one.
     bool batch_mode = false;
+    /// A private directory (ControlDir) for the ssh program's connection-sharing socket; empty = no sharing,
+    /// so no extra channel over the ssh program.
+    std::string control_dir;
+};
+
+/// How to start another server on the SSH connection of a started one (an extra SSH channel, issue 17):
+/// `ssh -S <its socket> -o ControlMaster=no ...`, or the transport plugin's open_channel. Empty when the
+/// connection cannot (local mode, a plugin of ABI minor 1, an -e program that is not OpenSSH's ssh).
+struct ExtraChannelSource {
+    std::shared_ptr<const LaunchPlan> plan;
+    std::shared_ptr<PluginConnection> plugin;  // set when the plugin opens the channel
+    explicit operator bool() const { return plan != nullptr; }
 };
 
 /// A started server whose sync header has been read.
@@ -48,6 +62,7 @@ struct ServerLaunch {
     std::string description;  // "ssh user@host", "local server", ... for messages
     bool uploaded = false;    // the helper was not in the remote cache and has been sent
     std::shared_ptr<PluginConnection> plugin;  // a transport plugin's connection (then pid and fd are -1)
+    ExtraChannelSource extra;                  // how to open more channels on the same SSH connection
 };
 
 /// Starts the server as the options say and blocks until its sync header `\0\0SSHUTTLE0001` has been read
@@ -75,6 +90,16 @@ class PendingServer {
 PendingServer launch_server(const cli::Options& options, const LaunchParams& params);
 /// Blocks until the sync header of a launched server has been read, answering an upload request on the way.
 ServerLaunch finish_server(PendingServer pending);
+
+/// Starts one more server on the SSH connection `source` came from (no new authentication) and blocks until its
+/// sync header has been read. Throws TransportError (or TransportUnsupported from a plugin that cannot).
+/// Safe on another thread than the one using the primary connection.
+ServerLaunch start_extra_server(const ExtraChannelSource& source);
+
+/// Whether the user's ssh configuration shares connections itself (ControlMaster/ControlPath, by `ssh -G`
+/// through the -e command): then we reuse that and run no master of our own. nullopt when the -e program is
+/// not OpenSSH's ssh or `ssh -G` fails: then no extra channel over the ssh program.
+std::optional<bool> ssh_shares_connection(const cli::Options& options);
 
 /// The addresses the firewall must not capture so that ssh keeps reaching its server: the -r host, or what
 /// `ssh -G` says the real HostName or first ProxyJump hop is. Empty in local mode or when nothing resolves.

@@ -73,6 +73,24 @@ std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::stri
 
 }  // namespace
 
+std::optional<bool> ssh_shares_connection(const cli::Options& options) {
+    if (!options.remote || options.remote->host.empty()) return std::nullopt;
+    std::vector<std::string> argv = ssh_g_argv(options, options.remote->host);
+    // Only OpenSSH's ssh takes -S and ControlMaster: another -e program (sshpass, a wrapper) gets none.
+    if (!options.ssh_cmd.empty()) {
+        std::vector<std::string> words;
+        try {
+            words = shlex_split(options.ssh_cmd);
+        } catch (const TransportError&) {
+            return std::nullopt;
+        }
+        if (words.empty() || words[0].substr(words[0].rfind('/') + 1) != "ssh") return std::nullopt;
+    }
+    std::string output;
+    if (util::find_program(argv[0]).empty() || !run_with_timeout(argv, kSshGTimeoutMs, output)) return std::nullopt;
+    return parse_ssh_g(output).shares_connection;
+}
+
 std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options) {
     if (!options.remote || options.remote->host.empty()) return {};
     // Other transport plugins (exec: kubectl, docker...) do not connect to -r over the network at all.

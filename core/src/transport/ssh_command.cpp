@@ -12,7 +12,8 @@ std::string ssh_destination(const cli::Remote& remote) {
     return remote.user.empty() ? remote.host : remote.user + "@" + remote.host;
 }
 
-std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command, bool batch_mode) {
+std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command,
+                                  const std::vector<std::string>& ssh_options, bool batch_mode) {
     const cli::Remote& remote = options.remote.value();
     std::vector<std::string> argv;
     if (!remote.password.empty()) argv = {"sshpass", "-e"};
@@ -24,6 +25,7 @@ std::vector<std::string> ssh_argv(const cli::Options& options, const std::string
         for (const auto& [key, value] : options.transport_options)
             if (key == "ssh-config") argv.insert(argv.end(), {"-F", value});
     }
+    argv.insert(argv.end(), ssh_options.begin(), ssh_options.end());
     // sshpass answers the password prompt itself, and BatchMode would stop ssh from showing it one.
     if (batch_mode && remote.password.empty()) {
         argv.emplace_back("-o");

@@ -29,6 +29,8 @@ SshTarget parse_ssh_g(const std::string& output) {
             target.proxy_jump = jump_host(value.substr(0, value.find(',')));
         } else if (key == "proxycommand" && value != "none") {
             target.proxy_command = true;
+        } else if ((key == "controlmaster" && value != "false") || (key == "controlpath" && value != "none")) {
+            target.shares_connection = true;
         }
     }
     return target;

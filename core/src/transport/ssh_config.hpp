@@ -12,6 +12,7 @@ struct SshTarget {
     std::string hostname;       // the host ssh connects to (HostName), empty if unknown
     std::string proxy_jump;     // first ProxyJump hop's host, empty if none
     bool proxy_command = false; // a ProxyCommand is set: the address cannot be known
+    bool shares_connection = false;  // the configuration sets ControlMaster or ControlPath itself
 };
 
 /// Parses `ssh -G` output ("key value" lines; keys are lower case).

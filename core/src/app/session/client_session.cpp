@@ -19,6 +19,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <boost/asio/post.hpp>
+
 #include "app/nameservers.hpp"
 #include "app/resolver_cache.hpp"
 #include "app/rule_plan.hpp"
@@ -110,6 +112,11 @@ ClientSession::ClientSession(const cli::Options& options)
     // ssh connecting (and the remote shell starting) is the slowest step of the start. As root no sudo prompt
     // can come, so ssh starts first and connects while the manager probes and the listeners are bound.
     launch_params_.bypass_mark = local_bypass_mark(options);
+    // Extra SSH channels over the ssh program share the first one's connection through a socket of ours.
+    if (options.remote && options.max_channels > 1) {
+        control_dir_ = std::make_unique<transport::ControlDir>();
+        launch_params_.control_dir = control_dir_->path();
+    }
     std::optional<transport::PendingServer> early_server;
     if (options.remote && geteuid() == 0) early_server.emplace(transport::launch_server(options, launch_params_));
 
@@ -131,8 +138,10 @@ ClientSession::ClientSession(const cli::Options& options)
     engine_options.wrap = static_cast<uint16_t>(options.wrap);
     engine_options.expect_sync_header = false;  // start_server consumed it
     engine_options.survive_server_loss = options.reconnect;
+    engine_options.max_channels = options.remote ? static_cast<std::size_t>(options.max_channels) : 1;
     engine_ = std::make_unique<client::ClientEngine>(io_, server_->stream(io_), engine_options);
     dialer_ = std::make_unique<ServerDialer>(io_, options, launch_params_);
+    channel_dialer_ = std::make_unique<ChannelDialer>(io_);
     // `sshuttle status` (the control socket) and systemd's STATUS= (polled, see util::StatusTicker).
     status_service_ = std::make_unique<status::StatusService>(
         io_, *engine_, status::session_info(options, firewall_->method().name()));
@@ -156,6 +165,8 @@ void ClientSession::wire_engine() {
         }
     };
     engine_->on_closed = [this](const std::string& reason) { lost_server(reason); };
+    engine_->on_channel_wanted = [this](uint64_t id) { open_extra_channel(id); };
+    engine_->on_channel_closed = [this](uint64_t id, const std::string& reason) { extra_channel_closed(id, reason); };
 
     auto& method = firewall_->method();
     for (const auto& l : listeners_->tcp()) {
@@ -244,8 +255,48 @@ void ClientSession::follow_routes(const std::vector<client::Route>& routes) {
     first_routes_ = routes;
 }
 
+// An extra SSH channel, asked for by the data plane as the load grows: a server started over the primary's
+// connection (no new authentication), opened off the loop.
+void ClientSession::open_extra_channel(uint64_t id) {
+    if (!server_ || !server_->extra_channels()) {
+        // Answered later, not from inside the engine's call.
+        boost::asio::post(io_, [this, id] {
+            engine_->channel_failed(id, "the transport cannot open another channel on this connection");
+        });
+        return;
+    }
+    channel_dialer_->dial(id, server_->extra_channels(),
+                          [this, generation = server_generation_](uint64_t channel, std::unique_ptr<ServerConnection> connection,
+                                                                  const std::string& error) {
+                              // A channel of a server that is gone (or a session that is ending) ends here.
+                              if (state_.phase == SessionPhase::kStopping || generation != server_generation_) return;
+                              if (!connection) {
+                                  engine_->channel_failed(channel, error);
+                                  return;
+                              }
+                              auto stream = connection->stream(io_);
+                              extra_servers_[channel] = std::move(connection);
+                              engine_->add_channel(channel, std::move(stream));
+                          });
+}
+
+void ClientSession::extra_channel_closed(uint64_t id, const std::string& reason) {
+    const auto it = extra_servers_.find(id);
+    if (it == extra_servers_.end()) return;
+    const std::string server_end = it->second->end();
+    if (!server_end.empty()) spdlog::debug("SSH channel {}: the server ended with {} ({})", id, server_end, reason);
+    extra_servers_.erase(it);
+}
+
+void ClientSession::end_extra_channels() {
+    for (auto& [id, connection] : extra_servers_) connection->end();
+    extra_servers_.clear();
+}
+
 void ClientSession::lost_server(const std::string& reason) {
     if (state_.phase == SessionPhase::kStopping) return;
+    ++server_generation_;
+    end_extra_channels();  // the engine closed their streams already; they go before their connection
     std::string why = reason;
     const std::string server_end = server_ ? server_->end() : std::string();
     if (!server_end.empty()) why += " (" + server_end + ")";
@@ -321,6 +372,7 @@ int ClientSession::run() {
 
     // 5. Undo everything: stop the data plane, let the manager restore the rules, end the server.
     engine_->stop();
+    end_extra_channels();
     firewall_->close();
     listeners_->remove_policy_routes();
     if (!nameservers_.empty()) flush_resolver_cache();
@@ -329,7 +381,7 @@ int ClientSession::run() {
         if (!failure_.empty() && !server_end.empty()) failure_ += " (" + server_end + ")";
     }
     if (!failure_.empty()) spdlog::error("fatal: {}", failure_);
-    if (dialer_->still_busy_after(kAttemptGrace)) {
+    if (dialer_->still_busy_after(kAttemptGrace) || channel_dialer_->still_busy_after(kAttemptGrace)) {
         // ssh (or the transport) is stuck connecting and cannot be interrupted from here. The rules are
         // restored already; leaving without unwinding keeps its thread from touching what unwinding frees.
         spdlog::warn("a reconnect attempt is still running; exiting without waiting for it");

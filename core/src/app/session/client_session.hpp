@@ -13,12 +13,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/session/backoff.hpp"
+#include "app/session/channel_dialer.hpp"
 #include "app/session/firewall_guard.hpp"
 #include "app/session/listener_set.hpp"
 #include "app/session/server_connection.hpp"
@@ -28,6 +30,7 @@
 #include "client/engine.hpp"
 #include "fwmgr/line_protocol.hpp"
 #include "plugin/plugins.hpp"
+#include "transport/control_dir.hpp"
 #include "transport/server_launch.hpp"
 #include "util/sd_notify.hpp"
 
@@ -56,6 +59,9 @@ class ClientSession {
     void lost_server(const std::string& reason);
     void schedule_attempt();
     void attempt_finished(std::unique_ptr<ServerConnection> connection, const std::string& error);
+    void open_extra_channel(uint64_t id);
+    void extra_channel_closed(uint64_t id, const std::string& reason);
+    void end_extra_channels();
     std::optional<net::Endpoint> original_dst(int fd, uint16_t own_port);
     void fail(const std::string& why);
     void stop();
@@ -72,11 +78,15 @@ class ClientSession {
     plugin::HostServices host_;  // outlives the method plugin (plugins keep its table)
     std::unique_ptr<FirewallGuard> firewall_;
     std::unique_ptr<ListenerSet> listeners_;
+    std::unique_ptr<transport::ControlDir> control_dir_;  // the ssh master's socket; outlives every ssh
     std::unique_ptr<ServerConnection> server_;
+    std::map<uint64_t, std::unique_ptr<ServerConnection>> extra_servers_;  // the extra SSH channels' servers
+    uint64_t server_generation_ = 0;  // bumped at each loss: a channel opened for an old server is not used
 
     boost::asio::io_context io_;
     std::unique_ptr<client::ClientEngine> engine_;
     std::unique_ptr<ServerDialer> dialer_;  // after io_: destroyed (and joined) first
+    std::unique_ptr<ChannelDialer> channel_dialer_;  // likewise
     std::unique_ptr<boost::asio::signal_set> signals_;  // from run() on: before, a signal ends the start as always
     boost::asio::steady_timer retry_timer_;
     std::unique_ptr<status::StatusService> status_service_;  // `sshuttle status`; after engine_, which it reads

@@ -31,6 +31,8 @@ class ServerConnection {
     /// Stops the server once; returns how it had ended by itself ("exit code 255 ..."), or "".
     std::string end();
     const std::string& description() const { return launch_.description; }
+    /// How to open more channels on this connection (empty when it cannot).
+    const transport::ExtraChannelSource& extra_channels() const { return launch_.extra; }
 
    private:
     transport::ServerLaunch launch_;

@@ -124,6 +124,7 @@ std::string to_json(const SessionStatus& s) {
                    {"connections", connections},
                    {"connections_opened", s.connections_opened},
                    {"udp_flows", s.udp_flows},
+                   {"ssh_channels", s.ssh_channels},
                    {"dns_queries", s.dns_queries},
                    {"subnets", s.subnets},
                    {"excludes", s.excludes}};
@@ -177,6 +178,7 @@ std::optional<SessionStatus> from_json(const std::string& text, std::string& err
         for (const auto& c : connections) s.connections.push_back(connection_from(c));
         read(object, "connections_opened", s.connections_opened);
         read(object, "udp_flows", s.udp_flows);
+        if (object.contains("ssh_channels")) read(object, "ssh_channels", s.ssh_channels);  // newer than the rest
         read(object, "dns_queries", s.dns_queries);
         read(object, "subnets", s.subnets);
         read(object, "excludes", s.excludes);
@@ -241,6 +243,7 @@ std::string render_human(const SessionStatus& s, int64_t now_unix_ms) {
                        human_bytes(s.rate_down));
     out += fmt::format("  subnets      {}\n", joined(s.subnets, "none yet"));
     out += fmt::format("  excluded     {}\n", joined(s.excludes, "none"));
+    out += fmt::format("  SSH channels {}\n", s.ssh_channels);
     out += fmt::format("  UDP flows    {}\n", s.udp_flows);
     out += fmt::format("  DNS queries  {}\n", s.dns_queries);
     out += fmt::format("  connections  {} open, {} since start\n", s.connections.size(), s.connections_opened);

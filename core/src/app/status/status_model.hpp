@@ -58,6 +58,7 @@ struct SessionStatus {
     std::vector<ConnectionStatus> connections;  // open TCP connections, oldest first
     uint64_t connections_opened = 0;   // since start
     uint64_t udp_flows = 0;            // open
+    uint64_t ssh_channels = 0;         // server streams carrying TCP (--max-channels)
     uint64_t dns_queries = 0;          // since start
     std::vector<std::string> subnets;  // captured, as the rules have them
     std::vector<std::string> excludes;

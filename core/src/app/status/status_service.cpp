@@ -110,6 +110,7 @@ SessionStatus StatusService::snapshot() {
     }
     s.connections_opened = traffic.connections_opened;
     s.udp_flows = engine_.udp_flows();
+    s.ssh_channels = engine_.server_channels();
     s.dns_queries = engine_.dns_queries();
     s.subnets = subnets_;
     s.excludes = excludes_;

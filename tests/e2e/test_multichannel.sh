@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# TCP spread over several SSH channels of one SSH connection (--max-channels, issue 17), on the transport
+# SSHUTTLE_E2E_TRANSPORT picks (command = -e ssh with connection sharing, builtin = libssh2 exec channels):
+#   1. 8 parallel downloads and 8 parallel uploads through the tunnel arrive intact (sha256), the client opens
+#      more than one channel (its -v lines; server processes on the server side), and sshd logged exactly one
+#      authentication for the whole tunnel;
+#   2. 8 slow downloads at once, then one extra channel's server is killed: only its connection is reset, the
+#      other downloads complete intact and the tunnel goes on;
+#   3. --max-channels 1 keeps one channel.
+set -euo pipefail
+source "$(dirname "$0")/lib/lab.sh"
+LAB_FIXTURE_MB=8 lab_setup
+STREAMS=8
+
+# Pids of the server helpers (one per SSH channel), oldest first.
+server_pids() {
+    local p
+    for p in $(ip netns pids "sst-s-$LAB_ID"); do
+        # Field 22 of stat: the start time in clock ticks (comm, field 2, has no space here).
+        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshuttle-serve* ]] && echo "$(awk '{print $22}' "/proc/$p/stat") $p"
+    done | sort -n | awk '{print $2}'
+    return 0
+}
+
+log_count() { grep -c -- "$1" "$SST_LOG" || true; }
+auth_count() { grep -c "Accepted publickey" "$LAB_TMP/sshd.log" || true; }
+
+# parallel_downloads N [CURL ARGS...]: N downloads of the fixture at once; prints one "rc sha" line each.
+parallel_downloads() {
+    local n=$1 i pids=(); shift
+    for ((i = 0; i < n; i++)); do
+        (
+            rc=0
+            sha=$(lab_in client curl -sS --max-time 120 "$@" "$(sst_url "$TARGET_V4" "$HTTP_PORT" /big.bin)" \
+                2>"$LAB_TMP/curl.$i.err" | sha256sum | cut -d' ' -f1) || rc=$?
+            # curl's own status: the pipeline's is sha256sum's.
+            grep -q . "$LAB_TMP/curl.$i.err" && rc=1
+            echo "$rc $sha" >"$LAB_TMP/down.$i"
+        ) &
+        pids+=($!)
+    done
+    wait "${pids[@]}"  # not a bare wait: the lab's services may be this shell's children
+    for ((i = 0; i < n; i++)); do cat "$LAB_TMP/down.$i"; done
+}
+
+auth_before=$(auth_count)
+sst_start_remote multichannel "$PRIVATE_V4" "$PRIVATE_V6"
+sst_wait_tunnel "$TARGET_V4"
+
+# 1. Parallel transfers, intact, over several channels, one authentication.
+bad=0
+while read -r rc sha; do
+    [[ $rc == 0 && $sha == "$LAB_FIXTURE_SHA" ]] || bad=$((bad + 1))
+done < <(parallel_downloads "$STREAMS")
+((bad == 0)) || lab_fail "$bad of $STREAMS parallel downloads failed or arrived damaged"
+lab_pass "$STREAMS parallel downloads intact"
+uploads=()
+for ((i = 0; i < STREAMS; i++)); do
+    lab_in client "$LAB_PY" "$LAB_DIR_SRC/upload.py" "$TARGET_V4" "$SINK_PORT" "$LAB_FIXTURE" >"$LAB_TMP/up.$i" &
+    uploads+=($!)
+done
+wait "${uploads[@]}"  # not a bare wait: the lab's services are this shell's children too
+for ((i = 0; i < STREAMS; i++)); do
+    read -r up_sha up_bytes <"$LAB_TMP/up.$i" || true
+    [[ "${up_sha:-}" == "$LAB_FIXTURE_SHA" ]] ||
+        lab_fail "parallel upload $i: the sink got sha256 ${up_sha:-none} (${up_bytes:-0} bytes)"
+done
+lab_pass "$STREAMS parallel uploads intact"
+
+opened=$(log_count "SSH channel [0-9]* is open")
+servers=$(server_pids | wc -l)
+((opened >= 1)) || lab_fail "the client opened no extra SSH channel for $STREAMS parallel transfers"
+((servers >= 2)) || lab_fail "$servers server process(es) on the server side, expected more than one"
+((servers <= 8)) || lab_fail "$servers server processes: more than --max-channels (8)"
+lab_pass "$((opened + 1)) SSH channels in the client's log, $servers server processes"
+auths=$(( $(auth_count) - auth_before ))
+((auths == 1)) || { grep Accepted "$LAB_TMP/sshd.log" >&2; lab_fail "sshd logged $auths authentications, expected 1"; }
+lab_pass "one authentication for the tunnel (sshd log)"
+sst_alive || lab_fail "the client died (status $(sst_status))"
+
+# 2. One extra channel's server killed during slow downloads: only its connection is reset.
+parallel_downloads "$STREAMS" --limit-rate 1M >"$LAB_TMP/slow.txt" &
+slow=$!
+sleep 3
+mapfile -t pids < <(server_pids)
+((${#pids[@]} >= 2)) || lab_fail "only ${#pids[@]} server process(es) during the slow downloads"
+victim=${pids[${#pids[@]} - 1]}  # the newest: never the primary
+lab_log "killing the server helper $victim (of ${pids[*]})"
+kill -KILL "$victim"
+wait "$slow"
+ok=0 failed=0
+while read -r rc sha; do
+    if [[ $rc == 0 && $sha == "$LAB_FIXTURE_SHA" ]]; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+done <"$LAB_TMP/slow.txt"
+((failed >= 1)) || lab_fail "killing a channel's server reset no download"
+((ok >= STREAMS / 2)) || lab_fail "only $ok of $STREAMS downloads completed after one extra channel was lost"
+lab_pass "one extra channel lost: $failed download(s) reset, $ok completed intact"
+sst_alive || lab_fail "the client died when an extra channel went (status $(sst_status))"
+(($(log_count "lost the server connection") == 0)) || lab_fail "losing an extra channel was taken for the server's loss"
+sst_transfer_checks client "$TARGET_V4"
+lab_pass "the tunnel goes on after the loss"
+sst_stop
+
+# 3. --max-channels 1: one channel, one server.
+deadline=$((SECONDS + 20))
+while [[ -n "$(server_pids)" ]]; do
+    ((SECONDS < deadline)) || lab_fail "server processes still running 20 s after the client stopped: $(server_pids)"
+    sleep 0.2
+done
+sst_start_remote one_channel --max-channels 1 "$PRIVATE_V4"
+sst_wait_tunnel "$TARGET_V4"
+parallel_downloads 4 >/dev/null
+(($(log_count "SSH channel [0-9]* is open") == 0)) || lab_fail "--max-channels 1 opened another channel"
+(($(server_pids | wc -l) == 1)) || lab_fail "--max-channels 1: $(server_pids | wc -l) server processes"
+lab_pass "--max-channels 1 keeps one channel"
+sst_stop
+lab_pass "multichannel"
