@@ -147,6 +147,9 @@ PidFile none
 MaxStartups 100
 MaxSessions 100
 LogLevel VERBOSE
+# The tests kill server-side processes; one that is root's login shell running pyenv's rehash (a machine's
+# .bashrc may) leaves pyenv's lock behind, and every later login would wait 60 s for it.
+SetEnv PYENV_REHASH_TIMEOUT=1
 EOF
     cat >"$d/ssh_config" <<EOF
 Host *

@@ -135,6 +135,7 @@ UsePAM $use_pam
 StrictModes no
 PidFile none
 LogLevel VERBOSE
+SetEnv PYENV_REHASH_TIMEOUT=1
 EOF2
     # shellcheck disable=SC2016  # $1..$3 are the inner shell's arguments
     lab_spawn server "$LAB_TMP/sshd-password.log" unshare --mount --propagation private \
@@ -180,6 +181,7 @@ UsePAM no
 StrictModes no
 PidFile none
 LogLevel VERBOSE
+SetEnv PYENV_REHASH_TIMEOUT=1
 EOF2
     lab_spawn target "$LAB_TMP/sshd-target.log" /usr/sbin/sshd -D -e -f "$d/sshd_target_config"
     lab_wait_listen target 22
