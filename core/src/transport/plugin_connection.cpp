@@ -21,6 +21,21 @@ std::string message_of(const sshuttle_error& err) {
     return util::escape_untrusted(std::string_view(err.message, strnlen(err.message, sizeof err.message)));
 }
 
+// The ABI's view of target; argv holds the pointers req.remote_argv points to, so it must outlive req.
+sshuttle_transport_request transport_request(const PluginTarget& target, std::vector<const char*>& argv) {
+    argv.clear();
+    for (const auto& a : target.remote_argv) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    sshuttle_transport_request req{};
+    req.struct_size = sizeof req;
+    req.host = target.host.c_str();
+    req.user = target.user.empty() ? nullptr : target.user.c_str();
+    req.port = target.port;
+    req.remote_argv = argv.data();
+    req.remote_command = target.remote_command.c_str();
+    return req;
+}
+
 }  // namespace
 
 PluginConnection::PluginConnection(const std::string& name, const std::vector<std::string>& plugin_dirs,
@@ -45,15 +60,7 @@ std::string PluginConnection::support_note() const {
 
 std::shared_ptr<PluginConnection> PluginConnection::open_channel(const PluginTarget& target) {
     std::vector<const char*> argv;
-    for (const auto& a : target.remote_argv) argv.push_back(a.c_str());
-    argv.push_back(nullptr);
-    sshuttle_transport_request req{};
-    req.struct_size = sizeof req;
-    req.host = target.host.c_str();
-    req.user = target.user.empty() ? nullptr : target.user.c_str();
-    req.port = target.port;
-    req.remote_argv = argv.data();
-    req.remote_command = target.remote_command.c_str();
+    const sshuttle_transport_request req = transport_request(target, argv);
     sshuttle_error err{};
     int status = SSHUTTLE_OK;
     auto channel = plugin_->open_channel(req, status, err);
@@ -73,15 +80,7 @@ void PluginConnection::fail(const std::string& what, int status, const sshuttle_
 
 void PluginConnection::open(const PluginTarget& target) {
     std::vector<const char*> argv;
-    for (const auto& a : target.remote_argv) argv.push_back(a.c_str());
-    argv.push_back(nullptr);
-    sshuttle_transport_request req{};
-    req.struct_size = sizeof req;
-    req.host = target.host.c_str();
-    req.user = target.user.empty() ? nullptr : target.user.c_str();
-    req.port = target.port;
-    req.remote_argv = argv.data();
-    req.remote_command = target.remote_command.c_str();
+    const sshuttle_transport_request req = transport_request(target, argv);
     sshuttle_error err{};
     int status = plugin_->table().open(plugin_->self(), &req, &err);
     if (status != SSHUTTLE_OK && status != SSHUTTLE_AGAIN) fail("open", status, err);
