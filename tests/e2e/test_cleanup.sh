@@ -16,16 +16,6 @@ ssh_pids() {
     return 0
 }
 
-# Pids of the remote server: everything in the server namespace that is not sshd (the session's shell and the
-# server it runs, python or ours).
-server_pids() {
-    local p
-    for p in $(ip netns pids "sst-s-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] || echo "$p"
-    done
-    return 0
-}
-
 start_and_check_rules() {
     sst_start_remote "cleanup-$1" "${@:2}" "$PRIVATE_V4" "$PRIVATE_V6"
     sst_wait_tunnel "$TARGET_V4"

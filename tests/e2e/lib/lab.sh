@@ -244,6 +244,24 @@ lab_kill_netns_pids() {
     return 0
 }
 
+# Pids of the remote server side: everything in the server namespace that is not sshd (the session's shell and
+# the server it runs, python or ours).
+server_pids() {
+    local p
+    for p in $(ip netns pids "sst-s-$LAB_ID"); do
+        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] || echo "$p"
+    done
+    return 0
+}
+
+sshd_pids() {
+    local p
+    for p in $(ip netns pids "sst-s-$LAB_ID"); do
+        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] && echo "$p"
+    done
+    return 0
+}
+
 lab_cleanup() {
     local rc=$?
     trap - EXIT INT TERM

@@ -1,24 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
-# Helpers of the reconnection tests (test_reconnect*.sh), on top of lab.sh: the server side's processes, and
-# waiting for lines in the client's log.
-
-# Pids of the remote server helper: everything in the server namespace that is not sshd.
-server_pids() {
-    local p
-    for p in $(ip netns pids "sst-s-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] || echo "$p"
-    done
-    return 0
-}
-
-sshd_pids() {
-    local p
-    for p in $(ip netns pids "sst-s-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshd ]] && echo "$p"
-    done
-    return 0
-}
+# Helpers of the reconnection tests (test_reconnect*.sh), on top of lab.sh: waiting for lines in the client's
+# log.
 
 # log_count TEXT: how many lines of the client's log have TEXT.
 log_count() { grep -cF -- "$1" "$SST_LOG" || true; }
