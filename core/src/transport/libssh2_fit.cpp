@@ -146,18 +146,6 @@ std::string certificate_next_to_identity(const SshGValues& host) {
 
 }  // namespace
 
-SshGValues parse_ssh_g_values(const std::string& output) {
-    SshGValues values;
-    std::istringstream lines(output);
-    std::string line;
-    while (std::getline(lines, line)) {
-        size_t space = line.find(' ');
-        if (space == std::string::npos) continue;
-        values[line.substr(0, space)].push_back(line.substr(space + 1));
-    }
-    return values;
-}
-
 std::string config_obstacle(const SshGValues& host, const SshGValues& defaults) {
     if (std::string proxy = first(host, "proxycommand", "none"); proxy != "none")
         return "ProxyCommand is set ('" + proxy + "')";

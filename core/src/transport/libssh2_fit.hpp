@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "transport/ssh_config.hpp"
 
 namespace sshuttle::transport {
-
-/// `ssh -G` output: every value of each (lower-case) key, in order (identityfile repeats).
-using SshGValues = std::map<std::string, std::vector<std::string>>;
-SshGValues parse_ssh_g_values(const std::string& output);
 
 /// The first setting libssh2 cannot honour because it differs from ssh's built-in default (Ciphers, KexAlgorithms,
 /// MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms, PKCS11Provider, SecurityKeyProvider), or a ProxyCommand or

@@ -14,25 +14,32 @@
 
 namespace sshuttle::transport {
 
-SshTarget parse_ssh_g(const std::string& output) {
-    SshTarget target;
+SshGValues parse_ssh_g_values(const std::string& output) {
+    SshGValues values;
     std::istringstream lines(output);
     std::string line;
     while (std::getline(lines, line)) {
         size_t space = line.find(' ');
         if (space == std::string::npos) continue;
-        std::string key = line.substr(0, space);
-        std::string value = line.substr(space + 1);
-        if (key == "hostname") {
-            target.hostname = value;
-        } else if (key == "proxyjump" && value != "none") {
-            target.proxy_jump = jump_host(value.substr(0, value.find(',')));
-        } else if (key == "proxycommand" && value != "none") {
-            target.proxy_command = true;
-        } else if ((key == "controlmaster" && value != "false") || (key == "controlpath" && value != "none")) {
-            target.shares_connection = true;
-        }
+        values[line.substr(0, space)].push_back(line.substr(space + 1));
     }
+    return values;
+}
+
+SshTarget parse_ssh_g(const std::string& output) {
+    const SshGValues values = parse_ssh_g_values(output);
+    const auto each = [&values](const char* key, const auto& take) {
+        if (const auto it = values.find(key); it != values.end())
+            for (const auto& value : it->second) take(value);
+    };
+    SshTarget target;
+    each("hostname", [&](const std::string& v) { target.hostname = v; });
+    each("proxyjump", [&](const std::string& v) {
+        if (v != "none") target.proxy_jump = jump_host(v.substr(0, v.find(',')));
+    });
+    each("proxycommand", [&](const std::string& v) { target.proxy_command |= v != "none"; });
+    each("controlmaster", [&](const std::string& v) { target.shares_connection |= v != "false"; });
+    each("controlpath", [&](const std::string& v) { target.shares_connection |= v != "none"; });
     return target;
 }
 

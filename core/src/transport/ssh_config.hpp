@@ -3,10 +3,16 @@
 // keep that address out of the firewall rules.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 namespace sshuttle::transport {
+
+/// `ssh -G` output: every value of each (lower-case) key, in order (identityfile repeats). The one parser of
+/// that format in the core; SshTarget is read from it.
+using SshGValues = std::map<std::string, std::vector<std::string>>;
+SshGValues parse_ssh_g_values(const std::string& output);
 
 struct SshTarget {
     std::string hostname;       // the host ssh connects to (HostName), empty if unknown
