@@ -68,7 +68,9 @@ class TestSshd {
                                              "\nHostKey " + d + "/host_ed25519\nAuthorizedKeysFile " + d +
                                              "/authorized_keys\nPermitRootLogin prohibit-password\n"
                                              "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-                                             "UsePAM no\nStrictModes no\nPidFile none\nLogLevel VERBOSE\n" +
+                                             "UsePAM no\nStrictModes no\nPidFile none\nLogLevel VERBOSE\n"
+                                             // a killed login shell may leave pyenv's lock (see lab.sh)
+                                             "SetEnv PYENV_REHASH_TIMEOUT=1\n" +
                                              extra_config);
         start();
     }
