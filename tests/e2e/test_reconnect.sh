@@ -119,7 +119,7 @@ failed=$(log_count "failed: ")
 kill -KILL $(sshd_pids)
 wait_log_count "lost the server connection" 2 20
 wait_log_count "failed: " $((failed + 1)) 20  # at least one attempt met the missing sshd
-lab_spawn server "$LAB_TMP/sshd-again.log" /usr/sbin/sshd -D -e -f "$LAB_TMP/ssh/sshd_config"
+lab_spawn server "$LAB_TMP/sshd-again.log" "$LAB_DIR_SRC/quiet_sshd.sh" -D -e -f "$LAB_TMP/ssh/sshd_config"
 lab_wait_listen server 22
 wait_log_count "server connection is back" 2 60
 sst_wait_tunnel "$TARGET_V4"

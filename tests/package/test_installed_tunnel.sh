@@ -65,7 +65,8 @@ if [[ -z ${SSHUTTLE_PKG_ROOT:-} ]]; then
         [[ -n $id ]] || fail "/$f has no build id"
         debug="$dbg/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
         [[ -s $debug ]] || fail "no debug symbols for /$f in the dbgsym package ($debug)"
-        readelf -S "$debug" 2>/dev/null | grep -q '\.debug_info' || fail "$debug has no .debug_info"
+        # Captured, not piped into grep -q: under pipefail, grep's early exit can fail readelf with SIGPIPE.
+        [[ $(readelf -S "$debug" 2>/dev/null) == *.debug_info* ]] || fail "$debug has no .debug_info"
     done
     printf 'sizes: sshuttle built %s bytes, installed %s bytes\n' "$(stat -c %s "$BUILD/bin/sshuttle")" \
         "$(stat -c %s "$root/usr/bin/sshuttle")" >&2
@@ -97,7 +98,7 @@ for name in nat nft tproxy transport-ssh; do
         fail "--list-plugins does not show $plugin_dir/sshuttle-$name.so: $plugins"
 done
 pass "the installed sshuttle finds the installed plugins ($plugin_dir)"
-zcat /usr/share/man/man1/sshuttle.1.gz | grep -q '^\.TH SSHUTTLE 1' || fail "the man page is not sshuttle-cpp's"
+[[ $(zcat /usr/share/man/man1/sshuttle.1.gz) == *$'\n'.TH\ SSHUTTLE\ 1* ]] || fail "the man page is not sshuttle-cpp's"
 
 # The demo's tunnel (scripts/demo.sh), on the installed files only.
 source "$SRC/tests/e2e/lib/lab.sh"

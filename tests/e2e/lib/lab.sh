@@ -147,9 +147,6 @@ PidFile none
 MaxStartups 100
 MaxSessions 100
 LogLevel VERBOSE
-# The tests kill server-side processes; one that is root's login shell running pyenv's rehash (a machine's
-# .bashrc may) leaves pyenv's lock behind, and every later login would wait 60 s for it.
-SetEnv PYENV_REHASH_TIMEOUT=1
 EOF
     cat >"$d/ssh_config" <<EOF
 Host *
@@ -165,7 +162,7 @@ EOF
     LAB_SSH_CONFIG="$d/ssh_config"
     LAB_SSH_KEY="$d/client_ed25519"
     LAB_SSH_CMD="ssh -F $LAB_SSH_CONFIG"
-    lab_spawn server "$LAB_TMP/sshd.log" /usr/sbin/sshd -D -e -f "$d/sshd_config"
+    lab_spawn server "$LAB_TMP/sshd.log" "$LAB_DIR_SRC/quiet_sshd.sh" -D -e -f "$d/sshd_config"
     lab_wait_listen server 22
 }
 

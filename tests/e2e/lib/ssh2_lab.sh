@@ -135,12 +135,11 @@ UsePAM $use_pam
 StrictModes no
 PidFile none
 LogLevel VERBOSE
-SetEnv PYENV_REHASH_TIMEOUT=1
 EOF2
-    # shellcheck disable=SC2016  # $1..$3 are the inner shell's arguments
+    # shellcheck disable=SC2016  # $1..$4 are the inner shell's arguments
     lab_spawn server "$LAB_TMP/sshd-password.log" unshare --mount --propagation private \
-        sh -c 'mount --bind "$1" /etc/shadow && mount --bind "$2" /etc/pam.d/sshd && exec /usr/sbin/sshd -D -e -f "$3"' \
-        sh "$d/shadow" "$d/pam_sshd" "$d/sshd_password_config"
+        sh -c 'mount --bind "$1" /etc/shadow && mount --bind "$2" /etc/pam.d/sshd && exec "$4" -D -e -f "$3"' \
+        sh "$d/shadow" "$d/pam_sshd" "$d/sshd_password_config" "$LAB_DIR_SRC/quiet_sshd.sh"
     lab_wait_listen server "$port"
 }
 
@@ -181,8 +180,7 @@ UsePAM no
 StrictModes no
 PidFile none
 LogLevel VERBOSE
-SetEnv PYENV_REHASH_TIMEOUT=1
 EOF2
-    lab_spawn target "$LAB_TMP/sshd-target.log" /usr/sbin/sshd -D -e -f "$d/sshd_target_config"
+    lab_spawn target "$LAB_TMP/sshd-target.log" "$LAB_DIR_SRC/quiet_sshd.sh" -D -e -f "$d/sshd_target_config"
     lab_wait_listen target 22
 }

@@ -68,9 +68,7 @@ class TestSshd {
                                              "\nHostKey " + d + "/host_ed25519\nAuthorizedKeysFile " + d +
                                              "/authorized_keys\nPermitRootLogin prohibit-password\n"
                                              "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-                                             "UsePAM no\nStrictModes no\nPidFile none\nLogLevel VERBOSE\n"
-                                             // a killed login shell may leave pyenv's lock (see lab.sh)
-                                             "SetEnv PYENV_REHASH_TIMEOUT=1\n" +
+                                             "UsePAM no\nStrictModes no\nPidFile none\nLogLevel VERBOSE\n" +
                                              extra_config);
         start();
     }
@@ -167,7 +165,8 @@ class TestSshd {
             dup2(pipefd[1], STDERR_FILENO);
             close(pipefd[0]);
             std::string config = path("sshd_config");
-            execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", config.c_str(), static_cast<char*>(nullptr));
+            // Logins free of this machine's shell start-up files, as in the e2e lab (see quiet_sshd.sh).
+            execl(QUIET_SSHD, QUIET_SSHD, "-D", "-e", "-f", config.c_str(), static_cast<char*>(nullptr));
             _exit(127);
         }
         close(pipefd[1]);
