@@ -9,7 +9,7 @@
 # 1 and 8 streams up and down. Prints a table with ratios, writes bench/results/<UTC time>.json and a .png.
 # Needs root. Not part of CI. See bench/README.md for how each figure is measured.
 #
-# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL"; also ours-ctr), BENCH_ROUNDS (3; every
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL sshL-gcm sshL-ctr"; also ours-ctr), BENCH_ROUNDS (3; every
 # metric is the median over the rounds, with its spread), BENCH_BULK_S (4), BENCH_RTT_S (3), BENCH_LONG_S (4),
 # BENCH_DELAY_MS (25: each way, so 50 ms RTT), BENCH_CONCURRENCY (25000), BENCH_HANG_S (30: the concurrent
 # connections give up on an answer after this), BENCH_SCALE_ROUNDS (1: the concurrency test runs in this many
@@ -21,7 +21,7 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
 source "$BENCH_DIR/../tests/e2e/lib/lab.sh"
 
-BENCH_MODES=${BENCH_MODES:-"ours ours-libssh2 upstream sshL"}
+BENCH_MODES=${BENCH_MODES:-"ours ours-libssh2 upstream sshL sshL-gcm sshL-ctr"}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_BULK_S=${BENCH_BULK_S:-4}
 BENCH_RTT_S=${BENCH_RTT_S:-3}

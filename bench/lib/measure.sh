@@ -5,12 +5,13 @@
 
 # The ssh command line of a mode (ours-libssh2 has none: it reads the same ssh_config itself).
 bench_ssh_cmd() {
-    if [[ $1 == ours-ctr ]]; then
+    case $1 in
         # What libssh2 1.10 negotiates, so that the two transports can be compared on equal crypto.
-        echo "$LAB_SSH_CMD -c aes128-ctr -m hmac-sha2-256"
-    else
-        echo "$LAB_SSH_CMD"
-    fi
+        ours-ctr | sshL-ctr) echo "$LAB_SSH_CMD -c aes128-ctr -m hmac-sha2-256" ;;
+        # What our ssh command transport asks for on a CPU with AES instructions (fast_cipher.hpp).
+        sshL-gcm) echo "$LAB_SSH_CMD -c aes128-gcm@openssh.com" ;;
+        *) echo "$LAB_SSH_CMD" ;;
+    esac
 }
 
 # Start the tunnel of a mode in the client namespace: bench_start MODE LOG-NAME [EXTRA-ARG...] (extra arguments
@@ -38,13 +39,14 @@ bench_start() {
             lab_spawn client "$LAB_TMP/$name.log" "$UPSTREAM_BIN" -r "root@$SERVER_V4" -e "$LAB_SSH_CMD" \
                 --method "$SSHUTTLE_METHOD" "$PRIVATE_V4"
             ;;
-        sshL)
-            lab_spawn client "$LAB_TMP/$name.log" ssh -F "$LAB_SSH_CONFIG" -N \
+        sshL | sshL-gcm | sshL-ctr)
+            # shellcheck disable=SC2046  # the command is words
+            lab_spawn client "$LAB_TMP/$name.log" $(bench_ssh_cmd "$mode") -N \
                 -L "127.0.0.1:$FWD_IPERF:$TARGET_V4:$IPERF_PORT" -L "127.0.0.1:$FWD_ECHO:$TARGET_V4:$ECHO_PORT" \
                 "root@$SERVER_V4"
             BENCH_HOST=127.0.0.1 BENCH_IPERF_PORT=$FWD_IPERF BENCH_ECHO_PORT=$FWD_ECHO
             ;;
-        *) lab_fail "unknown bench mode '$mode' (ours, ours-libssh2, ours-ctr, upstream, sshL)" ;;
+        *) lab_fail "unknown bench mode '$mode' (ours, ours-libssh2, ours-ctr, upstream, sshL, sshL-gcm, sshL-ctr)" ;;
     esac
     BENCH_PID=$LAB_LAST_PID
 }
@@ -52,10 +54,10 @@ bench_start() {
 # Stop the tunnel: SIGINT for sshuttle (its normal exit), SIGTERM for ssh; bounded wait.
 bench_stop() {
     local mode=$1 sig=INT
-    [[ $mode == sshL ]] && sig=TERM
+    [[ $mode == sshL* ]] && sig=TERM
     kill -"$sig" "$BENCH_PID" 2>/dev/null || true
     sst_wait_exit 20 "$BENCH_PID"
-    [[ $mode == sshL ]] || sst_wait_rules_gone client 20
+    [[ $mode == sshL* ]] || sst_wait_rules_gone client 20
 }
 
 # Seconds from starting the tunnel to the first byte echoed through it: bench_time_to_first_byte MODE NAME [ARG...]
@@ -79,16 +81,19 @@ bench_ssh_true() {
     "$LAB_PY" -c "print(round($t1 - $t0, 3))"
 }
 
-# The cipher a mode's SSH connection negotiated, as a JSON string: from `ssh -v` with the mode's ssh command,
-# or for ours-libssh2 from the -v log of its cold start (LOG).
+# The cipher a mode's SSH connection negotiated, as a JSON string: from `ssh -v` with the mode's ssh command
+# (for ours with the -c it added, as the -v log of its cold start, LOG, says), or for ours-libssh2 from
+# that log's cipher line.
 bench_cipher() {
-    local mode=$1 log=$2 line
+    local mode=$1 log=$2 line asked=()
     if [[ $mode == ours-libssh2 ]]; then
         line=$(grep -m1 -o 'cipher [^ ]*' "$log" || true)
         line=${line#cipher }
     else
+        # Its list starts with aes128-gcm, which every OpenSSH server takes.
+        [[ $mode == ours* ]] && grep -q "ssh is asked to prefer AES-GCM" "$log" && asked=(-c aes128-gcm@openssh.com)
         # shellcheck disable=SC2046
-        line=$(lab_in client $(bench_ssh_cmd "$mode") -v "root@$SERVER_V4" true 2>&1 |
+        line=$(lab_in client $(bench_ssh_cmd "$mode") "${asked[@]}" -v "root@$SERVER_V4" true 2>&1 |
             sed -n 's/.*kex: server->client cipher: \([^ ]*\) MAC: \([^ ]*\).*/\1 MAC \2/p' | head -1)
     fi
     printf '"%s"\n' "${line:-unknown}"
@@ -182,10 +187,10 @@ bench_long() {
 bench_mode() {
     local mode=$1 dir=$2
     # Start: ssh's own floor, then a cold start (ours uploads its server helper the first time; -v for the
-    # libssh2 mode's cipher line), stop, then a warm start that stays up.
+    # cipher our modes chose), stop, then a warm start that stays up.
     bench_ssh_true "$mode" >"$dir/ssh_true_s.json"
     local verbose=()
-    [[ $mode == ours-libssh2 ]] && verbose=(-v)
+    [[ $mode == ours* ]] && verbose=(-v)
     bench_time_to_first_byte "$mode" "$mode-cold" "${verbose[@]}" >"$dir/ttfb_cold_s.json"
     bench_cipher "$mode" "$LAB_TMP/$mode-cold.log" >"$dir/cipher.json"
     bench_stop "$mode"

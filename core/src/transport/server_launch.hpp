@@ -15,6 +15,7 @@
 
 #include "cli/options.hpp"
 #include "transport/byte_stream.hpp"
+#include "transport/ssh_config.hpp"
 #include "net/address.hpp"
 
 namespace sshuttle::transport {
@@ -96,10 +97,11 @@ ServerLaunch finish_server(PendingServer pending);
 /// Safe on another thread than the one using the primary connection.
 ServerLaunch start_extra_server(const ExtraChannelSource& source);
 
-/// Whether the user's ssh configuration shares connections itself (ControlMaster/ControlPath, by `ssh -G`
-/// through the -e command): then we reuse that and run no master of our own. nullopt when the -e program is
-/// not OpenSSH's ssh or `ssh -G` fails: then no extra channel over the ssh program.
-std::optional<bool> ssh_shares_connection(const cli::Options& options);
+/// What the ssh program will do for -r, by `ssh -G` through the -e command: whether the configuration shares
+/// connections itself (ControlMaster/ControlPath; then we reuse that and run no master of our own) and which
+/// ciphers it offers. nullopt when the -e program is not OpenSSH's ssh or `ssh -G` fails: then no extra
+/// channel over the ssh program, and its cipher order is left alone.
+std::optional<SshTarget> ssh_program_settings(const cli::Options& options);
 
 /// The addresses the firewall must not capture so that ssh keeps reaching its server: the -r host, or what
 /// `ssh -G` says the real HostName or first ProxyJump hop is. Empty in local mode or when nothing resolves.

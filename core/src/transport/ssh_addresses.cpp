@@ -73,7 +73,7 @@ std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::stri
 
 }  // namespace
 
-std::optional<bool> ssh_shares_connection(const cli::Options& options) {
+std::optional<SshTarget> ssh_program_settings(const cli::Options& options) {
     if (!options.remote || options.remote->host.empty()) return std::nullopt;
     std::vector<std::string> argv = ssh_g_argv(options, options.remote->host);
     // Only OpenSSH's ssh takes -S and ControlMaster: another -e program (sshpass, a wrapper) gets none.
@@ -88,7 +88,7 @@ std::optional<bool> ssh_shares_connection(const cli::Options& options) {
     }
     std::string output;
     if (util::find_program(argv[0]).empty() || !run_with_timeout(argv, kSshGTimeoutMs, output)) return std::nullopt;
-    return parse_ssh_g(output).shares_connection;
+    return parse_ssh_g(output);
 }
 
 std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options) {

@@ -40,6 +40,7 @@ SshTarget parse_ssh_g(const std::string& output) {
     each("proxycommand", [&](const std::string& v) { target.proxy_command |= v != "none"; });
     each("controlmaster", [&](const std::string& v) { target.shares_connection |= v != "false"; });
     each("controlpath", [&](const std::string& v) { target.shares_connection |= v != "none"; });
+    each("ciphers", [&](const std::string& v) { target.ciphers = v; });
     return target;
 }
 

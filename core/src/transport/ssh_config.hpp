@@ -19,6 +19,7 @@ struct SshTarget {
     std::string proxy_jump;     // first ProxyJump hop's host, empty if none
     bool proxy_command = false; // a ProxyCommand is set: the address cannot be known
     bool shares_connection = false;  // the configuration sets ControlMaster or ControlPath itself
+    std::string ciphers;             // the cipher list ssh offers, in its order
 };
 
 /// Parses `ssh -G` output ("key value" lines; keys are lower case).
