@@ -19,6 +19,8 @@ namespace sshuttle::plugins::transport_ssh {
 namespace {
 
 constexpr auto kTickInterval = std::chrono::seconds(1);
+// Bytes one pass sends for a channel before it reads what came in (pump_once).
+constexpr size_t kMaxSendPerPass = 64 * 1024;
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -332,7 +334,10 @@ bool ChannelPump::pump_once(PumpPort& port) {
     auto pending = port.to_remote_.readable();
     lock.unlock();
     if (blocked_writer_ != nullptr && blocked_writer_ != &port) pending = {};  // its turn comes after that write
-    while (!pending.empty()) {
+    // The host refills the ring while we send: without a bound this loop could go on as long as an upload lasts,
+    // and nothing the remote sends (an interactive reply, a window adjust) would be read meanwhile.
+    size_t sent_this_pass = 0;
+    while (!pending.empty() && sent_this_pass < kMaxSendPerPass) {
         long n = channel.channel_write(pending.data(), pending.size());
         if (n <= 0) {
             const bool half_sent = (session_.channel_wants() & SSHUTTLE_WANT_WRITE) != 0;
@@ -341,6 +346,7 @@ bool ChannelPump::pump_once(PumpPort& port) {
         }
         blocked_writer_ = nullptr;
         progress = true;
+        sent_this_pass += static_cast<size_t>(n);
         lock.lock();
         port.to_remote_.consume(static_cast<size_t>(n));
         // A host blocked on a full ring is woken once half of it is free, not for every SSH packet sent: it then

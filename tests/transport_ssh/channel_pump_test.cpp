@@ -70,6 +70,16 @@ class ScriptedChannel final : public PumpedChannel {
         std::lock_guard lock(mutex_);
         quiet_ = true;
     }
+    // An SSH window that never closes and a socket that takes everything: no write would block.
+    void never_block_writes() {
+        std::lock_guard lock(mutex_);
+        never_block_ = true;
+    }
+    // How many bytes had been written when the first inbound byte was read (npos: none read yet).
+    size_t written_at_first_read() {
+        std::lock_guard lock(mutex_);
+        return written_at_first_read_;
+    }
 
     // ---- PumpedChannel, on the pump thread
     long channel_read(void* buf, size_t len) override {
@@ -82,6 +92,7 @@ class ScriptedChannel final : public PumpedChannel {
         if (!inbound_.empty()) {
             // Small pieces, like SSH packets, so the pump has to loop.
             size_t n = std::min({len, inbound_.size(), size_t{1000}});
+            if (written_at_first_read_ == std::string::npos) written_at_first_read_ = written_.size();
             inbound_.copy(static_cast<char*>(buf), n);
             inbound_.erase(0, n);
             return static_cast<long>(n);
@@ -98,7 +109,7 @@ class ScriptedChannel final : public PumpedChannel {
         std::lock_guard lock(mutex_);
         if (!failure_.empty()) throw sdk::Error(SSHUTTLE_ESYSTEM, failure_);
         // Every third call "would block", as a full SSH window does.
-        if (++writes_ % 3 == 0) return 0;
+        if (!never_block_ && ++writes_ % 3 == 0) return 0;
         size_t n = std::min(len, size_t{700});
         written_.append(static_cast<const char*>(buf), n);
         return static_cast<long>(n);
@@ -133,6 +144,8 @@ class ScriptedChannel final : public PumpedChannel {
     std::string written_;
     int writes_ = 0;
     bool quiet_ = false;
+    bool never_block_ = false;
+    size_t written_at_first_read_ = std::string::npos;
     bool readable_ = true;
     int eofs_ = 0;
     size_t written_at_eof_ = 0;
@@ -218,6 +231,38 @@ TEST_CASE("channel pump: the host's bytes reach the channel in order, and the EO
         CHECK(read_to_end(pump).status == SSHUTTLE_ECLOSED);
     }
     CHECK(channel.eofs_sent() == 1);
+}
+
+TEST_CASE("channel pump: what the remote sends is read while an upload keeps the ring full") {
+    // An interactive reply (or a window adjust) must not wait for the end of an upload: the pump takes turns
+    // between the directions instead of sending for as long as the host keeps refilling its ring.
+    ScriptedChannel channel;
+    channel.never_block_writes();
+    ChannelPump pump(channel);
+    const std::string upload = pattern(32 * 1024 * 1024);
+    size_t at = 0;
+    bool delivered = false;
+    while (at < upload.size()) {
+        long n = pump.write(upload.data() + at, std::min<size_t>(upload.size() - at, 64 * 1024));
+        if (n > 0) {
+            at += static_cast<size_t>(n);
+        } else {
+            wait_readable(pump.host_fd());
+        }
+        if (!delivered && at >= 1024 * 1024) {
+            channel.deliver("reply");  // arrives while the upload is in full swing
+            delivered = true;
+        }
+    }
+    pump.shutdown_write();
+    for (int i = 0; i < 1000 && channel.eofs_sent() == 0; ++i) ::usleep(10000);
+    REQUIRE(channel.eofs_sent() == 1);
+    CHECK(channel.written() == upload);
+    // Read within a few rings of the upload after it arrived, not after the upload's end.
+    CHECK(channel.written_at_first_read() < 8 * ChannelPump::kRingBytes + 1024 * 1024);
+    channel.end_stream("exit status 0");
+    Received r = read_to_end(pump);
+    CHECK(r.bytes == "reply");
 }
 
 TEST_CASE("channel pump: a failed channel is reported on the host's side, after the bytes before it") {
