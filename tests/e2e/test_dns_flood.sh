@@ -15,6 +15,7 @@ NS_V4=203.0.113.53 NS_V6=2001:db8:e::53
 lab_spawn target "$LAB_TMP/dnsmasq.log" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
     --pid-file= --bind-interfaces "--listen-address=$TARGET_V4" "--listen-address=$TARGET_V6" --port 53 \
     --dns-forward-max=1000 "--address=/$NAME/$TARGET_V4" "--address=/$NAME/$TARGET_V6"
+DNSMASQ_PID=$LAB_LAST_PID
 lab_wait_listen target 53
 lab_write_resolv_conf client "nameserver $NS_V4" "nameserver $NS_V6" "options timeout:1 attempts:1"
 
@@ -31,6 +32,26 @@ for round in 1 2; do
     [[ "$out" == "$TARGET_V6"$'\n'"answered 500/500" ]] || lab_fail "round $round, IPv6: $out"
 done
 lab_pass "$SSHUTTLE_METHOD: 2 x 500 concurrent IPv4 and IPv6 queries all answered"
+
+# Requests waiting on a nameserver that never answers cost the server little memory (it once kept a 64 KiB
+# reply buffer per pending request): 1000 of them, the server's resident size measured while they wait.
+kill "$DNSMASQ_PID"
+lab_spawn target "$LAB_TMP/silent_ns.log" "$LAB_PY" -c \
+    "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$TARGET_V4', 53)); time.sleep(300)"
+deadline=$((SECONDS + 20))
+until [[ -n "$(lab_in target ss -Hlun "sport = :53")" ]]; do
+    ((SECONDS < deadline)) || lab_fail "the silent nameserver never bound port 53"
+    sleep 0.1
+done
+server=$(server_pids | head -n 1)
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }
+before=$(rss_kb)
+lab_in client "$LAB_PY" "$LAB_DIR_SRC/dns_query.py" "$NS_V4" "$NAME" A 1000 3 >/dev/null 2>&1 || true
+during=$(rss_kb)
+per_request=$(((during - before) * 1024 / 1000))
+((per_request < 8192)) ||
+    lab_fail "the server grew by $per_request bytes per pending DNS request ($before -> $during KiB for 1000)"
+lab_pass "1000 pending DNS requests: the server grew by $((during - before)) KiB ($per_request bytes each)"
 sst_expect_proxied client "$TARGET_V4" >/dev/null
 sst_stop
 tp_expect_no_policy_routes client

@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -37,8 +38,7 @@ DnsRequest::DnsRequest(std::shared_ptr<mux::Mux> mux, uint16_t channel, std::spa
       servers_(std::move(servers)),
       mark_(mark),
       socket_(mux->io()),
-      timer_(mux->io()),
-      reply_(kMaxReply) {}
+      timer_(mux->io()) {}
 
 void DnsRequest::try_next() {
     if (done_) return;
@@ -60,22 +60,38 @@ void DnsRequest::try_next() {
         try_next();
         return;
     }
-    auto self = shared_from_this();
-    socket_.async_receive(boost::asio::buffer(reply_), [self, this](boost::system::error_code ec, std::size_t n) {
+    socket_.non_blocking(true, ec);
+    wait_reply();
+    timer_.expires_after(kTryTimeout);
+    timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+        if (ec || done_) return;
+        socket_.cancel(ec);
+        try_next();
+    });
+}
+
+// Waits for the reply, then reads it into the mux's shared scratch buffer: a pending request holds no 64 KiB
+// buffer of its own (a server may have thousands waiting on slow nameservers).
+void DnsRequest::wait_reply() {
+    socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
+                       [self = shared_from_this(), this](boost::system::error_code ec) {
         if (done_ || ec == boost::asio::error::operation_aborted) return;
+        std::size_t n = 0;
+        if (!ec) {
+            const auto scratch = mux_->scratch();
+            n = socket_.receive(boost::asio::buffer(scratch.data(), std::min(scratch.size(), kMaxReply)), 0, ec);
+        }
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+            wait_reply();
+            return;
+        }
         if (ec) {
             spdlog::debug("DNS reply on channel {}: {}", channel_, ec.message());
             boost::asio::post(mux_->io(), [self] { self->try_next(); });
             return;
         }
-        mux_->send(channel_, mux::Command::kDnsResponse, std::span<const uint8_t>(reply_.data(), n));
+        mux_->send(channel_, mux::Command::kDnsResponse, std::span<const uint8_t>(mux_->scratch().data(), n));
         finish();
-    });
-    timer_.expires_after(kTryTimeout);
-    timer_.async_wait([self, this](boost::system::error_code ec) {
-        if (ec || done_) return;
-        socket_.cancel(ec);
-        try_next();
     });
 }
 

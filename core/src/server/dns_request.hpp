@@ -29,6 +29,7 @@ class DnsRequest : public mux::ChannelEndpoint, public std::enable_shared_from_t
     DnsRequest(std::shared_ptr<mux::Mux> mux, uint16_t channel, std::span<const uint8_t> query,
                std::vector<boost::asio::ip::udp::endpoint> servers, uint32_t mark);
     void try_next();
+    void wait_reply();
     void finish();
 
     std::shared_ptr<mux::Mux> mux_;
@@ -38,7 +39,6 @@ class DnsRequest : public mux::ChannelEndpoint, public std::enable_shared_from_t
     uint32_t mark_;
     boost::asio::ip::udp::socket socket_;
     boost::asio::steady_timer timer_;
-    std::vector<uint8_t> reply_;
     int tries_ = 0;
     bool done_ = false;
 };

@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "mux/payloads.hpp"
@@ -12,6 +14,7 @@ namespace {
 
 // Room for the largest UDP payload plus the "ip,port," prefix within one frame.
 constexpr std::size_t kMaxDatagram = mux::kMaxPayload - 64;
+constexpr int kDatagramsPerWake = 64;
 
 }  // namespace
 
@@ -29,36 +32,52 @@ void UdpFlow::start(std::shared_ptr<mux::Mux> mux, uint16_t channel, std::span<c
         return;
     }
     if (mark != 0) ::setsockopt(self->socket_.native_handle(), SOL_SOCKET, SO_MARK, &mark, sizeof mark);
+    self->socket_.non_blocking(true, ec);
     self->receive();
 }
 
 UdpFlow::UdpFlow(std::shared_ptr<mux::Mux> mux, uint16_t channel)
-    : mux_(mux), channel_(channel), socket_(mux->io()), buffer_(kMaxDatagram) {}
+    : mux_(mux), channel_(channel), socket_(mux->io()) {}
 
+// Waits for datagrams, then reads them into the mux's shared scratch buffer: a flow holds no 64 KiB buffer of
+// its own while it waits (a server may have thousands of flows).
 void UdpFlow::receive() {
-    socket_.async_receive_from(
-        boost::asio::buffer(buffer_), sender_,
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-            if (self->done_) return;
-            if (ec) {
-                // ICMP errors (port unreachable) show up here; they are per datagram, keep the flow.
-                spdlog::debug("UDP channel {}: {}", self->channel_, ec.message());
-            } else {
-                auto from = self->sender_.address();
-                if (from.is_v6() && from.to_v6().is_v4_mapped()) {
-                    from = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, from.to_v6());
-                }
-                if (!self->mux_->can_send(self->channel_)) {
-                    // UDP may be lost: under back-pressure drop the datagram rather than queue without bound.
-                    spdlog::trace("UDP channel {}: tunnel busy, dropped {} bytes", self->channel_, n);
-                } else {
-                    auto data = mux::format_udp_data(from, self->sender_.port(),
-                                                     std::span<const uint8_t>(self->buffer_.data(), n));
-                    self->mux_->send(self->channel_, mux::Command::kUdpData, data);
-                }
-            }
-            self->receive();
-        });
+    socket_.async_wait(boost::asio::ip::udp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+        if (self->done_ || ec == boost::asio::error::operation_aborted) return;
+        if (ec) {
+            spdlog::debug("UDP channel {}: {}", self->channel_, ec.message());
+            return;
+        }
+        self->relay_waiting();
+        if (!self->done_) self->receive();
+    });
+}
+
+void UdpFlow::relay_waiting() {
+    const auto scratch = mux_->scratch();
+    const auto buffer = boost::asio::buffer(scratch.data(), std::min(scratch.size(), kMaxDatagram));
+    // A bounded batch per wake-up, so that one busy flow does not hold up the rest of the server.
+    for (int i = 0; i < kDatagramsPerWake; ++i) {
+        boost::system::error_code ec;
+        const std::size_t n = socket_.receive_from(buffer, sender_, 0, ec);
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) return;
+        if (ec) {
+            // ICMP errors (port unreachable) show up here; they are per datagram, keep the flow.
+            spdlog::debug("UDP channel {}: {}", channel_, ec.message());
+            return;
+        }
+        auto from = sender_.address();
+        if (from.is_v6() && from.to_v6().is_v4_mapped()) {
+            from = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, from.to_v6());
+        }
+        if (!mux_->can_send(channel_)) {
+            // UDP may be lost: under back-pressure drop the datagram rather than queue without bound.
+            spdlog::trace("UDP channel {}: tunnel busy, dropped {} bytes", channel_, n);
+            continue;
+        }
+        mux_->send(channel_, mux::Command::kUdpData,
+                   mux::format_udp_data(from, sender_.port(), std::span<const uint8_t>(scratch.data(), n)));
+    }
 }
 
 void UdpFlow::on_frame(mux::Command cmd, std::span<const uint8_t> payload) {

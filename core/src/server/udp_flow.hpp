@@ -24,13 +24,13 @@ class UdpFlow : public mux::ChannelEndpoint, public std::enable_shared_from_this
    private:
     UdpFlow(std::shared_ptr<mux::Mux> mux, uint16_t channel);
     void receive();
+    void relay_waiting();
     void finish();
 
     std::shared_ptr<mux::Mux> mux_;
     uint16_t channel_;
     boost::asio::ip::udp::socket socket_;
     boost::asio::ip::udp::endpoint sender_;
-    std::vector<uint8_t> buffer_;
     bool is_v6_ = false;
     bool done_ = false;
 };
