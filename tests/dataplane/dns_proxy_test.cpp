@@ -68,6 +68,7 @@ class Asker {
         : socket_(io, kLoopbackAny), query_(std::move(query)), buffer_(65536) {
         socket_.send_to(boost::asio::buffer(query_), udp::endpoint(boost::asio::ip::address_v4::loopback(), proxy_port));
         socket_.async_receive_from(boost::asio::buffer(buffer_), from_, [this](boost::system::error_code ec, std::size_t n) {
+            if (ec == boost::asio::error::operation_aborted) return;  // the asker is gone: its socket was closed
             if (!ec) answer = std::string(buffer_.data(), n);
             done = true;
         });
