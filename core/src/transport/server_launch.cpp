@@ -263,46 +263,41 @@ ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
     return launch;
 }
 
-// The ssh program's cipher order (fast_cipher.hpp): AES-GCM first where the configuration names no ciphers and
-// the CPU has AES instructions. Returns the ssh options that say so (empty: ssh's own order stands).
-std::vector<std::string> prefer_fast_cipher(LaunchPlan& plan, const cli::Options& options,
-                                            const LaunchParams& params, const std::optional<SshTarget>& settings) {
+// The ssh program's cipher options (fast_cipher.hpp): AES-GCM first where the configuration names no ciphers and
+// the CPU has AES instructions; empty: ssh's own order stands.
+std::vector<std::string> fast_cipher_for(const std::optional<SshTarget>& settings) {
     if (!settings) return {};
     std::vector<std::string> cipher = fast_cipher_options(settings->ciphers, cpu_has_aes_instructions());
     if (cipher.empty()) {
         spdlog::debug("ssh keeps its own cipher order ({})", settings->ciphers);
-        return {};
+    } else {
+        spdlog::debug("ssh is asked to prefer AES-GCM (the CPU has AES instructions; no configured Ciphers)");
     }
-    spdlog::debug("ssh is asked to prefer AES-GCM (the CPU has AES instructions; no configured Ciphers)");
-    plan.argv = ssh_argv(options, plan.target.remote_command, cipher, params.batch_mode);
     return cipher;
 }
 
 // Extra channels over the ssh program (issue 17): the first ssh becomes a connection-sharing master on a
 // socket in our private directory and the others are its clients, so the tunnel authenticates once. When the
-// user's configuration shares connections already, theirs is used and we start no master. `cipher`: the options
-// of prefer_fast_cipher, for the master (the clients ride its connection and cipher).
-void share_connection(LaunchPlan& plan, const cli::Options& options, const LaunchParams& params,
-                      const std::optional<SshTarget>& settings, const std::vector<std::string>& cipher) {
-    if (options.max_channels <= 1 || params.control_dir.empty()) return;
+// user's configuration shares connections already, theirs is used and we start no master. Sets the extra
+// channels' argv; returns the options the first ssh needs for it (the master's; empty when none).
+std::vector<std::string> share_connection(LaunchPlan& plan, const cli::Options& options, const LaunchParams& params,
+                                          const std::optional<SshTarget>& settings) {
+    if (options.max_channels <= 1 || params.control_dir.empty()) return {};
     if (!settings) {
         spdlog::debug("one SSH channel: the ssh command is not OpenSSH's ssh, so its connection cannot be shared");
-        return;
+        return {};
     }
     const std::string& command = plan.target.remote_command;
     if (settings->shares_connection) {
         spdlog::debug("the ssh configuration shares connections itself (ControlMaster/ControlPath): using it");
         // An extra channel never prompts: the tunnel authenticates once (batch mode).
         plan.extra_argv = ssh_argv(options, command, {"-o", "ControlMaster=no"}, true);
-        return;
+        return {};
     }
     const std::string socket = next_control_socket(params.control_dir);
-    // ControlPersist=no: the master ends with its own session, which is the primary channel's server.
-    std::vector<std::string> master{"-o", "ControlMaster=yes", "-o", "ControlPath=" + socket, "-o",
-                                    "ControlPersist=no"};
-    master.insert(master.end(), cipher.begin(), cipher.end());
-    plan.argv = ssh_argv(options, command, master, params.batch_mode);
     plan.extra_argv = ssh_argv(options, command, {"-S", socket, "-o", "ControlMaster=no"}, true);
+    // ControlPersist=no: the master ends with its own session, which is the primary channel's server.
+    return {"-o", "ControlMaster=yes", "-o", "ControlPath=" + socket, "-o", "ControlPersist=no"};
 }
 
 }  // namespace
@@ -354,10 +349,13 @@ PendingServer launch_server(const cli::Options& options, const LaunchParams& par
             spdlog::warn("the built-in ssh transport cannot be used ({}); using the ssh command instead", e.what());
         }
     }
-    // One `ssh -G` answers both: the cipher order and connection sharing.
+    // One `ssh -G` answers both: connection sharing and the cipher order. The cipher goes to the first ssh only:
+    // the extra channels ride its connection.
     const std::optional<SshTarget> settings = ssh_program_settings(options);
-    const std::vector<std::string> cipher = prefer_fast_cipher(plan, options, params, settings);
-    share_connection(plan, options, params, settings, cipher);
+    std::vector<std::string> first_ssh = share_connection(plan, options, params, settings);
+    const std::vector<std::string> cipher = fast_cipher_for(settings);
+    first_ssh.insert(first_ssh.end(), cipher.begin(), cipher.end());
+    if (!first_ssh.empty()) plan.argv = ssh_argv(options, plan.target.remote_command, first_ssh, params.batch_mode);
     pending.state_ = spawn_plan(std::move(plan));
     return pending;
 }
