@@ -76,11 +76,9 @@ void DnsRequest::wait_reply() {
     socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
                        [self = shared_from_this(), this](boost::system::error_code ec) {
         if (done_ || ec == boost::asio::error::operation_aborted) return;
+        const auto scratch = mux_->scratch();
         std::size_t n = 0;
-        if (!ec) {
-            const auto scratch = mux_->scratch();
-            n = socket_.receive(boost::asio::buffer(scratch.data(), std::min(scratch.size(), kMaxReply)), 0, ec);
-        }
+        if (!ec) n = socket_.receive(boost::asio::buffer(scratch.data(), std::min(scratch.size(), kMaxReply)), 0, ec);
         if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
             wait_reply();
             return;
@@ -90,7 +88,7 @@ void DnsRequest::wait_reply() {
             boost::asio::post(mux_->io(), [self] { self->try_next(); });
             return;
         }
-        mux_->send(channel_, mux::Command::kDnsResponse, std::span<const uint8_t>(mux_->scratch().data(), n));
+        mux_->send(channel_, mux::Command::kDnsResponse, scratch.first(n));
         finish();
     });
 }
