@@ -7,15 +7,6 @@ set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
 LAB_FIXTURE_MB=0 lab_setup
 
-# Pids of the client's ssh process (ours runs `ssh` because of -e).
-ssh_pids() {
-    local p
-    for p in $(ip netns pids "sst-c-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == ssh ]] && echo "$p"
-    done
-    return 0
-}
-
 start_and_check_rules() {
     sst_start_remote "cleanup-$1" "${@:2}" "$PRIVATE_V4" "$PRIVATE_V6"
     sst_wait_tunnel "$TARGET_V4"

@@ -80,9 +80,7 @@ lab_pass "one authentication for the tunnel (sshd log)"
 sst_alive || lab_fail "the client died (status $(sst_status))"
 if [[ $SSHUTTLE_E2E_TRANSPORT != builtin ]] && grep -qw aes /proc/cpuinfo; then
     # The lab's ssh_config names no Ciphers: the tunnel's ssh is asked for AES-GCM first (fast_cipher.hpp).
-    ssh_args=$(for p in $(ip netns pids "sst-c-$LAB_ID"); do
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == ssh ]] && tr '\0' ' ' <"/proc/$p/cmdline"; echo
-    done)
+    ssh_args=$(for p in $(ssh_pids); do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)
     [[ $ssh_args == *"-c aes128-gcm@openssh.com,"* ]] || lab_fail "the tunnel's ssh was not asked for AES-GCM: $ssh_args"
     lab_pass "the tunnel's ssh prefers AES-GCM (AES instructions, no configured ciphers)"
 fi

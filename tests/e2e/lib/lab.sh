@@ -259,6 +259,15 @@ sshd_pids() {
     return 0
 }
 
+# Pids of the client's ssh processes (ours runs `ssh` for -e and the ssh command transport).
+ssh_pids() {
+    local p
+    for p in $(ip netns pids "sst-c-$LAB_ID"); do
+        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == ssh ]] && echo "$p"
+    done
+    return 0
+}
+
 lab_cleanup() {
     local rc=$?
     trap - EXIT INT TERM
