@@ -418,8 +418,9 @@ void SshTransport::drain_stderr() {
     for (;;) {
         ssize_t n = libssh2_channel_read_stderr(channel_, buf, sizeof buf);
         if (n <= 0) return;
-        // The remote server's log lines go where ssh would put them: our stderr.
-        if (::write(STDERR_FILENO, buf, static_cast<size_t>(n)) < 0) { /* nowhere else to report it */ }
+        // The remote server's log lines go where ssh would put them, our stderr, but escaped line by line: the
+        // remote account must not be able to repaint our terminal or forge a line of our log.
+        stderr_shown_.feed({buf, static_cast<size_t>(n)});
         stderr_tail_.append(buf, static_cast<size_t>(n));
         if (stderr_tail_.size() > 4096) stderr_tail_.erase(0, stderr_tail_.size() - 4096);
     }
@@ -450,6 +451,7 @@ std::string SshTransport::end_message() {
     } else {
         message = "exit status " + std::to_string(libssh2_channel_get_exit_status(channel_));
     }
+    stderr_shown_.finish();  // a last line without its newline is shown too
     std::string tail = stderr_tail_;
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
     if (auto nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <libssh2.h>
+#include <unistd.h>
 
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@
 #include "ssh_hop.hpp"
 #include "ssh_settings.hpp"
 #include "sshuttle/plugin_sdk.hpp"
+#include "util/untrusted_lines.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 
@@ -93,7 +95,8 @@ class SshTransport final : private PumpedChannel {
     LIBSSH2_CHANNEL* channel_ = nullptr;         // the exec channel on the last hop
     bool connected_ = false;
     bool dead_ = false;
-    std::string stderr_tail_;
+    std::string stderr_tail_;                                    // raw: the host escapes end_message()
+    util::UntrustedLineWriter stderr_shown_{STDERR_FILENO};      // the remote's stderr on ours, escaped
     Clock::time_point last_probe_ = Clock::now();
     SshTransport* parent_ = nullptr;  // an open_channel instance: the connection's instance, which outlives it
     PumpPort* port_ = nullptr;        // an open_channel instance: its side of the parent's pump

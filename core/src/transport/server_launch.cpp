@@ -35,6 +35,7 @@
 #include "util/daemon.hpp"
 #include "util/process.hpp"
 #include "util/shell_words.hpp"
+#include "util/stderr_relay.hpp"
 #include "util/untrusted_text.hpp"
 
 namespace sshuttle::transport {
@@ -163,7 +164,13 @@ std::unique_ptr<PendingServer::State> spawn_plan(LaunchPlan plan) {
         // -D: an ssh started before the detach stays in the terminal's session and process group, and would
         // die of the SIGHUP when that terminal closes. OpenSSH keeps an inherited SIG_IGN for SIGHUP.
         const bool outlive_terminal = util::daemon_detach_pending();
-        state->child = util::spawn_with_socketpair(plan.argv, [password, outlive_terminal] {
+        // ssh passes the remote's stderr on, and a --server-cmd is anybody's program: their text reaches our
+        // stderr only escaped, line by line.
+        const util::StderrRelay* relay = util::process_stderr_relay();
+        if (relay == nullptr) spdlog::warn("cannot relay the server's stderr; it goes to ours unchecked");
+        const int relay_fd = relay != nullptr ? relay->write_fd() : -1;
+        state->child = util::spawn_with_socketpair(plan.argv, [password, outlive_terminal, relay_fd] {
+            if (relay_fd >= 0) dup2(relay_fd, STDERR_FILENO);
             if (!password.empty()) setenv("SSHPASS", password.c_str(), 1);
             if (outlive_terminal) signal(SIGHUP, SIG_IGN);
         });
@@ -245,6 +252,8 @@ ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
         // Closing our end first lets ssh see EOF and exit, so the wait below returns.
         close(child.fd);
         int exit_status = util::wait_child(child.pid);
+        // What ssh said on its way out ("Could not resolve hostname ...") comes before our summary of it.
+        if (const util::StderrRelay* relay = util::process_stderr_relay()) relay->drain(std::chrono::milliseconds(500));
         const bool batch = std::find(plan.argv.begin(), plan.argv.end(), "BatchMode=yes") != plan.argv.end();
         if (batch && exit_status == 255)  // the likely cause, rather than the capture hint of describe_exit
             throw TransportError("ssh " + plan.what + " failed (exit code 255) with nobody to answer a prompt " +

@@ -6,6 +6,7 @@
 #include "transport/plugin_connection.hpp"
 #include "transport/plugin_stream.hpp"
 #include "transport/server_launch.hpp"
+#include "util/stderr_relay.hpp"
 
 namespace sshuttle::transport {
 namespace {
@@ -28,7 +29,11 @@ std::string stop_server(ServerLaunch& server) {
     }
     int status = 0;
     bool alive = server_alive(server.pid, &status);
-    if (!alive) return describe_exit(status);
+    if (!alive) {
+        // Its last words ("Timeout, server not responding") are shown before the caller says it ended.
+        if (const util::StderrRelay* relay = util::process_stderr_relay()) relay->drain(std::chrono::milliseconds(500));
+        return describe_exit(status);
+    }
     kill(server.pid, SIGTERM);
     for (int i = 0; i < kTermGraceSteps && alive; ++i) {
         usleep(kStepMicros);

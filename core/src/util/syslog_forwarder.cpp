@@ -6,15 +6,30 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <string_view>
 
 #include "util/close_fds.hpp"
 #include "util/log.hpp"
+#include "util/untrusted_text.hpp"
 
 namespace sshuttle::util {
+namespace {
+
+constexpr std::size_t kMaxLine = 4096;
+
+// Our own lines are printable already (a server's text is escaped before it is logged, and remote stderr comes
+// through StderrRelay); anything else that reaches this pipe with a control byte is escaped, not logged raw.
+void log_line(std::string_view line) {
+    const bool printable = std::all_of(line.begin(), line.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    syslog(LOG_INFO, "%s", printable ? std::string(line).c_str() : escape_untrusted(line).c_str());
+}
+
+}  // namespace
 
 bool start_syslog_forwarder(int err_fd) {
     const pid_t pid = fork();
@@ -50,11 +65,16 @@ bool start_syslog_forwarder(int err_fd) {
         pending.append(buf, static_cast<std::size_t>(got));
         std::size_t start = 0;
         for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-            if (nl > start) syslog(LOG_INFO, "%s", pending.substr(start, nl - start).c_str());
+            if (nl > start) log_line(std::string_view(pending).substr(start, nl - start));
         }
         pending.erase(0, start);
+        // Whatever writes here without ever ending its line must not grow this process without bound.
+        if (pending.size() >= kMaxLine) {
+            log_line(pending);
+            pending.clear();
+        }
     }
-    if (!pending.empty()) syslog(LOG_INFO, "%s", pending.c_str());
+    if (!pending.empty()) log_line(pending);
     _exit(0);
 }
 

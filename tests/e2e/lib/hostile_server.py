@@ -4,8 +4,9 @@
 It speaks the mux correctly (sync header, frames, PONG for every PING) and abuses what the protocol lets a
 server say: its CMD_ROUTES announce 0.0.0.0/0, 127.0.0.0/8 and ::1/128 (for -N), and once the client asks for
 hosts (CMD_HOST_REQ, i.e. -H) its CMD_HOST_LIST carries a name with a space, one with an ANSI escape sequence,
-LocalHost, a line with no newline for a long time, and then HOSTS_COUNT valid names
-(flood-<i>.hostile.example -> 203.0.113.<i % 250 + 1>). It never opens a connection it is asked for.
+LocalHost, a name that smuggles an address ('github.com 203.0.113.66'), and then HOSTS_COUNT valid names
+(flood-<i>.hostile.example -> 203.0.113.<i % 250 + 1>). It never opens a connection it is asked for. On its
+stderr (which the client shows) it writes a line that would clear the terminal and forge a client log line.
 Usage: hostile_server.py HOSTS_COUNT
 """
 import os
@@ -48,6 +49,7 @@ def write(data):
 
 
 def main(count):
+    os.write(2, b"\x1b[2J\x1b[31mremote stderr\x1b[0m\rc : forged line\r\n")
     write(b"\0\0SSHUTTLE0001")
     write(frame(0, CMD_ROUTES, b"2,0.0.0.0,0\n2,127.0.0.0,8\n10,::1,128\n"))
     buffer = b""
