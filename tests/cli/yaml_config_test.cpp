@@ -86,6 +86,17 @@ TEST_CASE("config: precedence file < SSHUTTLE_ARGS < command line") {
     CHECK(o.method == "nft");
 }
 
+TEST_CASE("config: only a regular file of at most 1 MiB is read") {
+    sshuttle::test::TempFiles files;
+    CHECK(error_of({"--config", "/dev/zero"}) == "config file '/dev/zero': not a regular file");
+    const std::string dir = files.path("");
+    CHECK(error_of({"--config", dir}) == "config file '" + dir + "': not a regular file");
+    const std::string big = files.write("big.yaml", std::string((1 << 20) + 1, '#'));
+    CHECK(error_of({"--config", big}) == "config file '" + big + "': larger than 1048576 bytes");
+    CHECK(error_of({"--config", files.path("missing.yaml")}) ==
+          "cannot read config file '" + files.path("missing.yaml") + "': No such file or directory");
+}
+
 TEST_CASE("config: errors name the file, the line and the key") {
     sshuttle::test::TempFiles files;
     const std::string typo = files.write("typo.yaml", "# x\nmethod: nft\n\nremot: host\n");

@@ -141,6 +141,20 @@ TEST_CASE("subnet file: one per line, comments and blank lines skipped, errors n
         (std::string("cannot read subnet file '") + path + "': No such file or directory").c_str(), ParseError);
 }
 
+TEST_CASE("subnet file: only a regular file of at most 4 MiB is read") {
+    CHECK_THROWS_WITH_AS(read_subnet_file("/dev/zero", false), "subnet file '/dev/zero': not a regular file",
+                         ParseError);
+    CHECK_THROWS_WITH_AS(read_subnet_file("/tmp", false), "subnet file '/tmp': not a regular file", ParseError);
+    char path[] = "/tmp/sshuttle-net-test-XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << std::string((4 << 20) + 1, '#');
+    CHECK_THROWS_WITH_AS(read_subnet_file(path, false),
+                         (std::string("subnet file '") + path + "': larger than 4194304 bytes").c_str(), ParseError);
+    std::remove(path);
+}
+
 TEST_CASE("subnet: a 50 KB argument is one short error, not a stack overflow in the pattern matcher") {
     for (const std::string& huge : {std::string(50000, 'a'), "[" + std::string(50000, ':') + "]",
                                     "10.0.0.0/8:" + std::string(50000, '1')}) {

@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/arg_sources.hpp"
 
-#include "util/shell_words.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <sstream>
 
 #include "cli/usage_error.hpp"
+#include "util/bounded_file.hpp"
+#include "util/shell_words.hpp"
 
 namespace sshuttle::cli {
 namespace {
@@ -19,7 +13,7 @@ namespace {
 constexpr int kMaxFileDepth = 16;  // argument files including each other in a loop would never end
 // A file of arguments is a few lines: these bound what a mistaken `@/dev/zero` or a file including itself
 // twice on every level (2^16 reads) could cost.
-constexpr off_t kMaxFileBytes = 1 << 20;
+constexpr std::size_t kMaxFileBytes = 1 << 20;
 constexpr int kMaxFiles = 256;
 constexpr const char* kSpace = " \t\r\n\f\v";
 
@@ -38,33 +32,12 @@ bool line_to_token(const std::string& line, std::string& token) {
 
 // The whole file, which must be a regular file (not a device, FIFO or directory) of at most kMaxFileBytes.
 std::string read_argument_file(const std::string& path) {
-    const auto fail = [&](const std::string& why) { return UsageError("argument file '" + path + "': " + why); };
-    // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it.
-    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) throw UsageError("cannot read argument file '" + path + "': " + std::strerror(errno));
-    std::string text;
     try {
-        struct stat st {};
-        if (fstat(fd, &st) != 0) throw fail(std::strerror(errno));
-        if (!S_ISREG(st.st_mode)) throw fail("not a regular file");
-        if (st.st_size > kMaxFileBytes) throw fail("larger than " + std::to_string(kMaxFileBytes) + " bytes");
-        char buf[65536];
-        for (;;) {
-            const ssize_t n = read(fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw fail(std::strerror(errno));
-            if (n == 0) break;
-            text.append(buf, static_cast<std::size_t>(n));
-            // It may have grown since fstat.
-            if (text.size() > static_cast<std::size_t>(kMaxFileBytes))
-                throw fail("larger than " + std::to_string(kMaxFileBytes) + " bytes");
-        }
-    } catch (...) {
-        close(fd);
-        throw;
+        return util::read_bounded_file(path, kMaxFileBytes);
+    } catch (const util::FileReadError& e) {
+        if (!e.opened) throw UsageError("cannot read argument file '" + path + "': " + e.what());
+        throw UsageError("argument file '" + path + "': " + e.what());
     }
-    close(fd);
-    return text;
 }
 
 void expand_into(const std::vector<std::string>& args, int depth, int& files_read, std::vector<std::string>& out) {

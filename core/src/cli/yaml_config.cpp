@@ -4,17 +4,17 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 #include "cli/option_table.hpp"
 #include "cli/usage_error.hpp"
+#include "util/bounded_file.hpp"
 
 namespace sshuttle::cli {
 namespace {
 
 constexpr int kMaxCount = 9;  // more -v than anyone means is a typo
+// A configuration is a few kilobytes: a mistaken --config /dev/zero or a huge file is refused, not read.
+constexpr std::size_t kMaxConfigBytes = 1 << 20;
 
 struct Entry {
     YAML::Node value;
@@ -115,9 +115,15 @@ private:
 };
 
 YAML::Node load_file(const std::string& path) {
-    if (!std::ifstream(path)) throw UsageError("cannot read config file '" + path + "': " + std::strerror(errno));
+    std::string text;
     try {
-        return YAML::LoadFile(path);
+        text = util::read_bounded_file(path, kMaxConfigBytes);
+    } catch (const util::FileReadError& e) {
+        if (!e.opened) throw UsageError("cannot read config file '" + path + "': " + e.what());
+        throw UsageError("config file '" + path + "': " + e.what());
+    }
+    try {
+        return YAML::Load(text);
     } catch (const YAML::Exception& e) {
         throw UsageError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }

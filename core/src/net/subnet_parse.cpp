@@ -2,17 +2,19 @@
 #include "net/subnet_parse.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "net/parse_error.hpp"
 #include "net/resolve.hpp"
 #include "net/text_limit.hpp"
+#include "util/bounded_file.hpp"
 
 namespace sshuttle::net {
 namespace {
+
+// A subnet file holds a few hundred lines at most: /dev/zero or a huge file is refused, not read.
+constexpr std::size_t kMaxSubnetFileBytes = 4 << 20;
 
 // Upstream's two patterns: more than one ':' means IPv6 (mask inside the optional brackets; a port needs
 // them), otherwise IPv4 or a name. Both allow a leading `*.` wildcard.
@@ -112,8 +114,14 @@ std::vector<Subnet> parse_subnetport(const std::string& text, std::vector<std::s
 }
 
 std::vector<Subnet> read_subnet_file(const std::string& path, bool exclude, std::vector<std::string>* warnings) {
-    std::ifstream file(path);
-    if (!file) throw ParseError("cannot read subnet file '" + path + "': " + std::strerror(errno));
+    std::string text;
+    try {
+        text = util::read_bounded_file(path, kMaxSubnetFileBytes);
+    } catch (const util::FileReadError& e) {
+        if (!e.opened) throw ParseError("cannot read subnet file '" + path + "': " + e.what());
+        throw ParseError("subnet file '" + path + "': " + e.what());
+    }
+    std::istringstream file(text);
     std::vector<Subnet> subnets;
     std::string line;
     for (int number = 1; std::getline(file, line); ++number) {
