@@ -52,6 +52,53 @@ per_request=$(((during - before) * 1024 / 1000))
 ((per_request < 8192)) ||
     lab_fail "the server grew by $per_request bytes per pending DNS request ($before -> $during KiB for 1000)"
 lab_pass "1000 pending DNS requests: the server grew by $((during - before)) KiB ($per_request bytes each)"
+
+# The same for UDP flows (tproxy carries UDP): 1000 flows, each from its own socket, to a UDP port on the target
+# that never answers; the server holds one flow per source and no receive buffer of its own for it.
+if [[ $SSHUTTLE_METHOD == tproxy ]]; then
+    SILENT_UDP_PORT=9999
+    lab_spawn target "$LAB_TMP/silent_udp.log" "$LAB_PY" -c \
+        "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$TARGET_V4', $SILENT_UDP_PORT)); time.sleep(300)"
+    deadline=$((SECONDS + 20))
+    until [[ -n "$(lab_in target ss -Hlun "sport = :$SILENT_UDP_PORT")" ]]; do
+        ((SECONDS < deadline)) || lab_fail "the silent UDP listener never bound port $SILENT_UDP_PORT"
+        sleep 0.1
+    done
+    server_sockets() { find "/proc/$server/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+    # The DNS requests above end on the server's own time-out: counted from a settled server only.
+    deadline=$((SECONDS + 60))
+    until (($(server_sockets) < 100)); do
+        ((SECONDS < deadline)) || lab_fail "the server still holds $(server_sockets) sockets a minute after the DNS flood"
+        sleep 0.5
+    done
+    sockets_before=$(server_sockets)
+    before=$(rss_kb)
+    lab_spawn client "$LAB_TMP/udp_flows.log" "$LAB_PY" -c "
+import socket, time
+held = []
+for _ in range(1000):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b'flow', ('$TARGET_V4', $SILENT_UDP_PORT))
+    held.append(s)
+    time.sleep(0.002)  # paced: a burst would overflow the client's UDP listener, and UDP may drop
+print('sent', flush=True)
+time.sleep(60)"
+    FLOWS_PID=$LAB_LAST_PID
+    # Each flow's first datagram opens it on the server; a few may be lost on the way (UDP), so the count is
+    # what the server really opened, once it stops growing.
+    deadline=$((SECONDS + 30)) flows=0
+    until grep -q sent "$LAB_TMP/udp_flows.log" 2>/dev/null && ((flows >= 1000 || SECONDS >= deadline)); do
+        sleep 1
+        flows=$(($(server_sockets) - sockets_before))
+    done
+    ((flows >= 900)) || lab_fail "the server opened only $flows sockets for 1000 UDP flows"
+    during=$(rss_kb)
+    kill "$FLOWS_PID" 2>/dev/null || true
+    per_flow=$(((during - before) * 1024 / flows))
+    ((per_flow < 8192)) ||
+        lab_fail "the server grew by $per_flow bytes per open UDP flow ($before -> $during KiB for $flows)"
+    lab_pass "$flows open UDP flows: the server grew by $((during - before)) KiB ($per_flow bytes each)"
+fi
 sst_expect_proxied client "$TARGET_V4" >/dev/null
 sst_stop
 tp_expect_no_policy_routes client
