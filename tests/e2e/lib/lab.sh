@@ -148,6 +148,13 @@ MaxStartups 100
 MaxSessions 100
 LogLevel VERBOSE
 EOF
+    # Sanitizer builds (scripts/sanitizer-checks.sh): the server helper runs under sshd, which passes on no
+    # environment of ours, so its ASan/UBSan reports go to files beside the client's, where the check looks for
+    # them after the run (a report from a process whose exit status nobody checks is still seen).
+    if [[ -n ${SSHUTTLE_SANITIZER_LOG_DIR:-} ]]; then
+        echo "SetEnv ASAN_OPTIONS=log_path=$SSHUTTLE_SANITIZER_LOG_DIR/remote-asan" \
+            "UBSAN_OPTIONS=print_stacktrace=1:log_path=$SSHUTTLE_SANITIZER_LOG_DIR/remote-ubsan" >>"$d/sshd_config"
+    fi
     cat >"$d/ssh_config" <<EOF
 Host *
     User root
