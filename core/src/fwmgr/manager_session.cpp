@@ -121,6 +121,9 @@ class Session {
     void install(const std::vector<plugin::FirewallRequest>& requests) {
         std::string why = unsupported_reason(requests, backend_.name(), backend_.features());
         if (!why.empty()) throw std::runtime_error(why);
+        // Whatever the method needs besides its rules is checked for every family before any rule goes in, so
+        // a refusal installs nothing and names all that is missing at once. Its line is the user's as it is.
+        backend_.preflight(requests);
         for (const auto& request : requests) {
             const char* family = family_name(request.family);
             touched_.push_back(request);  // before setup: a half-done setup is rolled back too
