@@ -42,7 +42,8 @@ class RecordingBackend : public FirewallBackend {
     /// Kept apart from calls (whose tests predate it): the families of each preflight, e.g. "v6 v4".
     void preflight(const std::vector<plugin::FirewallRequest>& requests) override {
         std::string families;
-        for (const auto& r : requests) families += std::string(families.empty() ? "" : " ") + (r.family == net::Family::kIPv6 ? "v6" : "v4");
+        for (const auto& r : requests)
+            families += std::string(families.empty() ? "" : " ") + (r.family == net::Family::kIPv6 ? "v6" : "v4");
         preflights.push_back(families);
         if (!fail_preflight_.empty()) throw std::runtime_error(fail_preflight_);
     }

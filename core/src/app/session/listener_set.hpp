@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The client's redirect targets: the TCP listeners, the transparent UDP listeners, the DNS listeners. Bound once
-// per session and kept across server connections, so the rules always point at a socket that answers. The data plane takes the sockets over (hand_over).
+// per session and kept across server connections, so the rules always point at a socket that answers. The data
+// plane takes the sockets over (hand_over).
 #pragma once
 
 #include <vector>
