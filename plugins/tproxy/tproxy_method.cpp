@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,6 +22,15 @@ constexpr int kIpv6RecvOrigDstAddr = 74;
 constexpr int kSolIp = 0;
 constexpr int kSolIpv6 = 41;
 
+// The create() option that --tproxy-setup-routes becomes (the core passes a method's flags on by name).
+constexpr const char* kSetupRoutesOption = "setup-routes";
+
+std::string joined(const Argv& argv) {
+    std::string out;
+    for (const auto& word : argv) out += (out.empty() ? "" : " ") + word;
+    return out;
+}
+
 void check_request(const sdk::FwRequest& req) {
     if (req.family != SSHUTTLE_AF_INET && req.family != SSHUTTLE_AF_INET6)
         throw sdk::Error(SSHUTTLE_EINVAL, "tproxy: invalid address family " + std::to_string(req.family));
@@ -37,7 +47,8 @@ void set_int_option(int fd, int level, int name, const char* what) {
 
 }  // namespace
 
-TproxyMethod::TproxyMethod(const sdk::Host& host, const sdk::Options&) : host_(host) {}
+TproxyMethod::TproxyMethod(const sdk::Host& host, const sdk::Options& options)
+    : host_(host), setup_routes_(options.contains(kSetupRoutesOption)) {}
 
 bool TproxyMethod::is_supported(std::string& reason) {
     for (const std::string tool : {"iptables", "ip6tables"}) {
@@ -50,11 +61,54 @@ bool TproxyMethod::is_supported(std::string& reason) {
     return true;
 }
 
+void TproxyMethod::preflight(const std::vector<sdk::FwRequest>& requests) {
+    if (setup_routes_ || requests.empty()) return;  // setup installs the routing itself
+    const std::string& tmark = requests.front().tmark;
+    uint32_t mark = 0;
+    if (!parse_mark(tmark, mark))
+        throw sdk::Error(SSHUTTLE_EINVAL, "tproxy: invalid mark '" + tmark + "': not a hexadecimal value");
+    // IPv4 first in the message, whatever the order of the requests.
+    std::vector<int> missing;
+    for (int family : {SSHUTTLE_AF_INET, SSHUTTLE_AF_INET6}) {
+        const bool requested = std::any_of(requests.begin(), requests.end(),
+                                           [family](const sdk::FwRequest& r) { return r.family == family; });
+        if (requested && !routing_present(family, mark)) missing.push_back(family);
+    }
+    if (!missing.empty()) throw sdk::Error(SSHUTTLE_EUNSUPPORTED, missing_routing_message(missing, tmark));
+}
+
+bool TproxyMethod::routing_present(int family, uint32_t mark) {
+    const Argv show = rule_show_command(family);
+    const sdk::CommandResult rules = host_.run(show);
+    const auto tables = rules.exit_status == 0 ? tables_for_mark(rules.output, mark) : std::nullopt;
+    if (!tables)
+        throw sdk::Error(SSHUTTLE_ECOMMAND, "tproxy: cannot check the policy routing for the mark: '" + joined(show) +
+                                                "' " + (rules.exit_status == 0 ? "printed no rule listing"
+                                                                                : "failed"));
+    for (const std::string& table : *tables) {
+        const sdk::CommandResult routes = host_.run(route_show_command(family, table));
+        if (routes.exit_status == 0 && has_local_default(routes.output)) return true;
+    }
+    return false;
+}
+
 void TproxyMethod::setup(const sdk::FwRequest& req) {
     check_request(req);
-    remove_rules(req);  // stale rules of a crashed instance on the same port; its routes are the client's now
+    remove_rules(req);  // stale rules of a crashed instance on the same port
+    if (setup_routes_) install_own_routes(req);
     const std::string text = restore_input(req);
     host_.run_checked(restore_command(req.family), &text);
+}
+
+void TproxyMethod::install_own_routes(const sdk::FwRequest& req) {
+    uint32_t mark = 0;
+    if (!parse_mark(req.tmark, mark))
+        throw sdk::Error(SSHUTTLE_EINVAL, "tproxy: invalid mark '" + req.tmark + "': not a hexadecimal value");
+    remove_own_routes(req);  // leftovers of a crashed instance on the same port
+    // A failure here leaves a half-installed routing: the manager's restore (after a failed setup) removes it.
+    for (const Argv& cmd : own_routes_setup(req.family, req.port, req.tmark)) host_.run_checked(cmd);
+    host_.debug("policy routing (" + std::string(req.family == SSHUTTLE_AF_INET6 ? "IPv6" : "IPv4") + "): fwmark " +
+                req.tmark + " -> table " + std::to_string(own_table(req.port)) + " (local default dev lo)");
 }
 
 void TproxyMethod::update(const sdk::FwRequest& req) {
@@ -90,7 +144,7 @@ void TproxyMethod::remove_rules(const sdk::FwRequest& req) {
 
 void TproxyMethod::remove_own_routes(const sdk::FwRequest& req) {
     const sdk::CommandResult rules = host_.run(rule_show_command(req.family));
-    const sdk::CommandResult routes = host_.run(route_show_command(req.family, own_table(req.port)));
+    const sdk::CommandResult routes = host_.run(route_show_command(req.family, std::to_string(own_table(req.port))));
     if (rules.exit_status != 0) return;  // no `ip` or no policy routing: nothing of ours either
     const std::string route_listing = routes.exit_status == 0 ? routes.output : "";
     for (const Argv& cmd : own_routes_teardown(req.family, req.port, rules.output, route_listing))
@@ -99,7 +153,7 @@ void TproxyMethod::remove_own_routes(const sdk::FwRequest& req) {
 
 std::string TproxyMethod::render(const sdk::FwRequest& req) {
     check_request(req);
-    return tproxy::render(req);
+    return tproxy::render(req, setup_routes_);
 }
 
 void TproxyMethod::prepare_listener(int fd, int family, bool is_udp) {

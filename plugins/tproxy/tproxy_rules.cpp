@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "tproxy_routes.hpp"
+
 namespace sshuttle::plugins::tproxy {
 namespace {
 
@@ -146,13 +148,22 @@ std::vector<Argv> present_teardown_commands(int family, int port, const std::str
     return out;
 }
 
-std::string render(const sdk::FwRequest& req) {
+std::string render(const sdk::FwRequest& req, bool own_routes) {
     const std::string label = is_v6(req.family) ? "ipv6" : "ipv4";
     std::string out = "# " + label + " setup: teardown below first (stale rules of port " + std::to_string(req.port) +
                       ", errors ignored), then:\n";
+    if (own_routes) {
+        out += "# " + label + " policy routing of its own (--tproxy-setup-routes), before the rules:\n";
+        for (const auto& cmd : own_routes_setup(req.family, req.port, req.tmark)) out += join(cmd) + "\n";
+    }
     out += "# " + label + ": " + join(restore_command(req.family)) + " <<EOF\n" + restore_input(req) + "EOF\n";
     out += "# " + label + " teardown:\n";
     for (const auto& cmd : teardown_commands(req.family, req.port)) out += join(cmd) + "\n";
+    if (own_routes) {
+        const std::string table = std::to_string(own_table(req.port));
+        const std::string flag = is_v6(req.family) ? "-6" : "-4";
+        out += "ip " + flag + " rule del lookup " + table + "\nip " + flag + " route flush table " + table + "\n";
+    }
     return out;
 }
 

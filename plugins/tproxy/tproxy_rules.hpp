@@ -39,7 +39,8 @@ Argv list_command(int family);
 /// nothing runs no command that could print "does not exist".
 std::vector<Argv> present_teardown_commands(int family, int port, const std::string& listing);
 
-/// Human-readable setup and teardown for --dry-run.
-std::string render(const sdk::FwRequest& req);
+/// Human-readable setup and teardown for --dry-run; with own_routes also the policy routing that setup-routes
+/// installs before the rules (tproxy_routes.hpp) and removes after them.
+std::string render(const sdk::FwRequest& req, bool own_routes = false);
 
 }  // namespace sshuttle::plugins::tproxy

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "abi_support.hpp"
+#include "plugin/method_options.hpp"
 
 using namespace sshuttle::plugin;
 
@@ -133,4 +134,27 @@ TEST_CASE("calls: original_dst of an accepted loopback connection") {
     CHECK_FALSE(plugin->original_dst(-1, reason).has_value());
     CHECK(reason == "no original destination");
     for (int fd : {accepted, client, listener}) close(fd);
+}
+
+TEST_CASE("calls: create() options reach the plugin; preflight gets every request, its line is the error as it is") {
+    HostServices host(true);
+    FirewallRequest v6 = abi_test::sample_request();
+    v6.family = sshuttle::net::Family::kIPv6;
+    const FirewallRequest v4 = abi_test::sample_request();
+    auto willing = load_firewall_file(ABI_FIXTURE_GOOD, host);
+    REQUIRE(willing->has_preflight());
+    willing->preflight({v6, v4});
+    auto refusing = load_firewall_file(ABI_FIXTURE_GOOD, host, {{"refuse", "the machine lacks X; run: fix X"}});
+    // No "plugin <file>: preflight failed:" in front: the plugin's line says what to fix, for the user.
+    CHECK(call_error([&] { refusing->preflight({v6, v4}); }) == "the machine lacks X; run: fix X: 6 4");
+}
+
+TEST_CASE("calls: a method's own flags go to that method only, without its name in front") {
+    const PluginOptions given{{"tproxy-setup-routes", "1"}, {"nft-backend", "command"}, {"tproxy", "1"}};
+    CHECK(options_for_method(given, "tproxy") == PluginOptions{{"setup-routes", "1"}});
+    CHECK(options_for_method(given, "nft") == PluginOptions{{"backend", "command"}});
+    CHECK(options_for_method(given, "nat").empty());
+    CHECK(options_for_method(given, "auto").empty());
+    CHECK(options_ignored_by(given, "tproxy") == std::vector<std::string>{"nft-backend", "tproxy"});
+    CHECK(options_ignored_by(given, "nat").size() == 3);
 }

@@ -42,12 +42,12 @@ TEST_CASE("abi: a good firewall fixture loads and reports its table") {
 
 TEST_CASE("abi: wrong major is refused before the table is touched") {
     CHECK(load_error(ABI_FIXTURE_WRONG_MAJOR) ==
-          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.2");
+          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.3");
 }
 
 TEST_CASE("abi: a newer minor is refused with both versions") {
     CHECK(load_error(ABI_FIXTURE_NEWER_MINOR) == "plugin " ABI_FIXTURE_NEWER_MINOR
-                                                 ": built for ABI 1.3, newer than this sshuttle's 1.2 "
+                                                 ": built for ABI 1.4, newer than this sshuttle's 1.3 "
                                                  "(upgrade sshuttle)");
 }
 
@@ -93,6 +93,9 @@ TEST_CASE("abi: a 1.0 plugin loads into a 1.1 host; its UDP members past struct_
     std::string reason;
     CHECK_THROWS_WITH_AS(plugin->nat_lookup(6, {}, {}, reason),
                          doctest::Contains("nat_lookup: the method cannot look up NAT states"), PluginError);
+    // Nor 1.3's preflight: the manager goes straight to setup.
+    CHECK_FALSE(plugin->has_preflight());
+    plugin->preflight({abi_test::sample_request()});
 }
 
 TEST_CASE("abi: copy_table ignores members appended by a newer layout") {

@@ -335,3 +335,16 @@ TEST_CASE("options: --max-channels defaults to 8, is bounded, and comes from YAM
     const std::string path = files.write("sshuttle.yaml", "max-channels: 3\nauto_nets: true\n");
     CHECK(parse({"--config", path}).max_channels == 3);
 }
+
+TEST_CASE("options: a firewall method's own flag is kept by its YAML key for the method's plugin") {
+    using Pairs = std::vector<std::pair<std::string, std::string>>;
+    CHECK(parse({"-N"}).method_options.empty());
+    CHECK(parse({"--tproxy-setup-routes", "-N"}).method_options == Pairs{{"tproxy-setup-routes", "1"}});
+    // Given twice, or in SSHUTTLE_ARGS and on the command line: still one option.
+    CHECK(parse({"--tproxy-setup-routes", "--tproxy-setup-routes", "-N"}).method_options.size() == 1);
+    sshuttle::test::TempFiles files;
+    const std::string path = files.write("sshuttle.yaml", "tproxy-setup-routes: true\nauto_nets: true\n");
+    CHECK(parse({"--config", path}).method_options == Pairs{{"tproxy-setup-routes", "1"}});
+    const std::string off = files.write("off.yaml", "tproxy-setup-routes: false\nauto_nets: true\n");
+    CHECK(parse({"--config", off}).method_options.empty());
+}

@@ -207,6 +207,92 @@ TEST_CASE("tproxy module: update is one iptables-restore declaring the three cha
     CHECK(transcript.find("$ ", 1) == std::string::npos);  // one command
 }
 
+TEST_CASE("tproxy module: preflight names every family whose marked packets are not routed here, in one line") {
+    RecordingHost host;
+    LoadedFirewall tproxy("tproxy", host.get());
+    const sdk::FwRequest v6 = request(SSHUTTLE_AF_INET6, {subnet("2001:db8::", 32)});
+    const sdk::FwRequest v4 = request(SSHUTTLE_AF_INET, {subnet("192.0.2.0", 24)});
+    // IPv4 routed by hand as upstream documents it (a masked mark here); IPv6 not at all (real `ip -j` output).
+    host.answer("ip -j -4 rule show", 0,
+                R"([{"priority":0,"src":"all","table":"local"},)"
+                R"({"priority":30000,"src":"all","fwmark":"0x1","fwmask":"0xff","table":"100"},)"
+                R"({"priority":32766,"src":"all","table":"main"},{"priority":32767,"src":"all","table":"default"}])");
+    host.answer("ip -j -4 route show table 100", 0,
+                R"([{"type":"local","dst":"default","dev":"lo","scope":"host","flags":[]}])");
+    host.answer("ip -j -6 rule show", 0,
+                R"([{"priority":0,"src":"all","table":"local"},{"priority":32766,"src":"all","table":"main"}])");
+    std::string error;
+    CHECK(tproxy.preflight({v6, v4}, error) == SSHUTTLE_EUNSUPPORTED);
+    CHECK(error ==
+          "method tproxy: packets marked 0x01 are not routed to this machine (policy routing missing); run as root: "
+          "ip -6 rule add fwmark 0x01 lookup 100; ip -6 route add local default dev lo table 100 "
+          "(or start sshuttle with --tproxy-setup-routes)");
+    // Only listings: the check changes nothing.
+    CHECK(host.take_transcript() ==
+          "$ ip -j -4 rule show\n$ ip -j -4 route show table 100\n$ ip -j -6 rule show\n");
+    CHECK(tproxy.preflight({v4}, error) == SSHUTTLE_OK);
+
+    // Neither family: both in the one line, IPv4 first.
+    host.answer("ip -j -4 route show table 100", 2, "[");
+    CHECK(tproxy.preflight({v6, v4}, error) == SSHUTTLE_EUNSUPPORTED);
+    CHECK(error.find("run as root: ip rule add fwmark 0x01 lookup 100; ip route add local default dev lo table 100; "
+                     "ip -6 rule add") != std::string::npos);
+    // ip itself failing is not "missing": it says what could not be checked.
+    host.answer("ip -j -4 rule show", 255, "");
+    CHECK(tproxy.preflight({v4}, error) == SSHUTTLE_ECOMMAND);
+    CHECK(error == "tproxy: cannot check the policy routing for the mark: 'ip -j -4 rule show' failed");
+}
+
+TEST_CASE("tproxy module: with setup-routes its own rule and route go in before the rules and out after them") {
+    RecordingHost host;
+    LoadedFirewall tproxy("tproxy", host.get(), {{"setup-routes", "1"}});
+    const sdk::FwRequest v4 = request(SSHUTTLE_AF_INET, {subnet("192.0.2.0", 24)});
+    std::string error;
+    REQUIRE(tproxy.preflight({v4}, error) == SSHUTTLE_OK);
+    CHECK(host.take_transcript().empty());  // nothing to check: setup installs it
+
+    REQUIRE_MESSAGE(tproxy.setup(v4, error) == SSHUTTLE_OK, error);
+    std::string transcript = host.take_transcript();
+    const auto rule_add = transcript.find("$ ip -4 rule add fwmark 0x01 lookup 112300 pref 30000\n");
+    const auto route_add = transcript.find("$ ip -4 route replace local default dev lo table 112300\n");
+    const auto rules_in = transcript.find("$ iptables-restore --noflush -w\n");
+    CHECK(rule_add != std::string::npos);
+    CHECK(route_add > rule_add);
+    CHECK(rules_in > route_add);
+    CHECK(route_add != std::string::npos);
+    CHECK(rules_in != std::string::npos);
+
+    // Restore: the rules' teardown, then exactly what the listings show of ours (table 112300).
+    host.answer("ip -j -4 rule show", 0,
+                R"([{"priority":0,"src":"all","table":"local"},)"
+                R"({"priority":30000,"src":"all","fwmark":"0x1","table":"112300"},)"
+                R"({"priority":32766,"src":"all","table":"main"}])");
+    host.answer("ip -j -4 route show table 112300", 0,
+                R"([{"type":"local","dst":"default","dev":"lo","scope":"host","flags":[]}])");
+    REQUIRE_MESSAGE(tproxy.restore(v4, error) == SSHUTTLE_OK, error);
+    transcript = host.take_transcript();
+    CHECK(transcript.ends_with("$ ip -j -4 rule show\n$ ip -j -4 route show table 112300\n"
+                               "$ ip -4 rule del lookup 112300\n$ ip -4 route flush table 112300\n"));
+
+    std::string text;
+    REQUIRE(tproxy.render(v4, text) == SSHUTTLE_OK);
+    CHECK(text.find("\nip -4 rule add fwmark 0x01 lookup 112300 pref 30000\n"
+                    "ip -4 route replace local default dev lo table 112300\n# ipv4: iptables-restore") !=
+          std::string::npos);
+    CHECK(text.ends_with("ip -4 rule del lookup 112300\nip -4 route flush table 112300\n"));
+}
+
+TEST_CASE("tproxy module: restore without routing of its own runs only the listings") {
+    RecordingHost host;
+    LoadedFirewall tproxy("tproxy", host.get());
+    host.answer("ip -j -6 route show table 112300", 2, "[");  // no such table
+    std::string error;
+    REQUIRE_MESSAGE(tproxy.restore(request(SSHUTTLE_AF_INET6, {subnet("2001:db8::", 32)}), error) == SSHUTTLE_OK,
+                    error);
+    CHECK(host.take_transcript() ==
+          "$ ip6tables -w -t mangle -S\n$ ip -j -6 rule show\n$ ip -j -6 route show table 112300\n");
+}
+
 TEST_CASE("pf and ipfw modules: update is refused on Linux; every method has the ABI 1.2 member") {
     RecordingHost host;
     for (const std::string name : {"pf", "ipfw"}) {
@@ -219,5 +305,7 @@ TEST_CASE("pf and ipfw modules: update is refused on Linux; every method has the
         CAPTURE(name);
         LoadedFirewall fw(name, host.get());
         CHECK((fw.table().update != nullptr));
+        // ABI 1.3's preflight: only tproxy needs something besides its rules (policy routing).
+        CHECK((fw.table().preflight != nullptr) == (name == "tproxy"));
     }
 }

@@ -60,6 +60,15 @@ TEST_CASE("manager command: -H is passed on, so the manager knows hosts lines we
     CHECK(manager_command(o, "/usr/bin/sshuttle", Elevation::kSudo).back() == "--syslog");
 }
 
+TEST_CASE("manager command: a method's own flags are passed on as themselves, for its plugin") {
+    cli::Options o = options();
+    o.method = "tproxy";
+    o.method_options = {{"tproxy-setup-routes", "1"}};
+    CHECK(manager_command(o, "/usr/bin/sshuttle", Elevation::kNone) ==
+          Argv{"/usr/bin/sshuttle", "--firewall", "--method", "tproxy", "-v", "-v", "--plugin-dir", "/opt/plugins",
+               "--tproxy-setup-routes"});
+}
+
 TEST_CASE("manager command: our own executable and the elevation we need") {
     CHECK(self_executable() == std::filesystem::canonical("/proc/self/exe").string());
     Elevation expected = Elevation::kNone;

@@ -116,6 +116,28 @@ TEST_CASE("manager session: a failed IPv4 setup rolls back both families and rep
           std::vector<std::string>{kSetupV6, kSetupV4, kRestoreV6, kRestoreV4});
 }
 
+TEST_CASE("manager session: the method's preflight sees every family before any setup") {
+    SessionHarness h;
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "STARTED");
+    CHECK(h.backend.preflights == std::vector<std::string>{"v6 v4"});
+    CHECK(h.finish() == 0);
+}
+
+TEST_CASE("manager session: a refused preflight installs nothing; its long line is the ERROR as it is") {
+    SessionHarness h;
+    // As long as tproxy's, which names the commands for both families.
+    h.backend.fail_preflight_ = "method fake: " + std::string(280, 'x') + " (run this first)";
+    h.start();
+    CHECK(h.next_line() == "READY fake");
+    h.send(kOrder + go_line(getpid()));
+    CHECK(h.next_line() == "ERROR " + h.backend.fail_preflight_);
+    CHECK(h.join() == 1);
+    CHECK(h.backend.calls.empty());
+}
+
 TEST_CASE("manager session: a method without IPv6 refuses an IPv6 port before touching anything") {
     SessionHarness h;
     h.backend.features_ = testing::kAllFeatures & ~uint64_t{SSHUTTLE_FEAT_IPV6};

@@ -24,6 +24,7 @@ TEST_CASE("sdk: a firewall plugin built with the ABI 1.0 SDK loads into this hos
     CHECK_FALSE(plugin->has_udp());  // appended in 1.1: beyond this plugin's struct_size
     CHECK_FALSE(plugin->has_update());  // appended in 1.2: the manager falls back to restore + setup
     CHECK_FALSE(plugin->has_nat_lookup());  // appended in 1.2 too
+    CHECK_FALSE(plugin->has_preflight());   // appended in 1.3
     FirewallRequest request;
     request.port = 12300;
     CHECK(plugin->render(request) == "legacy redirect to port 12300\n");

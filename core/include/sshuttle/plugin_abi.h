@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define SSHUTTLE_ABI_MAJOR 1 /* incompatible change: the host rejects any other major */
-#define SSHUTTLE_ABI_MINOR 2 /* appended members: the host rejects a plugin minor newer than its own */
+#define SSHUTTLE_ABI_MINOR 3 /* appended members: the host rejects a plugin minor newer than its own */
 #define SSHUTTLE_ABI_VERSION ((uint32_t)((SSHUTTLE_ABI_MAJOR << 16) | SSHUTTLE_ABI_MINOR))
 #define SSHUTTLE_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 #define SSHUTTLE_ABI_VERSION_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -208,6 +208,16 @@ typedef struct sshuttle_firewall_v1 {
     int (*nat_lookup)(void *self, int family, int proto, const uint8_t *src_addr, uint16_t src_port,
                       const uint8_t *dst_addr, uint16_t dst_port, uint8_t *out_addr, uint16_t *out_port,
                       sshuttle_error *err);
+
+    /* ---- appended in ABI 1.3: what the rules need from the machine besides themselves. Optional (NULL); the
+     *      host never calls it on a table whose struct_size does not reach it. */
+
+    /** Checks, changing nothing, that setup could work for every request of reqs (count of them: each family
+     *  the session is about to set up, in the order setup will be called), e.g. that tproxy's marked packets are
+     *  routed to this machine. The root firewall manager calls it once, after GO and before the first setup;
+     *  on failure nothing is installed and err says in one line everything that is missing (for every family at
+     *  once), which the client shows as the manager's error. Not called for CLEANUP nor for update. */
+    int (*preflight)(void *self, const sshuttle_fw_request *reqs, size_t count, sshuttle_error *err);
 } sshuttle_firewall_v1;
 
 /* ---- transport plugins ----------------------------------------------------------------------- */

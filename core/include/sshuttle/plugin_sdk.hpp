@@ -20,6 +20,8 @@
 //     void update(const sshuttle::sdk::FwRequest& req);
 //     // optional (ABI 1.2): the original destination from the kernel's NAT states (root manager, pf)
 //     sshuttle::sdk::NatAnswer nat_lookup(const sshuttle::sdk::NatQuery& query);
+//     // optional (ABI 1.3): check, changing nothing, what setup needs besides its rules (all families at once)
+//     void preflight(const std::vector<sshuttle::sdk::FwRequest>& requests);
 //   };
 //   SSHUTTLE_DECLARE_FIREWALL(MyMethod, "mymethod", "what it does", features, priority)
 //
@@ -351,6 +353,18 @@ struct FirewallTrampolines {
         });
     }
 
+    static constexpr bool kHasPreflight = requires(Method m, const std::vector<FwRequest>& r) { m.preflight(r); };
+    static int preflight(void* p, const sshuttle_fw_request* reqs, size_t count, sshuttle_error* err) {
+        return guarded(err, [&] {
+            if constexpr (kHasPreflight) {
+                if (reqs == nullptr && count > 0) throw Error(SSHUTTLE_EINVAL, "preflight: NULL requests");
+                std::vector<FwRequest> requests;
+                for (size_t i = 0; i < count; ++i) requests.push_back(to_request(&reqs[i]));
+                self(p)->method.preflight(requests);
+            }
+        });
+    }
+
     static sshuttle_firewall_v1 table(const char* name, const char* description, uint64_t features, int priority) {
         sshuttle_firewall_v1 t{};
         t.struct_size = sizeof t;
@@ -373,6 +387,7 @@ struct FirewallTrampolines {
         }
         if constexpr (kHasUpdate) t.update = &update;
         if constexpr (kHasNatLookup) t.nat_lookup = &nat_lookup;
+        if constexpr (kHasPreflight) t.preflight = &preflight;
         return t;
     }
 };

@@ -13,6 +13,7 @@
 #include "app/rule_plan.hpp"
 #include "cli/help.hpp"
 #include "fwmgr/request_plan.hpp"
+#include "plugin/method_options.hpp"
 #include "plugin/plugins.hpp"
 #include "transport/server_launch.hpp"
 
@@ -26,7 +27,9 @@ constexpr uint16_t kShownDnsPort = 12299;
 std::unique_ptr<plugin::FirewallPlugin> choose_method(const cli::Options& options, const plugin::HostServices& host,
                                                       std::ostream& out) {
     auto dirs = plugin::search_dirs(options.plugin_dirs);
-    if (options.method != "auto") return plugin::load_firewall(options.method, dirs, host);
+    if (options.method != "auto")
+        return plugin::load_firewall(options.method, dirs, host,
+                                     plugin::options_for_method(options.method_options, options.method));
     std::vector<std::string> why;
     auto method = plugin::select_auto(dirs, host, why);
     out << "# --method auto:\n";

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // describe_options() for --dry-run: YAML-like, one key per Options field, so a user sees what the layers of
 // config file, SSHUTTLE_ARGS and command line resolved to.
+#include <algorithm>
 #include <sstream>
 
 #include "cli/help.hpp"
+#include "cli/option_table.hpp"
 #include "net/rule_order.hpp"
 
 namespace sshuttle::cli {
@@ -107,7 +109,13 @@ std::string describe_options(const Options& o) {
     out << "user: " << (o.user ? quoted(*o.user) : "none") << "\n";
     out << "group: " << (o.group ? quoted(*o.group) : "none") << "\n";
     out << "tmark: " << o.tmark << "\n";
-    out << "tproxy-setup-routes: " << yes_no(o.tproxy_setup_routes) << "\n";
+    // The firewall methods' own flags, each by its YAML key.
+    for (const OptionSpec& spec : option_table()) {
+        if (!spec.method_flag) continue;
+        const bool given = std::any_of(o.method_options.begin(), o.method_options.end(),
+                                       [&spec](const auto& kv) { return kv.first == spec.yaml_key; });
+        out << spec.yaml_key << ": " << yes_no(given) << "\n";
+    }
     out << "sudoers-user: " << quoted(o.sudoers_user) << "\n";
     out << "no-sudo-pythonpath: " << yes_no(o.no_sudo_pythonpath) << "\n";
     out << "namespace: " << quoted(o.namespace_name) << "\n";

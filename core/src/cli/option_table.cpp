@@ -171,6 +171,7 @@ void raise_mode(Options& o, Mode mode) {
 constexpr auto F = ValueKind::kFlag;
 constexpr auto V = ValueKind::kValue;
 constexpr auto L = ValueKind::kList;
+constexpr bool kMethodFlag = true;  // OptionSpec::method_flag
 
 }  // namespace
 
@@ -264,8 +265,8 @@ const std::vector<OptionSpec>& option_table() {
          [](Options& o, const Values&, std::size_t) { o.no_sudo_pythonpath = true; }},
         {"-t,--tmark", "tmark", V, "MARK", "tproxy traffic mark, hexadecimal [0x01]", apply_tmark},
         {"--tproxy-setup-routes", "tproxy-setup-routes", F, nullptr,
-         "tproxy: add the policy routing for the mark (ip rule, local route) and remove it on exit",
-         [](Options& o, const Values&, std::size_t) { o.tproxy_setup_routes = true; }},
+         "tproxy: add the policy routing for the mark (ip rule, local route) and remove it on exit", nullptr,
+         kMethodFlag},
         {"--namespace", "namespace", V, "NAME", "run inside this network namespace (Linux)", apply_namespace},
         {"--namespace-pid", "namespace-pid", V, "PID", "run inside the network namespace of this process",
          [](Options& o, const Values& v, std::size_t) {
@@ -293,6 +294,11 @@ const std::vector<OptionSpec>& option_table() {
     };
     // clang-format on
     return table;
+}
+
+void apply_option(const OptionSpec& spec, Options& options, const Values& values, std::size_t count) {
+    if (!spec.method_flag) return spec.apply(options, values, count);
+    options.method_options.emplace_back(spec.yaml_key, "1");
 }
 
 std::string display_name(const OptionSpec& spec) {

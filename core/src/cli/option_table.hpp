@@ -29,10 +29,17 @@ struct OptionSpec {
     /// Applies the raw values given on one level (count = how many times the option was given).
     /// Throws UsageError or net::ParseError naming the bad value.
     void (*apply)(Options& options, const std::vector<std::string>& values, std::size_t count);
+    /// A flag of one firewall method, named "--<method>-<key>": apply is nullptr, and the flag goes into
+    /// Options::method_options as <YAML key>=1 for the method's plugin (see plugin/method_options.hpp).
+    bool method_flag = false;
 };
 
 /// The table, in help-text order.
 const std::vector<OptionSpec>& option_table();
+
+/// Applies one option's raw values to options (spec.apply, or a method flag's entry in method_options).
+void apply_option(const OptionSpec& spec, Options& options, const std::vector<std::string>& values,
+                  std::size_t count);
 
 /// "--exclude" for "-x,--exclude", the first name otherwise ("subnets" for the positional).
 std::string display_name(const OptionSpec& spec);

@@ -77,7 +77,9 @@ struct Options {
     std::optional<std::string> user;     // --user NAME
     std::optional<std::string> group;    // --group NAME
     std::string tmark = "0x01";          // -t/--tmark, normalised lowercase hex with 0x
-    bool tproxy_setup_routes = false;    // --tproxy-setup-routes: install the fwmark policy routing, remove on exit
+    // A firewall method's own flags (OptionSpec::method_flag), as <YAML key>=1 in the order of the table; its
+    // plugin gets them as create() options (plugin/method_options.hpp), the core never reads them.
+    std::vector<std::pair<std::string, std::string>> method_options;
     std::string sudoers_user;            // --sudoers-user
     bool no_sudo_pythonpath = false;     // accepted for compatibility
     bool reconnect = true;               // --no-reconnect: exit when the server connection is lost

@@ -140,7 +140,7 @@ Options merge_levels(const std::vector<Level>& levels) {
             std::find_if(levels.rbegin(), levels.rend(), [&](const Level& l) { return l.counts[i] > 0; });
         if (level == levels.rend()) continue;
         try {
-            table[i].apply(options, level->values[i], level->counts[i]);
+            apply_option(table[i], options, level->values[i], level->counts[i]);
         } catch (const std::runtime_error& e) {
             throw UsageError(level->error_prefix(i) + e.what());
         }

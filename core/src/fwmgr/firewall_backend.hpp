@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "plugin/firewall_request.hpp"
 
@@ -19,6 +20,10 @@ class FirewallBackend {
     virtual std::string name() const = 0;
     /// SSHUTTLE_FEAT_* bits.
     virtual uint64_t features() const = 0;
+    /// Before the first setup of a session: checks, changing nothing, that every request could be set up (ABI
+    /// 1.3 preflight, e.g. tproxy's policy routing). Throws std::exception with the one line naming what is
+    /// missing. A method without the check passes (the default).
+    virtual void preflight(const std::vector<plugin::FirewallRequest>& /*requests*/) {}
     /// Installs the rules of one family; throws std::exception with a one-line reason.
     virtual void setup(const plugin::FirewallRequest& request) = 0;
     /// Removes them again; idempotent; throws std::exception with a one-line reason.

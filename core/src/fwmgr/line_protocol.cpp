@@ -100,12 +100,12 @@ bool parse_endpoint(net::Family family, std::string_view ip, std::string_view po
            parse_decimal(port, std::numeric_limits<uint16_t>::max(), out.port);
 }
 
-/// text as the tail of one line: newlines flattened, cut so that `prefix text\n` fits kMaxLineBytes.
-std::string one_line_tail(std::string_view prefix, const std::string& text) {
+/// text as the tail of one line: newlines flattened, cut so that `prefix text\n` fits max_bytes.
+std::string one_line_tail(std::string_view prefix, const std::string& text, size_t max_bytes = kMaxLineBytes) {
     std::string line = std::string(prefix) + text;
     for (char& c : line)
         if (c == '\n' || c == '\r') c = ' ';
-    if (line.size() > kMaxLineBytes - 1) line = line.substr(0, kMaxLineBytes - 4) + "...";
+    if (line.size() > max_bytes - 1) line = line.substr(0, max_bytes - 4) + "...";
     return line + '\n';
 }
 
@@ -235,7 +235,7 @@ std::optional<std::string> parse_ready(std::string_view line) {
     return method;
 }
 
-std::string format_error(const std::string& text) { return one_line_tail("ERROR ", text); }
+std::string format_error(const std::string& text) { return one_line_tail("ERROR ", text, kMaxErrorLineBytes); }
 
 std::optional<std::string> parse_error(std::string_view line) {
     constexpr std::string_view kPrefix = "ERROR ";

@@ -24,7 +24,9 @@
 //   fields stay as GO set them, and a caller who is not root is checked again as for GO.
 //
 // <family> is this platform's AF_INET/AF_INET6 value (2/10 on Linux), as upstream sends it. Every line,
-// newline included, is at most kMaxLineBytes long: upstream's manager reads with readline(128).
+// newline included, is at most kMaxLineBytes long: upstream's manager reads with readline(128). Only ERROR, which
+// upstream has not and only our client reads, may be longer (kMaxErrorLineBytes): it may have to carry the exact
+// commands that fix the machine (tproxy's policy routing).
 // Parsers take one line without its '\n' and throw ProtocolError naming the bad line; formatters return the
 // line with its '\n'.
 #pragma once
@@ -44,6 +46,8 @@ namespace sshuttle::fwmgr {
 
 /// Longest line either side may send, '\n' included.
 inline constexpr size_t kMaxLineBytes = 128;
+/// Longest `ERROR <text>` line, '\n' included (the client reads lines of up to 4096 bytes).
+inline constexpr size_t kMaxErrorLineBytes = 1024;
 
 class ProtocolError : public std::runtime_error {
    public:

@@ -41,6 +41,9 @@ std::vector<std::string> manager_command(const cli::Options& options, const std:
         for (const auto& dir : options.plugin_dirs) argv.insert(argv.end(), {"--plugin-dir", dir});
     if (options.syslog) argv.push_back("--syslog");
     if (options.auto_hosts) argv.push_back("--auto-hosts");  // the manager writes hosts lines only with it
+    // A method's own flags travel as themselves; the manager hands them to its plugin (plugin/method_options.hpp).
+    // The generated sudoers rule has none of them: through it, sudo then asks for a password.
+    for (const auto& [key, value] : options.method_options) argv.push_back("--" + key);
     return argv;
 }
 

@@ -27,6 +27,13 @@ enum class Event { kLine, kEof, kSignal };
 // Names written in one rewrite at most; a bound so that a steady stream still reaches the file.
 constexpr std::size_t kMaxHostBatch = 2000;
 
+/// The method's preflight said no: a line for the user, which the client prints. The manager does not log it
+/// too (unless the client is gone), so that it does not appear twice on the terminal both share.
+class MethodRefusal : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+};
+
 class Session {
    public:
     Session(FirewallBackend& backend, int in_fd, int out_fd, SignalRelay& signals, SessionOptions options)
@@ -59,16 +66,25 @@ class Session {
             order_ = order;
             send(std::string(kStartedLine) + "\n");
             return finish(serve());
+        } catch (const MethodRefusal& e) {
+            spdlog::debug("the method's preflight refused the order (the client shows why)");
+            if (!send_error(e.what())) spdlog::error("{}", e.what());
+            return undo();
         } catch (const std::exception& e) {
             spdlog::error("{}", e.what());
             send_error(e.what());
-            remove_hosts();
-            restore_touched();
-            return 1;
+            return undo();
         }
     }
 
    private:
+    /// After an error: undoes what was done; the exit status.
+    int undo() {
+        remove_hosts();
+        restore_touched();
+        return 1;
+    }
+
     Event next_line(std::string& line) {
         switch (reader_.read_line(line, signals_.wake_fd())) {
             case LineReader::Status::kWoken:
@@ -121,6 +137,13 @@ class Session {
     void install(const std::vector<plugin::FirewallRequest>& requests) {
         std::string why = unsupported_reason(requests, backend_.name(), backend_.features());
         if (!why.empty()) throw std::runtime_error(why);
+        // Whatever the method needs besides its rules is checked for every family before any rule goes in, so
+        // a refusal installs nothing and names all that is missing at once. Its line is the user's as it is.
+        try {
+            backend_.preflight(requests);
+        } catch (const std::exception& e) {
+            throw MethodRefusal(e.what());
+        }
         for (const auto& request : requests) {
             const char* family = family_name(request.family);
             touched_.push_back(request);  // before setup: a half-done setup is rolled back too
@@ -323,11 +346,13 @@ class Session {
         write_all(out_fd_, line);
     }
 
-    void send_error(const std::string& text) noexcept {
+    /// False when the client is gone (it has nobody to show the reason to).
+    bool send_error(const std::string& text) noexcept {
         try {
             write_all(out_fd_, format_error(text));
+            return true;
         } catch (const std::exception&) {
-            // The client is gone: it has nobody to show the reason to; it was logged already.
+            return false;
         }
     }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The firewall manager's side of the line protocol, independent of how the method is provided.
 //
-// READY -> read ROUTES/NSLIST/PORTS/GO -> check the caller may ask that -> lock the ports -> install (IPv6 then
-// IPv4) -> STARTED -> HOST lines until EOF, written in batches (one rewrite of the hosts file for all the lines
-// that have arrived). A bad HOST line is refused with a log line; the rules stay.
+// READY -> read ROUTES/NSLIST/PORTS/GO -> check the caller may ask that -> lock the ports -> the method's
+// preflight (every family) -> install (IPv6 then IPv4) -> STARTED -> HOST lines until EOF, written in batches
+// (one rewrite of the hosts file for all the lines that have arrived). A bad HOST line is refused with a log line; the rules stay.
 // With CLEANUP instead of GO: restore those ports' rules and hosts lines (a manager that died left them), answer
 // RESTORED, exit.
 // Every way out after the first setup call restores what was installed, IPv6 then IPv4, each step on its own

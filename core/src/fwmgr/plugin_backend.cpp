@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "plugin/method_options.hpp"
+
 namespace sshuttle::fwmgr {
 
 PluginBackend::PluginBackend(const cli::Options& options) {
@@ -21,7 +23,8 @@ PluginBackend::PluginBackend(const cli::Options& options) {
         spdlog::debug("method auto chose '{}'", plugin_->name());
         return;
     }
-    plugin_ = plugin::load_firewall(options.method, dirs, host_);
+    plugin_ = plugin::load_firewall(options.method, dirs, host_,
+                                    plugin::options_for_method(options.method_options, options.method));
     std::string reason;
     if (!plugin_->is_supported(reason))
         throw std::runtime_error("method '" + options.method + "' is not usable on this machine: " + reason);

@@ -19,6 +19,7 @@ class PluginBackend : public FirewallBackend {
 
     std::string name() const override { return plugin_->name(); }
     uint64_t features() const override { return plugin_->features(); }
+    void preflight(const std::vector<plugin::FirewallRequest>& requests) override { plugin_->preflight(requests); }
     void setup(const plugin::FirewallRequest& request) override { plugin_->setup(request); }
     void restore(const plugin::FirewallRequest& request) override { plugin_->restore(request); }
     bool has_update() const override { return plugin_->has_update(); }

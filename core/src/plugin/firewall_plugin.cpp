@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "plugin/abi_request.hpp"
@@ -19,11 +20,13 @@ constexpr size_t kFirstRenderBytes = 16 * 1024;
 }  // namespace
 
 FirewallPlugin::FirewallPlugin(std::shared_ptr<Module> module, const sshuttle_firewall_v1& table,
-                               const HostServices& host)
+                               const HostServices& host, const PluginOptions& options)
     : module_(std::move(module)), table_(table) {
+    std::vector<sshuttle_kv> kv;
+    for (const auto& [key, value] : options) kv.push_back({key.c_str(), value.c_str()});
     sshuttle_error err{};
     void* self = nullptr;
-    int status = table_.create(host.abi_for(table_.name), nullptr, 0, &self, &err);
+    int status = table_.create(host.abi_for(table_.name), kv.data(), kv.size(), &self, &err);
     if (status != SSHUTTLE_OK) module_->fail_call("create", status, err);
     if (self == nullptr) module_->fail("create returned no instance");
     self_ = self;
@@ -66,6 +69,24 @@ void FirewallPlugin::update(const FirewallRequest& request) const {
     sshuttle_error err{};
     int status = table_.update(self_, abi.get(), &err);
     if (status != SSHUTTLE_OK) module_->fail_call("update", status, err);
+}
+
+void FirewallPlugin::preflight(const std::vector<FirewallRequest>& requests) const {
+    if (table_.preflight == nullptr) return;
+    // Each C struct points into its AbiRequest, so those stay where they are while the array of copies is used.
+    std::vector<std::unique_ptr<AbiRequest>> owners;
+    std::vector<sshuttle_fw_request> abi;
+    for (const FirewallRequest& request : requests) {
+        owners.push_back(std::make_unique<AbiRequest>(request));
+        abi.push_back(*owners.back()->get());
+    }
+    sshuttle_error err{};
+    int status = table_.preflight(self_, abi.data(), abi.size(), &err);
+    if (status == SSHUTTLE_OK) return;
+    const std::string message = one_line(std::string(err.message, strnlen(err.message, sizeof err.message)));
+    if (message.empty()) module_->fail_call("preflight", status, err);
+    // The ABI makes this line the user's error as it is (what to fix on the machine): no module file in front.
+    throw PluginError(message);
 }
 
 std::string FirewallPlugin::render(const FirewallRequest& request) const {

@@ -7,18 +7,19 @@
 namespace sshuttle::plugin {
 namespace fs = std::filesystem;
 
-std::unique_ptr<FirewallPlugin> load_firewall_file(const fs::path& file, const HostServices& host) {
+std::unique_ptr<FirewallPlugin> load_firewall_file(const fs::path& file, const HostServices& host,
+                                                   const PluginOptions& options) {
     std::shared_ptr<Module> module = Module::open(file);
     sshuttle_firewall_v1 table = module->firewall_table();
-    return std::make_unique<FirewallPlugin>(module, table, host);
+    return std::make_unique<FirewallPlugin>(module, table, host, options);
 }
 
 std::unique_ptr<FirewallPlugin> load_firewall(const std::string& name, const std::vector<fs::path>& dirs,
-                                              const HostServices& host) {
+                                              const HostServices& host, const PluginOptions& options) {
     std::optional<fs::path> file = find_module(name, dirs);
     if (!file)
         throw PluginError(not_found_message("firewall method '" + name + "' (" + module_file_name(name) + ")", dirs));
-    return load_firewall_file(*file, host);
+    return load_firewall_file(*file, host, options);
 }
 
 std::unique_ptr<TransportPlugin> load_transport_file(const fs::path& file, const HostServices& host,

@@ -80,10 +80,14 @@ class HostServices {
 
 class Module;
 
+/// A create() option: key and value (a firewall method's come from its flags, plugin/method_options.hpp).
+using PluginOptions = std::vector<std::pair<std::string, std::string>>;
+
 /// A loaded firewall method.
 class FirewallPlugin {
    public:
-    FirewallPlugin(std::shared_ptr<Module> module, const sshuttle_firewall_v1& table, const HostServices& host);
+    FirewallPlugin(std::shared_ptr<Module> module, const sshuttle_firewall_v1& table, const HostServices& host,
+                   const PluginOptions& options = {});
     ~FirewallPlugin();
     FirewallPlugin(const FirewallPlugin&) = delete;
     FirewallPlugin& operator=(const FirewallPlugin&) = delete;
@@ -112,6 +116,11 @@ class FirewallPlugin {
     /// the method has no nat_lookup.
     std::optional<net::Endpoint> nat_lookup(int proto, const net::Endpoint& src, const net::Endpoint& dst,
                                             std::string& reason) const;
+    /// ABI 1.3: the method checks what its rules need from the machine before any setup (preflight below).
+    bool has_preflight() const { return table_.preflight != nullptr; }
+    /// Checks, changing nothing, that every request could be set up; throws PluginError with the plugin's one
+    /// line naming what is missing. A no-op when the method has no preflight.
+    void preflight(const std::vector<FirewallRequest>& requests) const;
     bool has_prepare_listener() const { return table_.prepare_listener != nullptr; }
     bool has_original_dst() const { return table_.original_dst != nullptr; }
     /// No-op when the plugin has no prepare_listener; throws PluginError when it fails.
@@ -189,10 +198,12 @@ struct PluginInfo {
 };
 
 /// Loads the firewall method `name` (sshuttle-<name>.so) from the first directory that has it.
+/// `options` go to its create().
 std::unique_ptr<FirewallPlugin> load_firewall(const std::string& name, const std::vector<std::filesystem::path>& dirs,
-                                              const HostServices& host);
+                                              const HostServices& host, const PluginOptions& options = {});
 /// Loads a firewall module from an exact path (tests, fixtures).
-std::unique_ptr<FirewallPlugin> load_firewall_file(const std::filesystem::path& file, const HostServices& host);
+std::unique_ptr<FirewallPlugin> load_firewall_file(const std::filesystem::path& file, const HostServices& host,
+                                                   const PluginOptions& options = {});
 
 /// Loads the transport `name`: sshuttle-<name>.so, or else sshuttle-transport-<name>.so ("ssh" finds
 /// sshuttle-transport-ssh.so), from the first directory that has it.

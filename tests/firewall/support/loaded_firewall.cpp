@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -49,6 +50,24 @@ int LoadedFirewall::update(const sdk::FwRequest& req, std::string& error) {
     CRequest c(req);
     sshuttle_error err{};
     const int rc = table_->update(self_, c.get(), &err);
+    error = err.message;
+    return rc;
+}
+
+int LoadedFirewall::preflight(const std::vector<sdk::FwRequest>& requests, std::string& error) {
+    if (table_->struct_size < offsetof(sshuttle_firewall_v1, preflight) + sizeof table_->preflight ||
+        table_->preflight == nullptr) {
+        error = "no preflight member";
+        return SSHUTTLE_EUNSUPPORTED;
+    }
+    std::vector<std::unique_ptr<CRequest>> owners;  // each C struct points into its CRequest
+    std::vector<sshuttle_fw_request> array;
+    for (const auto& req : requests) {
+        owners.push_back(std::make_unique<CRequest>(req));
+        array.push_back(*owners.back()->get());
+    }
+    sshuttle_error err{};
+    const int rc = table_->preflight(self_, array.data(), array.size(), &err);
     error = err.message;
     return rc;
 }

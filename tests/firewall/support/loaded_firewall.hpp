@@ -29,6 +29,8 @@ class LoadedFirewall {
     int restore(const sdk::FwRequest& req, std::string& error);
     /// ABI 1.2's update; SSHUTTLE_EUNSUPPORTED when the table has none.
     int update(const sdk::FwRequest& req, std::string& error);
+    /// ABI 1.3's preflight over all of requests; SSHUTTLE_EUNSUPPORTED with "no preflight member" without it.
+    int preflight(const std::vector<sdk::FwRequest>& requests, std::string& error);
     int render(const sdk::FwRequest& req, std::string& text);
     bool is_supported(std::string& reason);
     int original_dst(int fd, sockaddr_storage& out, std::string& error);

@@ -39,6 +39,14 @@ class RecordingBackend : public FirewallBackend {
 
     std::string name() const override { return "fake"; }
     uint64_t features() const override { return features_; }
+    /// Kept apart from calls (whose tests predate it): the families of each preflight, e.g. "v6 v4".
+    void preflight(const std::vector<plugin::FirewallRequest>& requests) override {
+        std::string families;
+        for (const auto& r : requests)
+            families += std::string(families.empty() ? "" : " ") + (r.family == net::Family::kIPv6 ? "v6" : "v4");
+        preflights.push_back(families);
+        if (!fail_preflight_.empty()) throw std::runtime_error(fail_preflight_);
+    }
     void setup(const plugin::FirewallRequest& r) override {
         record(describe("setup", r));
         if (fail_setup_family_ && *fail_setup_family_ == r.family) throw std::runtime_error("iptables said no");
@@ -68,6 +76,8 @@ class RecordingBackend : public FirewallBackend {
     }
 
     std::vector<std::string> calls;
+    std::vector<std::string> preflights;
+    std::string fail_preflight_;  // non-empty: preflight throws this
     uint64_t features_ = kAllFeatures;
     bool has_update_ = true;
     bool has_nat_lookup_ = false;

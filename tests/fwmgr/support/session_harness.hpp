@@ -22,7 +22,7 @@ class SessionHarness {
    public:
     SessionHarness() {
         REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds_) == 0);
-        reader_ = std::make_unique<LineReader>(fds_[0]);
+        reader_ = std::make_unique<LineReader>(fds_[0], kMaxErrorLineBytes);  // as long as ERROR may be
     }
     ~SessionHarness() {
         if (thread_.joinable()) finish();

@@ -374,7 +374,6 @@ int ClientSession::run() {
     engine_->stop();
     end_extra_channels();
     firewall_->close();
-    listeners_->remove_policy_routes();
     if (!nameservers_.empty()) flush_resolver_cache();
     if (server_) {
         const std::string server_end = server_->end();

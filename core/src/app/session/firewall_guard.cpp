@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "app/method_features.hpp"
+#include "plugin/method_options.hpp"
 #include "util/log.hpp"
 
 namespace sshuttle::app {
@@ -11,8 +12,11 @@ namespace sshuttle::app {
 FirewallGuard::FirewallGuard(const cli::Options& options, const plugin::HostServices& host,
                              const std::vector<net::IpAddress>& nameservers) {
     manager_.start(options);
-    method_ = plugin::load_firewall(manager_.method(), plugin::search_dirs(options.plugin_dirs), host);
+    method_ = plugin::load_firewall(manager_.method(), plugin::search_dirs(options.plugin_dirs), host,
+                                    plugin::options_for_method(options.method_options, manager_.method()));
     spdlog::debug("firewall method: {}", method_->name());
+    for (const std::string& key : plugin::options_ignored_by(options.method_options, method_->name()))
+        spdlog::warn("--{} is ignored with method '{}'", key, method_->name());
     ipv6_ = !options.disable_ipv6 && method_->has(SSHUTTLE_FEAT_IPV6);
     // Before anything is captured: a method that cannot do what was asked (--user, --dns, IPv6...) is refused.
     require_method_features(options, method_->name(), method_->features());
@@ -23,8 +27,6 @@ FirewallGuard::FirewallGuard(const cli::Options& options, const plugin::HostServ
                                  "' cannot answer captured DNS (it has no UDP members, ABI 1.1); use --method nat "
                                  "or nft with --dns");
     udp_ = transparent_ && method_->has(SSHUTTLE_FEAT_UDP) && method_->has_udp();
-    if (options.tproxy_setup_routes && method_->name() != "tproxy")
-        spdlog::warn("--tproxy-setup-routes is ignored with method '{}'", method_->name());
 }
 
 FirewallGuard::~FirewallGuard() { close(); }

@@ -27,18 +27,6 @@ ListenerSet::ListenerSet(const cli::Options& options, plugin::FirewallPlugin& me
     }
     if (udp) udp_ = bind_udp_listeners(addresses_, prepare(true));
 
-    // tproxy: marked packets must be routed to this machine before any rule marks them.
-    std::vector<net::Family> families;
-    for (const auto& l : tcp_)
-        if (std::find(families.begin(), families.end(), l.address.address.family) == families.end())
-            families.push_back(l.address.address.family);
-    if (method.name() == "tproxy") {
-        if (options.tproxy_setup_routes)
-            own_routes_.emplace(families, options.tmark, tcp_.front().address.port);
-        else
-            check_policy_routing(families, options.tmark);
-    }
-
     if (capture_dns) {
         dns_ = bind_dns_listeners(addresses_, tcp_.front().address.port, prepare(true));
         spdlog::debug("DNS listener on port {}", dns_.front().address.port);
@@ -58,10 +46,6 @@ bool ListenerSet::is_own(const net::Endpoint& ep) const {
     return std::any_of(tcp_.begin(), tcp_.end(), [&](const Listener& l) {
         return l.address.port == ep.port && l.address.address == ep.address;
     });
-}
-
-void ListenerSet::remove_policy_routes() {
-    if (own_routes_) own_routes_->remove();
 }
 
 }  // namespace sshuttle::app

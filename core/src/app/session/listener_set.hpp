@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The client's redirect targets: the TCP listeners, the transparent UDP listeners (tproxy), the DNS listeners,
-// and tproxy's own policy routing when asked for. Bound once per session and kept across server connections,
-// so the rules always point at a socket that answers. The data plane takes the sockets over (hand_over).
+// The client's redirect targets: the TCP listeners, the transparent UDP listeners, the DNS listeners. Bound once
+// per session and kept across server connections, so the rules always point at a socket that answers. The data
+// plane takes the sockets over (hand_over).
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "app/listeners.hpp"
-#include "app/policy_routing.hpp"
 #include "cli/options.hpp"
 #include "fwmgr/line_protocol.hpp"
 #include "plugin/plugins.hpp"
@@ -33,15 +31,11 @@ class ListenerSet {
     /// True when `ep` is one of our own TCP listeners (a connection to it would loop).
     bool is_own(const net::Endpoint& ep) const;
 
-    /// Takes away tproxy's own policy routes (--tproxy-setup-routes) before the rules go. Idempotent.
-    void remove_policy_routes();
-
    private:
     std::vector<Listener> tcp_;
     std::vector<Listener> udp_;
     std::vector<Listener> dns_;
     std::vector<net::Endpoint> addresses_;
-    std::optional<OwnPolicyRoutes> own_routes_;
 };
 
 }  // namespace sshuttle::app
