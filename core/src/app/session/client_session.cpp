@@ -27,12 +27,13 @@
 #include "app/owner_ids.hpp"
 #include "app/udp_plugin_bridge.hpp"
 #include "util/daemon.hpp"
+#include "util/exit_status.hpp"
 #include "util/log.hpp"
 
 namespace sshuttle::app {
 namespace {
 
-constexpr int kExitFatal = 99;  // upstream's exit status for Fatal
+using util::kExitFatal;
 // A connection attempt still running at exit (ssh stuck connecting) is given this long before we leave it.
 constexpr auto kAttemptGrace = std::chrono::seconds(2);
 
