@@ -16,6 +16,8 @@ std::string IpAddress::to_string() const {
 }
 
 bool IpAddress::parse(const std::string& text, IpAddress& out) {
+    // inet_pton reads a C string: an embedded NUL would hide whatever follows it.
+    if (text.find('\0') != std::string::npos) return false;
     IpAddress parsed;
     // inet_pton is strict (dotted quad only), unlike inet_aton: numeric shorthands such as `10/8` are the
     // subnet parser's business, where upstream's getaddrinfo semantics apply.
