@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "server/nameservers.hpp"
 
+#include "net/asio_address.hpp"
 #include "net/resolv_conf.hpp"
 
 namespace sshuttle::server {
 
 boost::asio::ip::udp::endpoint to_dns_endpoint(const net::Endpoint& endpoint) {
-    const uint16_t port = endpoint.port == 0 ? 53 : endpoint.port;
-    const auto& b = endpoint.address.bytes;
-    if (endpoint.address.family == net::Family::kIPv4) {
-        return {boost::asio::ip::address_v4({b[0], b[1], b[2], b[3]}), port};
-    }
-    return {boost::asio::ip::address_v6(b), port};
+    return {net::to_asio(endpoint.address), endpoint.port == 0 ? uint16_t{53} : endpoint.port};
 }
 
 std::vector<boost::asio::ip::udp::endpoint> dns_servers(const std::optional<net::Endpoint>& to_ns,
