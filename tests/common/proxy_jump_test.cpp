@@ -28,7 +28,8 @@ TEST_CASE("ProxyJump: none, and malformed hops named") {
     CHECK_THROWS_WITH_AS(parse_proxy_jump("a:x"), "invalid port in ProxyJump hop 'a:x'", std::invalid_argument);
     CHECK_THROWS_WITH_AS(parse_proxy_jump("u@"), "invalid ProxyJump hop 'u@': no host", std::invalid_argument);
     CHECK_THROWS_WITH_AS(parse_proxy_jump("a,"), "invalid ProxyJump hop '': no host", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(parse_proxy_jump("[2001:db8::1"), "invalid ProxyJump hop '[2001:db8::1'", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_proxy_jump("[2001:db8::1"), "invalid ProxyJump hop '[2001:db8::1'",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(parse_proxy_jump("[2001:db8::1]x"), "invalid ProxyJump hop '[2001:db8::1]x'",
                          std::invalid_argument);
 }

@@ -74,7 +74,8 @@ TEST_CASE("nameservers: resolv.conf entries at port 53, zone ids dropped, --to-n
     const int fd = mkstemp(path.data());
     REQUIRE(fd >= 0);
     close(fd);
-    std::ofstream(path) << "# comment\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\nnameserver bogus\n";
+    std::ofstream(path) << "# comment\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\n"
+                           "nameserver bogus\n";
     const auto servers = dns_servers(std::nullopt, path);
     std::filesystem::remove(path);
     REQUIRE(servers.size() == 2);

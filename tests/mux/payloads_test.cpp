@@ -33,7 +33,8 @@ TEST_CASE("payloads: malformed TCP_CONNECT names the payload") {
 
 TEST_CASE("payloads: ROUTES lines") {
     std::string error;
-    const std::vector<RouteLine> routes = {{*sshuttle::net::parse_address("192.0.2.0"), 24}, {*sshuttle::net::parse_address("2001:db8::"), 32}};
+    const std::vector<RouteLine> routes = {{*sshuttle::net::parse_address("192.0.2.0"), 24},
+                                           {*sshuttle::net::parse_address("2001:db8::"), 32}};
     const auto text = format_routes(routes);
     CHECK(text == "2,192.0.2.0,24\n10,2001:db8::,32\n");
     auto parsed = parse_routes(text_bytes(text), error);

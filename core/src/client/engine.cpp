@@ -414,7 +414,8 @@ class ClientEngine::Impl {
         boost::system::error_code no_source;  // a peer already gone shows as 0.0.0.0:0; it ends at once anyway
         const auto source = socket.remote_endpoint(no_source);
         auto tcp = mux::TcpChannel::create(mux, channel, std::move(socket));
-        tcp->count_traffic(connections_.add(channel, net::endpoint_from_asio(source), net::endpoint_from_asio(target), tcp));
+        tcp->count_traffic(
+            connections_.add(channel, net::endpoint_from_asio(source), net::endpoint_from_asio(target), tcp));
         mux->send(channel, mux::Command::kTcpConnect,
                    mux::text_bytes(mux::format_tcp_connect({target.address(), target.port()})));
         tcp->start();

@@ -14,7 +14,8 @@ std::vector<boost::asio::ip::udp::endpoint> dns_servers(const std::optional<net:
                                                         const std::string& resolv_conf_path) {
     if (to_ns) return {to_dns_endpoint(*to_ns)};
     std::vector<boost::asio::ip::udp::endpoint> servers;
-    for (const auto& address : net::read_resolv_conf(resolv_conf_path)) servers.push_back(to_dns_endpoint({address, 53}));
+    for (const auto& address : net::read_resolv_conf(resolv_conf_path))
+        servers.push_back(to_dns_endpoint({address, 53}));
     if (servers.empty()) servers.emplace_back(boost::asio::ip::make_address_v4("127.0.0.1"), 53);
     return servers;
 }

@@ -37,7 +37,8 @@ std::string describe_exit(int exit_status) {
         case util::kExitNoPython: return "the remote shell could not exec the server's interpreter" + code;
         case util::kExitBootstrapReturned: return "the server's bootstrap returned without running the server" + code;
         case util::kExitFatal: return "the server stopped on a fatal error; see its messages above" + code;
-        case util::kExitCannotExecute: return "the server could not be executed (permission denied or a noexec file system)" + code;
+        case util::kExitCannotExecute:
+            return "the server could not be executed (permission denied or a noexec file system)" + code;
         case util::kExitNotFound: return "/bin/sh, the server or --server-cmd was not found" + code;
         case util::kExitSshFailed:
             return "ssh failed" + code +
