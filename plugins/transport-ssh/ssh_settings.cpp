@@ -6,7 +6,8 @@
 
 #include <cstdlib>
 #include <sstream>
-#include <stdexcept>
+
+#include "common/ssh_g.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 
@@ -93,12 +94,9 @@ SshSettings default_settings(const std::string& host, const std::string& user, i
 SshSettings parse_ssh_g(const std::string& output, const std::string& host, const std::string& home) {
     SshSettings s = default_settings(host, "", 0, home);
     s.identity_files.clear();  // ssh -G lists the effective ones
-    std::istringstream in(output);
-    for (std::string line; std::getline(in, line);) {
-        auto space = line.find(' ');
-        if (space == std::string::npos) continue;
-        apply(s, line.substr(0, space), line.substr(space + 1), home);
-    }
+    // Each key's values in the order printed; the keys apply independently of one another.
+    for (const auto& [key, values] : common::parse_ssh_g_values(output))
+        for (const auto& value : values) apply(s, key, value, home);
     return s;
 }
 
@@ -116,45 +114,6 @@ std::string unsupported_reason(const SshSettings& s) {
             return "GSSAPIAuthentication is on and Kerberos credentials exist; libssh2 cannot do GSSAPI";
     }
     return "";
-}
-
-std::vector<JumpHop> parse_proxy_jump(const std::string& value) {
-    std::vector<JumpHop> hops;
-    if (value.empty() || value == "none") return hops;
-    std::string rest = value + ",";
-    for (size_t start = 0, comma; (comma = rest.find(',', start)) != std::string::npos; start = comma + 1) {
-        std::string spec = rest.substr(start, comma - start);
-        const std::string original = spec;
-        if (spec.rfind("ssh://", 0) == 0) spec = spec.substr(6);
-        JumpHop hop;
-        if (auto at = spec.rfind('@'); at != std::string::npos) {
-            hop.user = spec.substr(0, at);
-            spec = spec.substr(at + 1);
-        }
-        std::string port;
-        if (!spec.empty() && spec[0] == '[') {
-            auto close = spec.find(']');
-            if (close == std::string::npos) throw std::invalid_argument("invalid ProxyJump hop '" + original + "'");
-            hop.host = spec.substr(1, close - 1);
-            if (close + 1 < spec.size()) {
-                if (spec[close + 1] != ':') throw std::invalid_argument("invalid ProxyJump hop '" + original + "'");
-                port = spec.substr(close + 2);
-            }
-        } else if (auto colon = spec.find(':'); colon != std::string::npos && spec.find(':', colon + 1) == std::string::npos) {
-            hop.host = spec.substr(0, colon);
-            port = spec.substr(colon + 1);
-        } else {
-            hop.host = spec;
-        }
-        if (!port.empty()) {
-            hop.port = to_int(port, -1);
-            if (hop.port <= 0 || hop.port > 65535)
-                throw std::invalid_argument("invalid port in ProxyJump hop '" + original + "'");
-        }
-        if (hop.host.empty()) throw std::invalid_argument("invalid ProxyJump hop '" + original + "': no host");
-        hops.push_back(hop);
-    }
-    return hops;
 }
 
 }  // namespace sshuttle::plugins::transport_ssh

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/proxy_jump.hpp"
+
 namespace sshuttle::plugins::transport_ssh {
 
 /// StrictHostKeyChecking.
@@ -42,23 +44,16 @@ struct SshSettings {
 /// Defaults as ssh has them, for a machine without an ssh binary.
 SshSettings default_settings(const std::string& host, const std::string& user, int port, const std::string& home);
 
-/// Parses `ssh -G` output ("key value" lines, keys in lower case) over the defaults.
+/// Reads `ssh -G` output (common/ssh_g.hpp) over the defaults.
 SshSettings parse_ssh_g(const std::string& output, const std::string& host, const std::string& home);
 
 /// Non-empty when the configuration asks for something libssh2 cannot do (ProxyCommand, certificates, ...):
 /// a one-line reason to fall back to the OpenSSH command transport.
 std::string unsupported_reason(const SshSettings& settings);
 
-/// One ProxyJump hop: `[ssh://][user@]host[:port]` or `[user@][v6]:port`.
-struct JumpHop {
-    std::string user;  // empty = as configured for that host
-    std::string host;
-    int port = 0;      // 0 = as configured
-};
-
-/// Splits a ProxyJump value ("a,b@c:2222") into hops, in dialling order. Throws std::invalid_argument naming
-/// a malformed hop.
-std::vector<JumpHop> parse_proxy_jump(const std::string& value);
+/// ProxyJump hops, parsed as the core parses them (common/proxy_jump.hpp).
+using common::JumpHop;
+using common::parse_proxy_jump;
 
 /// "~/x" -> home + "/x"; anything else unchanged.
 std::string expand_tilde(const std::string& path, const std::string& home);

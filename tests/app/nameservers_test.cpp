@@ -44,28 +44,9 @@ struct Files {
 
 }  // namespace
 
-TEST_CASE("nameservers: resolv.conf parsing keeps numeric nameservers in order") {
-    const std::string text =
-        "# generated\n"
-        "search example.test\n"
-        "nameserver 192.0.2.53\n"
-        "  nameserver\t2001:db8::53   # trailing words are ignored\n"
-        "NAMESERVER 198.51.100.53\n"      // upstream lowercases the line
-        "nameserver fe80::1%eth0\n"        // zone id stripped (upstream #736)
-        "nameserver ns.example.test\n"     // not an address: skipped
-        "nameserver\n"                     // no value
-        ";nameserver 203.0.113.9\n"        // comment
-        "options edns0\n"
-        "nameserver 192.0.2.53\n";         // duplicate
-    CHECK(texts(app::parse_nameservers(text)) ==
-          std::vector<std::string>{"192.0.2.53", "2001:db8::53", "198.51.100.53", "fe80::1"});
-    CHECK(app::parse_nameservers("").empty());
-    CHECK(app::parse_nameservers("nameserver 203.0.113.7").size() == 1);  // no final newline
-}
-
 TEST_CASE("nameservers: --dns reads every file, skips missing ones and removes duplicates") {
     Files f;
-    const auto etc = f.write("resolv.conf", "nameserver 127.0.0.53\nnameserver 192.0.2.53\n");
+    const auto etc = f.write("resolv.conf", "nameserver 127.0.0.53\nnameserver 192.0.2.53\nnameserver 127.0.0.53\n");
     const auto systemd = f.write("systemd.conf", "nameserver 192.0.2.53\nnameserver 2001:db8::1%wlan0\n");
     const auto missing = (f.dir / "missing.conf").string();
     CHECK(texts(app::discover_nameservers({etc, missing, systemd})) ==

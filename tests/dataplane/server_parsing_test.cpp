@@ -2,6 +2,11 @@
 // The server's pure parts: helper arguments, `ip route` output, resolv.conf.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "server/helper_args.hpp"
 #include "server/local_routes.hpp"
 #include "server/nameservers.hpp"
@@ -64,9 +69,15 @@ TEST_CASE("auto-nets: ip route output keeps real networks only") {
     CHECK(mux::format_routes(parse_ip_route_output(v6)) == "10,2001:db8:1::,64\n");
 }
 
-TEST_CASE("nameservers: resolv.conf entries, zone ids dropped, --to-ns wins") {
-    const auto servers = parse_resolv_conf(
-        "# comment\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\nnameserver bogus\n");
+TEST_CASE("nameservers: resolv.conf entries at port 53, zone ids dropped, --to-ns wins") {
+    std::string path = (std::filesystem::temp_directory_path() / "sst-resolv-XXXXXX").string();
+    const int fd = mkstemp(path.data());
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << "# comment\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\n"
+                           "nameserver bogus\n";
+    const auto servers = dns_servers(std::nullopt, path);
+    std::filesystem::remove(path);
     REQUIRE(servers.size() == 2);
     CHECK(servers[0].address().to_string() == "192.0.2.53");
     CHECK(servers[0].port() == 53);

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "mux/frame.hpp"
+#include "mux/sync_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;

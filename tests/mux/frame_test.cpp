@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "mux/frame.hpp"
+#include "mux/sync_reader.hpp"
 
 using namespace sshuttle::mux;
 
@@ -103,7 +104,25 @@ TEST_CASE("sync: a wrong tag fails with what was received") {
     const std::string input = std::string("\0\0SSHUTTLE0002", 14);
     CHECK(reader.feed(bytes(input)) == input.size());
     CHECK(reader.state() == SyncReader::State::kFailed);
-    CHECK(reader.error() == "expected server init string 'SSHUTTLE0001', got 'SSHUTTLE0002'");
+    CHECK(reader.error() == "expected the server's sync header 'SSHUTTLE0001', got 'SSHUTTLE0002'");
+}
+
+TEST_CASE("sync: junk lines are handed on without their line ends, the one cut by the NUL too") {
+    std::vector<std::string> lines;
+    SyncReader reader([&](const std::string& line) { lines.push_back(line); });
+    const std::string input = std::string("motd\r\n\nhello") + std::string(kSyncHeader);
+    CHECK(reader.feed(bytes(input)) == input.size());
+    CHECK(reader.state() == SyncReader::State::kDone);
+    CHECK(lines == std::vector<std::string>{"motd", "", "hello"});
+}
+
+TEST_CASE("sync: a junk line cut by the end of the stream is handed on there") {
+    std::vector<std::string> lines;
+    SyncReader reader([&](const std::string& line) { lines.push_back(line); });
+    reader.feed(bytes("sh: not found"));
+    CHECK(lines.empty());
+    reader.end_of_stream();
+    CHECK(lines == std::vector<std::string>{"sh: not found"});
 }
 
 TEST_CASE("frame: a payload longer than a frame can carry is refused, never truncated") {

@@ -101,7 +101,7 @@ TEST_CASE("mux: a wrong sync header ends the session") {
     f.mux->start();
     f.peer->write(std::string("\0\0SSHUTTLE9999", 14));
     REQUIRE(f.run_until_closed());
-    CHECK(f.closed->first == "expected server init string 'SSHUTTLE0001', got 'SSHUTTLE9999'");
+    CHECK(f.closed->first == "expected the server's sync header 'SSHUTTLE0001', got 'SSHUTTLE9999'");
     CHECK_FALSE(f.closed->second);
 }
 

@@ -7,13 +7,13 @@ using namespace sshuttle::mux;
 
 TEST_CASE("payloads: TCP_CONNECT round trip for IPv4 and IPv6") {
     std::string error;
-    const auto v4 = format_tcp_connect({*parse_ip("10.1.2.3"), 443});
+    const auto v4 = format_tcp_connect({*sshuttle::net::parse_address("10.1.2.3"), 443});
     CHECK(v4 == "2,10.1.2.3,443");
-    const auto v6 = format_tcp_connect({*parse_ip("2001:db8::1"), 80});
+    const auto v6 = format_tcp_connect({*sshuttle::net::parse_address("2001:db8::1"), 80});
     CHECK(v6 == "10,2001:db8::1,80");
     auto parsed = parse_tcp_connect(text_bytes(v6), error);
     REQUIRE(parsed);
-    CHECK(parsed->address == *parse_ip("2001:db8::1"));
+    CHECK(parsed->address == *sshuttle::net::parse_address("2001:db8::1"));
     CHECK(parsed->port == 80);
     // Upstream maps any family other than 2 to IPv6 (e.g. 30 = AF_INET6 on macOS).
     CHECK(parse_tcp_connect(text_bytes("30,2001:db8::2,22"), error));
@@ -33,7 +33,8 @@ TEST_CASE("payloads: malformed TCP_CONNECT names the payload") {
 
 TEST_CASE("payloads: ROUTES lines") {
     std::string error;
-    const std::vector<RouteLine> routes = {{*parse_ip("192.0.2.0"), 24}, {*parse_ip("2001:db8::"), 32}};
+    const std::vector<RouteLine> routes = {{*sshuttle::net::parse_address("192.0.2.0"), 24},
+                                           {*sshuttle::net::parse_address("2001:db8::"), 32}};
     const auto text = format_routes(routes);
     CHECK(text == "2,192.0.2.0,24\n10,2001:db8::,32\n");
     auto parsed = parse_routes(text_bytes(text), error);
@@ -59,10 +60,10 @@ TEST_CASE("payloads: host lines split across frames") {
 TEST_CASE("payloads: UDP_DATA keeps commas inside the datagram") {
     std::string error;
     const std::vector<uint8_t> data = {'x', ',', 'y', 0, 0xff};
-    const auto encoded = format_udp_data(*parse_ip("198.51.100.7"), 53, data);
+    const auto encoded = format_udp_data(*sshuttle::net::parse_address("198.51.100.7"), 53, data);
     auto parsed = parse_udp_data(encoded, error);
     REQUIRE(parsed);
-    CHECK(parsed->address == *parse_ip("198.51.100.7"));
+    CHECK(parsed->address == *sshuttle::net::parse_address("198.51.100.7"));
     CHECK(parsed->port == 53);
     CHECK(std::vector<uint8_t>(parsed->data.begin(), parsed->data.end()) == data);
     CHECK_FALSE(parse_udp_data(text_bytes("198.51.100.7;53;x"), error));

@@ -46,12 +46,14 @@ TEST_CASE("ssh -G output: HostName, first ProxyJump hop, ProxyCommand") {
     CHECK(parse_ssh_g("proxyjump none\n").proxy_jump.empty());
 }
 
-TEST_CASE("ssh -G output: jump hop forms") {
-    CHECK(jump_host("host") == "host");
-    CHECK(jump_host("user@host:22") == "host");
-    CHECK(jump_host("ssh://user@host:22") == "host");
-    CHECK(jump_host("[2001:db8::7]:22") == "2001:db8::7");
-    CHECK(jump_host("u@2001:db8::7") == "2001:db8::7");
+TEST_CASE("ssh -G output: the first jump hop's host in each form (common/proxy_jump.hpp)") {
+    const auto first_hop = [](const std::string& value) { return parse_ssh_g("proxyjump " + value + "\n").proxy_jump; };
+    CHECK(first_hop("host") == "host");
+    CHECK(first_hop("user@host:22") == "host");
+    CHECK(first_hop("ssh://user@host:22") == "host");
+    CHECK(first_hop("[2001:db8::7]:22") == "2001:db8::7");
+    CHECK(first_hop("u@2001:db8::7") == "2001:db8::7");
+    CHECK(first_hop("u@:22").empty());  // malformed: ssh refuses it before connecting anywhere
 }
 
 TEST_CASE("ssh server addresses: numeric hosts need no lookup") {

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "net/sockaddr.hpp"
+
 namespace sshuttle::app {
 namespace {
 
@@ -30,7 +32,7 @@ int try_bind_udp(const net::Endpoint& ep, const PrepareSocket& prepare) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     if (prepare) prepare(fd, ep.address.family);
     socklen_t len = 0;
-    sockaddr_storage ss = to_sockaddr(ep, len);
+    sockaddr_storage ss = net::to_sockaddr(ep, len);
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         int saved = errno;
         close(fd);

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "net/sockaddr.hpp"
+
 namespace sshuttle::app {
 namespace {
 
@@ -26,7 +28,7 @@ int try_bind(const net::Endpoint& ep, const PrepareSocket& prepare) {
     if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (prepare) prepare(fd, ep.address.family);
     socklen_t len = 0;
-    sockaddr_storage ss = to_sockaddr(ep, len);
+    sockaddr_storage ss = net::to_sockaddr(ep, len);
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, SOMAXCONN) != 0) {
         int saved = errno;
         close(fd);
@@ -42,24 +44,6 @@ void close_all(std::vector<Listener>& listeners) {
 }
 
 }  // namespace
-
-sockaddr_storage to_sockaddr(const net::Endpoint& ep, socklen_t& len) {
-    sockaddr_storage ss{};
-    if (ep.address.family == net::Family::kIPv4) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(ep.port);
-        std::memcpy(&sin->sin_addr, ep.address.bytes.data(), 4);
-        len = sizeof *sin;
-    } else {
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(ep.port);
-        std::memcpy(&sin6->sin6_addr, ep.address.bytes.data(), 16);
-        len = sizeof *sin6;
-    }
-    return ss;
-}
 
 std::vector<net::Endpoint> default_listen_addresses(bool ipv6) {
     std::vector<net::Endpoint> out;

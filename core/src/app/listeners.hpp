@@ -19,9 +19,6 @@ struct Listener {
     net::Endpoint address;    // bound address (port filled in)
 };
 
-/// The socket address of ep; len gets its size.
-sockaddr_storage to_sockaddr(const net::Endpoint& ep, socklen_t& len);
-
 /// Called on each new socket before bind (the tproxy method sets IP_TRANSPARENT there).
 using PrepareSocket = std::function<void(int fd, net::Family family)>;
 

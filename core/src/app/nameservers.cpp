@@ -2,9 +2,8 @@
 #include "app/nameservers.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <fstream>
-#include <sstream>
+
+#include "net/resolv_conf.hpp"
 
 namespace sshuttle::app {
 namespace {
@@ -15,33 +14,10 @@ void add_unique(std::vector<net::IpAddress>& out, const net::IpAddress& address)
 
 }  // namespace
 
-std::vector<net::IpAddress> parse_nameservers(std::string_view text) {
-    std::vector<net::IpAddress> out;
-    std::istringstream lines{std::string(text)};
-    std::string line;
-    while (std::getline(lines, line)) {
-        std::istringstream words(line);
-        std::string keyword, value;
-        if (!(words >> keyword >> value)) continue;
-        // resolv.conf keywords are matched case-insensitively by upstream (it lowercases the line).
-        std::transform(keyword.begin(), keyword.end(), keyword.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (keyword != "nameserver") continue;
-        // A zone id ("fe80::1%eth0") cannot go into a firewall rule (upstream #736); the address alone can.
-        net::IpAddress address;
-        if (net::IpAddress::parse(value.substr(0, value.find('%')), address)) add_unique(out, address);
-    }
-    return out;
-}
-
 std::vector<net::IpAddress> discover_nameservers(const std::vector<std::string>& files) {
     std::vector<net::IpAddress> out;
-    for (const auto& path : files) {
-        std::ifstream file(path);
-        if (!file) continue;
-        std::stringstream text;
-        text << file.rdbuf();
-        for (const auto& address : parse_nameservers(text.str())) add_unique(out, address);
-    }
+    for (const auto& path : files)
+        for (const auto& address : net::read_resolv_conf(path)) add_unique(out, address);
     return out;
 }
 

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cli/options.hpp"
@@ -15,10 +14,7 @@ namespace sshuttle::app {
 /// The files --dns reads, in order; missing ones are skipped.
 inline const std::vector<std::string> kResolvConfFiles = {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"};
 
-/// The numeric "nameserver" entries of one resolv.conf text, in order, IPv6 zone ids stripped.
-std::vector<net::IpAddress> parse_nameservers(std::string_view text);
-
-/// Every nameserver of the readable files among `files`, first occurrence kept.
+/// Every nameserver of the readable files among `files` (net::read_resolv_conf), first occurrence kept.
 std::vector<net::IpAddress> discover_nameservers(const std::vector<std::string>& files = kResolvConfFiles);
 
 /// What to capture: options.ns_hosts, then (with --dns) the discovered ones, without duplicates. Empty when

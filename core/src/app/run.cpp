@@ -28,14 +28,15 @@
 #include "server/hostwatch.hpp"
 #include "server/server.hpp"
 #include "util/daemon.hpp"
+#include "util/exit_status.hpp"
 #include "util/log.hpp"
 #include "util/syslog_forwarder.hpp"
 
 namespace sshuttle::app {
 namespace {
 
-constexpr int kExitUsage = 2;
-constexpr int kExitFatal = 99;
+using util::kExitFatal;
+using util::kExitUsage;
 
 server::ServerOptions server_options_from(const cli::Options& options) {
     server::ServerOptions s;

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "net/sockaddr.hpp"
+
 namespace sshuttle::app {
 namespace {
 
@@ -34,7 +36,7 @@ std::vector<Listener> bind_udp_listeners(const std::vector<net::Endpoint>& addre
             try {
                 if (prepare) prepare(fd, ep.address.family);
                 socklen_t len = 0;
-                sockaddr_storage ss = to_sockaddr(ep, len);
+                sockaddr_storage ss = net::to_sockaddr(ep, len);
                 if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) why = std::strerror(errno);
             } catch (const std::exception& e) {
                 why = e.what();

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/caught_datagrams.hpp"
+#include "net/sockaddr.hpp"
 
 namespace sshuttle::client {
 namespace {
@@ -77,10 +78,7 @@ class DnsQuery : public mux::ChannelEndpoint, public std::enable_shared_from_thi
 };
 
 udp protocol_of(int fd) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && ss.ss_family == AF_INET6) return udp::v6();
-    return udp::v4();
+    return net::socket_family(fd) == net::Family::kIPv6 ? udp::v6() : udp::v4();
 }
 
 }  // namespace

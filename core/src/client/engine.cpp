@@ -24,41 +24,15 @@
 #include "mux/mux.hpp"
 #include "mux/payloads.hpp"
 #include "mux/tcp_channel.hpp"
+#include "net/asio_address.hpp"
 
 namespace sshuttle::client {
 namespace {
 
-boost::asio::ip::address to_asio(const net::IpAddress& address) {
-    const auto& b = address.bytes;
-    if (address.family == net::Family::kIPv4) return boost::asio::ip::address_v4({b[0], b[1], b[2], b[3]});
-    return boost::asio::ip::address_v6(b);
-}
-
-net::Endpoint from_asio(const boost::asio::ip::tcp::endpoint& endpoint) {
-    net::Endpoint result;
-    const auto address = endpoint.address();
-    if (address.is_v4()) {
-        result.address.family = net::Family::kIPv4;
-        const auto bytes = address.to_v4().to_bytes();
-        std::copy(bytes.begin(), bytes.end(), result.address.bytes.begin());
-    } else {
-        result.address.family = net::Family::kIPv6;
-        result.address.bytes = address.to_v6().to_bytes();
-    }
-    result.port = endpoint.port();
-    return result;
-}
-
 Route to_route(const mux::RouteLine& line) {
     Route route;
-    route.family = line.address.is_v4() ? net::Family::kIPv4 : net::Family::kIPv6;
-    route.address.family = route.family;
-    if (line.address.is_v4()) {
-        const auto bytes = line.address.to_v4().to_bytes();
-        std::copy(bytes.begin(), bytes.end(), route.address.bytes.begin());
-    } else {
-        route.address.bytes = line.address.to_v6().to_bytes();
-    }
+    route.address = net::from_asio(line.address);
+    route.family = route.address.family;
     route.prefix = line.width;
     return route;
 }
@@ -336,7 +310,7 @@ class ClientEngine::Impl {
             ::close(fd);
             return;
         }
-        const boost::asio::ip::tcp::endpoint target(to_asio(destination->address), destination->port);
+        const auto target = net::to_asio<boost::asio::ip::tcp>(*destination);
         if (listener && target == listener->local_endpoint()) {
             spdlog::warn("-- ignored: that's my address! ([{}]:{})", target.address().to_string(), target.port());
             ::close(fd);
@@ -440,7 +414,8 @@ class ClientEngine::Impl {
         boost::system::error_code no_source;  // a peer already gone shows as 0.0.0.0:0; it ends at once anyway
         const auto source = socket.remote_endpoint(no_source);
         auto tcp = mux::TcpChannel::create(mux, channel, std::move(socket));
-        tcp->count_traffic(connections_.add(channel, from_asio(source), from_asio(target), tcp));
+        tcp->count_traffic(
+            connections_.add(channel, net::endpoint_from_asio(source), net::endpoint_from_asio(target), tcp));
         mux->send(channel, mux::Command::kTcpConnect,
                    mux::text_bytes(mux::format_tcp_connect({target.address(), target.port()})));
         tcp->start();

@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/sockaddr.hpp"
+
 namespace sshuttle::client {
 namespace {
 
@@ -17,10 +19,7 @@ namespace {
 constexpr int kMaxAcceptsPerWakeup = 256;
 
 boost::asio::ip::tcp protocol_of(int fd) {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    return address.ss_family == AF_INET6 ? boost::asio::ip::tcp::v6() : boost::asio::ip::tcp::v4();
+    return net::socket_family(fd) == net::Family::kIPv6 ? boost::asio::ip::tcp::v6() : boost::asio::ip::tcp::v4();
 }
 
 // One spare fd per process, kept open so that it can be given up when the fd table is full.

@@ -13,6 +13,7 @@
 
 #include "client/caught_datagrams.hpp"
 #include "mux/payloads.hpp"
+#include "net/sockaddr.hpp"
 
 namespace sshuttle::client {
 namespace {
@@ -27,10 +28,7 @@ constexpr std::size_t kBufferBytes = 65536;
 std::string describe(const udp::endpoint& ep) { return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port()); }
 
 udp protocol_of(int fd) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && ss.ss_family == AF_INET6) return udp::v6();
-    return udp::v4();
+    return net::socket_family(fd) == net::Family::kIPv6 ? udp::v6() : udp::v4();
 }
 
 }  // namespace

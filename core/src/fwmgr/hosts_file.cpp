@@ -206,7 +206,7 @@ std::vector<std::string> HostsFile::add(const std::vector<HostEntry>& hosts) {
             refused.push_back("refusing host name '" + net::escaped_for_log(host.name) + "'");
             continue;
         }
-        const std::string ip = address_text(host.ip);
+        const std::string ip = host.ip.to_string();
         auto it = entries_.find(host.name);
         if (it != entries_.end() && it->second == ip) continue;
         if (it == entries_.end() && entries_.size() >= kMaxEntries) {

@@ -63,10 +63,7 @@ bool parse_family(std::string_view text, net::Family& out) {
 }
 
 bool parse_address(net::Family family, std::string_view text, net::IpAddress& out) {
-    std::string copy(text);  // inet_pton needs a terminated string
-    out = net::IpAddress{};
-    out.family = family;
-    return inet_pton(wire_family(family), copy.c_str(), out.bytes.data()) == 1;
+    return net::IpAddress::parse(std::string(text), out) && out.family == family;
 }
 
 /// The part after `<keyword> `; fails when the line does not start with it.
@@ -111,15 +108,9 @@ std::string one_line_tail(std::string_view prefix, const std::string& text, size
 
 }  // namespace
 
-std::string address_text(const net::IpAddress& ip) {
-    char text[INET6_ADDRSTRLEN] = {};
-    inet_ntop(wire_family(ip.family), ip.bytes.data(), text, sizeof text);
-    return text;
-}
-
 std::string format_route(const net::Subnet& rule) {
     return checked_line(std::to_string(wire_family(rule.address.family)) + "," + std::to_string(rule.prefix) + "," +
-                        (rule.exclude ? "1" : "0") + "," + address_text(rule.address) + "," +
+                        (rule.exclude ? "1" : "0") + "," + rule.address.to_string() + "," +
                         std::to_string(rule.port_first) + "," + std::to_string(rule.port_last));
 }
 
@@ -144,7 +135,7 @@ net::Subnet parse_route(std::string_view line) {
 }
 
 std::string format_nameserver(const net::IpAddress& ip) {
-    return checked_line(std::to_string(wire_family(ip.family)) + "," + address_text(ip));
+    return checked_line(std::to_string(wire_family(ip.family)) + "," + ip.to_string());
 }
 
 net::IpAddress parse_nameserver(std::string_view line) {
@@ -209,7 +200,7 @@ GoFields parse_cleanup(std::string_view line) {
 }
 
 std::string format_host(const HostEntry& host) {
-    return checked_line("HOST " + host.name + "," + address_text(host.ip));
+    return checked_line("HOST " + host.name + "," + host.ip.to_string());
 }
 
 HostEntry parse_host(std::string_view line) {
@@ -248,8 +239,8 @@ std::string format_nat_query(const NatQuery& query) {
         throw ProtocolError("QUERY_PF_NAT: source " + query.src.to_string() + " and destination " +
                             query.dst.to_string() + " differ in address family");
     return checked_line(std::string(kNatQueryKeyword) + " " + std::to_string(wire_family(query.src.address.family)) +
-                        "," + std::to_string(query.proto) + "," + address_text(query.src.address) + "," +
-                        std::to_string(query.src.port) + "," + address_text(query.dst.address) + "," +
+                        "," + std::to_string(query.proto) + "," + query.src.address.to_string() + "," +
+                        std::to_string(query.src.port) + "," + query.dst.address.to_string() + "," +
                         std::to_string(query.dst.port));
 }
 
@@ -272,7 +263,7 @@ NatQuery parse_nat_query(std::string_view line) {
 }
 
 std::string format_nat_success(const net::Endpoint& original_dst) {
-    return checked_line("QUERY_PF_NAT_SUCCESS " + address_text(original_dst.address) + "," +
+    return checked_line("QUERY_PF_NAT_SUCCESS " + original_dst.address.to_string() + "," +
                         std::to_string(original_dst.port));
 }
 

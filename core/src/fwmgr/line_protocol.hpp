@@ -81,9 +81,6 @@ struct HostEntry {
     auto operator<=>(const HostEntry&) const = default;
 };
 
-/// The wire form of an address: inet_ntop's text.
-std::string address_text(const net::IpAddress& ip);
-
 std::string format_route(const net::Subnet& rule);
 net::Subnet parse_route(std::string_view line);
 

@@ -253,7 +253,7 @@ class Session {
     void add_hosts(std::vector<HostEntry>& batch) {
         if (batch.empty()) return;
         for (const auto& host : batch)
-            spdlog::debug("host {} is {}", net::escaped_for_log(host.name), address_text(host.ip));
+            spdlog::debug("host {} is {}", net::escaped_for_log(host.name), host.ip.to_string());
         if (!options_.hosts_allowed) {
             if (!warned_hosts_not_allowed_)
                 spdlog::warn("refusing host lines: the firewall manager was not started with --auto-hosts");

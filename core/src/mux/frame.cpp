@@ -82,25 +82,4 @@ std::optional<FrameView> FrameDecoder::next() {
     return frame;
 }
 
-std::size_t SyncReader::feed(std::span<const uint8_t> bytes) {
-    std::size_t used = 0;
-    while (state_ == State::kNeedMore && used < bytes.size()) {
-        const char c = static_cast<char>(bytes[used++]);
-        if (nuls_seen_ < 2) {
-            if (c == '\0') ++nuls_seen_;  // anything else before the two NULs is shell noise
-            continue;
-        }
-        tag_ += c;
-        if (tag_.size() == kSyncHeader.size() - 2) {
-            if (tag_ == kSyncHeader.substr(2)) {
-                state_ = State::kDone;
-            } else {
-                state_ = State::kFailed;
-                error_ = fmt::format("expected server init string 'SSHUTTLE0001', got '{}'", util::escape_untrusted(tag_));
-            }
-        }
-    }
-    return used;
-}
-
 }  // namespace sshuttle::mux

@@ -14,6 +14,7 @@
 
 namespace sshuttle::mux {
 
+/// What the server sends first; mux/sync_reader.hpp finds it.
 inline constexpr std::string_view kSyncHeader{"\0\0SSHUTTLE0001", 14};
 inline constexpr std::size_t kHeaderSize = 8;
 inline constexpr std::size_t kMaxPayload = 65535;
@@ -66,24 +67,6 @@ class FrameDecoder {
    private:
     std::vector<uint8_t> buffer_;
     std::size_t consumed_ = 0;
-    std::string error_;
-};
-
-/// Finds the sync header the way upstream's client does: skip anything up to the first NUL (motd or shell
-/// noise), then up to the next NUL, then expect exactly "SSHUTTLE0001".
-class SyncReader {
-   public:
-    enum class State { kNeedMore, kDone, kFailed };
-    /// Consumes bytes; returns how many belonged to the preamble (the rest are mux frames).
-    std::size_t feed(std::span<const uint8_t> bytes);
-    State state() const { return state_; }
-    /// Why kFailed, naming what was received instead.
-    const std::string& error() const { return error_; }
-
-   private:
-    State state_ = State::kNeedMore;
-    int nuls_seen_ = 0;
-    std::string tag_;
     std::string error_;
 };
 

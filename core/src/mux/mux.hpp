@@ -31,6 +31,7 @@
 #include "mux/channel_flow.hpp"
 #include "mux/flow_limits.hpp"
 #include "mux/frame.hpp"
+#include "mux/sync_reader.hpp"
 #include "transport/byte_stream.hpp"
 
 namespace sshuttle::mux {

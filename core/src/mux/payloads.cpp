@@ -45,13 +45,6 @@ bool parse_port(std::string_view text, uint16_t& out) {
 
 }  // namespace
 
-std::optional<boost::asio::ip::address> parse_ip(std::string_view text) {
-    boost::system::error_code ec;
-    auto address = boost::asio::ip::make_address(std::string(text), ec);
-    if (ec) return std::nullopt;
-    return address;
-}
-
 int wire_family(const boost::asio::ip::address& address) {
     return address.is_v4() ? kWireFamilyIPv4 : kWireFamilyIPv6;
 }
@@ -69,7 +62,7 @@ std::optional<ConnectRequest> parse_tcp_connect(std::span<const uint8_t> payload
         error = fmt::format("invalid TCP_CONNECT '{}': expected 'family,ip,port'", shown(text));
         return std::nullopt;
     }
-    auto address = parse_ip(fields[1]);
+    auto address = net::parse_address(fields[1]);
     if (!address || address->is_v4() != (family == kWireFamilyIPv4)) {
         error = fmt::format("invalid TCP_CONNECT '{}': bad address for family {}", shown(text), family);
         return std::nullopt;
@@ -97,7 +90,7 @@ std::optional<std::vector<RouteLine>> parse_routes(std::span<const uint8_t> payl
         if (line.empty()) continue;
         const auto fields = split_fields(line, 2);
         RouteLine route;
-        auto address = fields.size() == 3 ? parse_ip(fields[1]) : std::nullopt;
+        auto address = fields.size() == 3 ? net::parse_address(fields[1]) : std::nullopt;
         const int max_width = address && address->is_v4() ? 32 : 128;
         if (!address || !parse_number<int>(fields[2], max_width, route.width)) {
             error = fmt::format("invalid route '{}': expected 'family,ip,width'", shown(line));
@@ -136,7 +129,7 @@ std::optional<UdpDatagram> parse_udp_data(std::span<const uint8_t> payload, std:
     const auto text = as_text(payload);
     const auto fields = split_fields(text, 2);
     UdpDatagram datagram;
-    auto address = fields.size() == 3 ? parse_ip(fields[0]) : std::nullopt;
+    auto address = fields.size() == 3 ? net::parse_address(fields[0]) : std::nullopt;
     if (!address || !parse_port(fields[1], datagram.port)) {
         error = fmt::format("invalid UDP_DATA header '{}': expected 'ip,port,'", shown(text));
         return std::nullopt;

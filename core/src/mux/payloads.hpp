@@ -13,14 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "net/asio_address.hpp"
+
 namespace sshuttle::mux {
 
 /// Address family numbers as they travel on the wire (Linux values, like upstream's socket.AF_*).
 inline constexpr int kWireFamilyIPv4 = 2;
 inline constexpr int kWireFamilyIPv6 = 10;
 
-/// Parses a numeric IPv4/IPv6 address (never resolves names).
-std::optional<boost::asio::ip::address> parse_ip(std::string_view text);
 /// The wire family number for an address.
 int wire_family(const boost::asio::ip::address& address);
 

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "net/asio_address.hpp"
+
 namespace sshuttle::net {
 
 std::string IpAddress::to_string() const {
@@ -16,17 +18,11 @@ std::string IpAddress::to_string() const {
 }
 
 bool IpAddress::parse(const std::string& text, IpAddress& out) {
-    IpAddress parsed;
-    // inet_pton is strict (dotted quad only), unlike inet_aton: numeric shorthands such as `10/8` are the
-    // subnet parser's business, where upstream's getaddrinfo semantics apply.
-    if (inet_pton(AF_INET, text.c_str(), parsed.bytes.data()) == 1) {
-        parsed.family = Family::kIPv4;
-    } else if (inet_pton(AF_INET6, text.c_str(), parsed.bytes.data()) == 1) {
-        parsed.family = Family::kIPv6;
-    } else {
-        return false;
-    }
-    out = parsed;
+    // The one text parser (parse_address), without the zone ids it accepts: an IpAddress has no scope.
+    if (text.find('%') != std::string::npos) return false;
+    const auto address = parse_address(text);
+    if (!address) return false;
+    out = from_asio(*address);
     return true;
 }
 

@@ -18,7 +18,8 @@ struct IpAddress {
 
     int max_prefix() const { return family == Family::kIPv4 ? 32 : 128; }
     std::string to_string() const;
-    /// Parses a numeric address (no name resolution); false when text is not an address.
+    /// Parses a numeric address as inet_pton does (no name resolution, no zone id, none of inet_aton's
+    /// shorthands such as `10.1`: those are the subnet parser's business); false when text is not one.
     static bool parse(const std::string& text, IpAddress& out);
     auto operator<=>(const IpAddress&) const = default;
 };

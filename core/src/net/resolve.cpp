@@ -11,24 +11,9 @@
 #include <cstring>
 
 #include "net/parse_error.hpp"
+#include "net/sockaddr.hpp"
 
 namespace sshuttle::net {
-namespace {
-
-IpAddress from_sockaddr(const sockaddr* sa) {
-    IpAddress address;
-    if (sa->sa_family == AF_INET) {
-        const auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
-        std::memcpy(address.bytes.data(), &v4->sin_addr, 4);
-    } else {
-        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
-        address.family = Family::kIPv6;
-        std::memcpy(address.bytes.data(), &v6->sin6_addr, 16);
-    }
-    return address;
-}
-
-}  // namespace
 
 std::vector<IpAddress> resolve_host(const std::string& host, const std::string& context) {
     addrinfo hints{};
@@ -41,10 +26,9 @@ std::vector<IpAddress> resolve_host(const std::string& host, const std::string& 
     }
     std::vector<IpAddress> addresses;
     for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
-        const IpAddress address = from_sockaddr(ai->ai_addr);
-        if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
-            addresses.push_back(address);
+        const auto endpoint = endpoint_from_sockaddr(ai->ai_addr);
+        if (endpoint && std::find(addresses.begin(), addresses.end(), endpoint->address) == addresses.end()) {
+            addresses.push_back(endpoint->address);
         }
     }
     freeaddrinfo(list);

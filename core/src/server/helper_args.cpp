@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "server/helper_args.hpp"
 
-#include <arpa/inet.h>
-
 #include <charconv>
 #include <cstdint>
 
@@ -31,14 +29,8 @@ std::optional<net::Endpoint> parse_to_ns(const std::string& text) {
     if (at != std::string::npos && !parse_unsigned(std::string_view(text).substr(at + 1), endpoint.port)) {
         return std::nullopt;
     }
-    // inet_pton rather than getaddrinfo: the helper is static and must not need NSS modules.
-    if (::inet_pton(AF_INET, host.c_str(), endpoint.address.bytes.data()) == 1) {
-        endpoint.address.family = net::Family::kIPv4;
-    } else if (::inet_pton(AF_INET6, host.c_str(), endpoint.address.bytes.data()) == 1) {
-        endpoint.address.family = net::Family::kIPv6;
-    } else {
-        return std::nullopt;
-    }
+    // A numeric address, never getaddrinfo: the helper is static and must not need NSS modules.
+    if (!net::IpAddress::parse(host, endpoint.address)) return std::nullopt;
     return endpoint;
 }
 

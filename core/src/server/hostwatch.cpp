@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "net/asio_address.hpp"
 #include "server/hostwatch_parse.hpp"
 #include "util/process.hpp"
 
@@ -77,10 +78,9 @@ HostLookups getent_lookups() {
         for (std::string line; std::getline(lines, line);) {
             std::istringstream words(line);
             std::string first;
-            boost::system::error_code ec;
             words >> first;
-            const auto ip = boost::asio::ip::make_address(first, ec);
-            if (!ec && seen.insert(ip).second) addresses.push_back(ip);
+            const auto ip = net::parse_address(first);
+            if (ip && seen.insert(*ip).second) addresses.push_back(*ip);
         }
         return addresses;
     };

@@ -3,15 +3,17 @@
 
 #include <sstream>
 
+#include "net/asio_address.hpp"
+
 namespace sshuttle::server {
 namespace {
 
 using boost::asio::ip::address;
 
 bool parse_address(const std::string& text, address& out) {
-    boost::system::error_code ec;
-    out = boost::asio::ip::make_address(text, ec);
-    return !ec;
+    const auto parsed = net::parse_address(text);
+    if (parsed) out = *parsed;
+    return parsed.has_value();
 }
 
 std::string without_comment(std::string line) {

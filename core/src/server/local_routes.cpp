@@ -6,6 +6,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "net/asio_address.hpp"
 #include "util/process.hpp"
 
 namespace sshuttle::server {
@@ -28,7 +29,7 @@ std::vector<mux::RouteLine> parse_ip_route_output(const std::string& output) {
         std::string target;
         words >> target;
         const auto slash = target.find('/');
-        auto address = mux::parse_ip(target.substr(0, slash));
+        auto address = net::parse_address(target.substr(0, slash));
         if (!address || is_unwanted(*address)) continue;  // "default", "local ...", "unreachable ..."
         int width = address->is_v4() ? 32 : 128;
         if (slash != std::string::npos) {

@@ -12,13 +12,11 @@
 
 namespace sshuttle::server {
 
-/// The numeric "nameserver" entries of a resolv.conf text (IPv6 zone ids are dropped), port 53.
-std::vector<boost::asio::ip::udp::endpoint> parse_resolv_conf(const std::string& text);
-
 /// An Endpoint as an Asio UDP endpoint (port 0 means 53).
 boost::asio::ip::udp::endpoint to_dns_endpoint(const net::Endpoint& endpoint);
 
-/// The candidates for one query: to_ns alone when given, else resolv.conf's list, else 127.0.0.1:53.
+/// The candidates for one query: to_ns alone when given, else resolv.conf's nameservers (net::read_resolv_conf)
+/// at port 53, else 127.0.0.1:53.
 std::vector<boost::asio::ip::udp::endpoint> dns_servers(const std::optional<net::Endpoint>& to_ns,
                                                         const std::string& resolv_conf_path = "/etc/resolv.conf");
 

@@ -728,20 +728,32 @@ class TcpChannel(object):
         self.abort()
 
 
-def read_resolv_conf(path="/etc/resolv.conf"):
+def parse_resolv_conf(text):
+    """The nameserver addresses of a resolv.conf text, by the rules of the native server's net::parse_resolv_conf
+    (glibc's): "nameserver" first on the line, in lower case, then a blank; the next word, zone id dropped."""
     servers = []
-    try:
-        with open(path) as f:
-            for line in f:
-                words = line.split()
-                if len(words) >= 2 and words[0] == "nameserver":
-                    # A zone id ("fe80::1%eth0") means nothing here and breaks the address.
-                    address = parse_ip(words[1].split("%", 1)[0])
-                    if address is not None:
-                        servers.append((address, 53))
-    except OSError:
-        pass
+    for line in text.split("\n"):
+        if not line.startswith(("nameserver ", "nameserver\t")):
+            continue
+        value = line[len("nameserver"):].lstrip(" \t")
+        for end, c in enumerate(value):
+            if c in " \t\r\v\f":
+                value = value[:end]
+                break
+        # A zone id ("fe80::1%eth0") means nothing here and breaks the address.
+        address = parse_ip(value.split("%", 1)[0])
+        if address is not None:
+            servers.append(address)
     return servers
+
+
+def read_resolv_conf(path="/etc/resolv.conf"):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("latin-1")
+    except OSError:
+        return []
+    return [(address, 53) for address in parse_resolv_conf(text)]
 
 
 class DnsRequest(object):

@@ -34,12 +34,13 @@ std::string describe_exit(int exit_status) {
         case kExitCacheDir: return "the remote cache directory is not writable" + code;
         case kExitUpload: return "the server upload was cut short" + code;
         case kExitExecFailed: return "the uploaded server could not be executed" + code;
-        case 97: return "the remote shell could not exec the server's interpreter" + code;
-        case 98: return "the server's bootstrap returned without running the server" + code;
-        case 99: return "the server stopped on a fatal error; see its messages above" + code;
-        case 126: return "the server could not be executed (permission denied or a noexec file system)" + code;
-        case 127: return "/bin/sh, the server or --server-cmd was not found" + code;
-        case 255:
+        case util::kExitNoPython: return "the remote shell could not exec the server's interpreter" + code;
+        case util::kExitBootstrapReturned: return "the server's bootstrap returned without running the server" + code;
+        case util::kExitFatal: return "the server stopped on a fatal error; see its messages above" + code;
+        case util::kExitCannotExecute:
+            return "the server could not be executed (permission denied or a noexec file system)" + code;
+        case util::kExitNotFound: return "/bin/sh, the server or --server-cmd was not found" + code;
+        case util::kExitSshFailed:
             return "ssh failed" + code +
                    "; if the firewall captured the ssh connection itself, exclude the ssh server with -x <host>";
         default: break;

@@ -41,7 +41,8 @@ std::string marker_message(const BootstrapLog& log, int exit_status) {
                output_suffix(log);
     }
     // An exec that fails makes sh exit 126 (permission, noexec mount) or 127 (vanished); 93 if the shell went on.
-    if (!log.exec_path().empty() && (exit_status == 126 || exit_status == 127 || exit_status == kExitExecFailed)) {
+    if (!log.exec_path().empty() && (exit_status == util::kExitCannotExecute || exit_status == util::kExitNotFound ||
+                                     exit_status == kExitExecFailed)) {
         return "cannot execute the uploaded server '" + log.exec_path() + "' on the remote (exit code " +
                std::to_string(exit_status) +
                "; is its file system mounted noexec?): set XDG_CACHE_HOME on the remote to a directory on another "

@@ -38,6 +38,8 @@
 #include <string>
 #include <vector>
 
+#include "util/exit_status.hpp"
+
 namespace sshuttle::transport {
 
 inline constexpr const char* kUploadMarker = "SSHUTTLE-UPLOAD";
@@ -47,12 +49,12 @@ inline constexpr const char* kUploadPythonMarker = "SSHUTTLE-UPLOAD-PY";
 inline constexpr const char* kFallbackMarker = "SSHUTTLE-FALLBACK";
 inline constexpr const char* kPlatformOverrideEnv = "SSHUTTLE_TEST_HELPER_PLATFORM";
 
-/// Exit codes of the remote script (upstream uses 97..99; these stay clear of them and of 126/127/255).
-inline constexpr int kExitPlatform = 90;    // uname -sm does not match the helper
-inline constexpr int kExitCacheDir = 91;    // cache directory cannot be created or written
-inline constexpr int kExitUpload = 92;      // fewer bytes arrived than announced
-inline constexpr int kExitExecFailed = 93;  // exec returned (shells that do not exit on a failed exec)
-inline constexpr int kExitNoPython = 97;    // no usable Python for the fallback server (as upstream)
+/// Exit codes of the remote script (util/exit_status.hpp).
+using util::kExitCacheDir;
+using util::kExitExecFailed;
+using util::kExitNoPython;
+using util::kExitPlatform;
+using util::kExitUpload;
 
 /// After a helper that did not start, this many starts use the Python fallback without trying it again.
 inline constexpr int kNoexecSkippedStarts = 9;

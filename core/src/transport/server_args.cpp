@@ -1,22 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "transport/server_args.hpp"
 
-#include <arpa/inet.h>
-
 #include "util/process.hpp"
 
 namespace sshuttle::transport {
 namespace {
 
 constexpr int kDefaultLatencyBufferSize = 32768;
-
-// Formatted here rather than with IpAddress::to_string so that this library needs nothing from net at link time.
-std::string address_text(const net::IpAddress& address) {
-    char text[INET6_ADDRSTRLEN] = {};
-    int family = address.family == net::Family::kIPv4 ? AF_INET : AF_INET6;
-    inet_ntop(family, address.bytes.data(), text, sizeof text);
-    return text;
-}
 
 }  // namespace
 
@@ -32,7 +22,7 @@ std::vector<std::string> server_arguments(const cli::Options& options, uint32_t 
         // The mux's DNS target format is ip@port; port 0 means the standard port.
         uint16_t port = options.to_ns->port ? options.to_ns->port : 53;
         args.emplace_back("--to-ns");
-        args.push_back(address_text(options.to_ns->address) + "@" + std::to_string(port));
+        args.push_back(options.to_ns->address.to_string() + "@" + std::to_string(port));
     }
     if (options.auto_nets) args.emplace_back("--auto-nets");
     if (bypass_mark != 0) {

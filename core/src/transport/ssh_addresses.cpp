@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/sockaddr.hpp"
 #include "transport/server_launch.hpp"
 #include "transport/shlex.hpp"
 #include "transport/ssh_config.hpp"
@@ -31,17 +32,9 @@ std::vector<net::IpAddress> resolve(const std::string& host) {
         return out;
     }
     for (addrinfo* ai = result; ai; ai = ai->ai_next) {
-        net::IpAddress address;
-        if (ai->ai_family == AF_INET) {
-            address.family = net::Family::kIPv4;
-            std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, 4);
-        } else if (ai->ai_family == AF_INET6) {
-            address.family = net::Family::kIPv6;
-            std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, 16);
-        } else {
-            continue;
-        }
-        if (std::find(out.begin(), out.end(), address) == out.end()) out.push_back(address);
+        const auto endpoint = net::endpoint_from_sockaddr(ai->ai_addr);
+        if (endpoint && std::find(out.begin(), out.end(), endpoint->address) == out.end())
+            out.push_back(endpoint->address);
     }
     freeaddrinfo(result);
     return out;

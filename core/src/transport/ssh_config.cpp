@@ -8,23 +8,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <sstream>
+#include <stdexcept>
 
+#include "common/proxy_jump.hpp"
 #include "util/process.hpp"
 
 namespace sshuttle::transport {
-
-SshGValues parse_ssh_g_values(const std::string& output) {
-    SshGValues values;
-    std::istringstream lines(output);
-    std::string line;
-    while (std::getline(lines, line)) {
-        size_t space = line.find(' ');
-        if (space == std::string::npos) continue;
-        values[line.substr(0, space)].push_back(line.substr(space + 1));
-    }
-    return values;
-}
 
 SshTarget parse_ssh_g(const std::string& output) {
     const SshGValues values = parse_ssh_g_values(output);
@@ -35,27 +24,18 @@ SshTarget parse_ssh_g(const std::string& output) {
     SshTarget target;
     each("hostname", [&](const std::string& v) { target.hostname = v; });
     each("proxyjump", [&](const std::string& v) {
-        if (v != "none") target.proxy_jump = jump_host(v.substr(0, v.find(',')));
+        try {
+            const auto hops = common::parse_proxy_jump(v);
+            target.proxy_jump = hops.empty() ? "" : hops.front().host;
+        } catch (const std::invalid_argument&) {
+            // ssh refuses such a configuration before it connects anywhere: no address to keep out.
+        }
     });
     each("proxycommand", [&](const std::string& v) { target.proxy_command |= v != "none"; });
     each("controlmaster", [&](const std::string& v) { target.shares_connection |= v != "false"; });
     each("controlpath", [&](const std::string& v) { target.shares_connection |= v != "none"; });
     each("ciphers", [&](const std::string& v) { target.ciphers = v; });
     return target;
-}
-
-std::string jump_host(const std::string& hop) {
-    std::string host = hop;
-    if (host.rfind("ssh://", 0) == 0) host = host.substr(6);
-    if (size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
-    if (!host.empty() && host.front() == '[') {
-        size_t close = host.find(']');
-        return host.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    }
-    // One colon is a port; several mean a bare IPv6 address.
-    if (size_t colon = host.find(':'); colon != std::string::npos && host.find(':', colon + 1) == std::string::npos)
-        host = host.substr(0, colon);
-    return host;
 }
 
 bool run_with_timeout(const std::vector<std::string>& argv, int timeout_ms, std::string& output) {

@@ -3,16 +3,16 @@
 // keep that address out of the firewall rules.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
+#include "common/ssh_g.hpp"
+
 namespace sshuttle::transport {
 
-/// `ssh -G` output: every value of each (lower-case) key, in order (identityfile repeats). The one parser of
-/// that format in the core; SshTarget is read from it.
-using SshGValues = std::map<std::string, std::vector<std::string>>;
-SshGValues parse_ssh_g_values(const std::string& output);
+/// `ssh -G` output (common/ssh_g.hpp, the parser the plugins use too); SshTarget is read from it.
+using common::parse_ssh_g_values;
+using common::SshGValues;
 
 struct SshTarget {
     std::string hostname;       // the host ssh connects to (HostName), empty if unknown
@@ -24,9 +24,6 @@ struct SshTarget {
 
 /// Parses `ssh -G` output ("key value" lines; keys are lower case).
 SshTarget parse_ssh_g(const std::string& output);
-
-/// The host part of one ProxyJump hop: `[ssh://][user@]host[:port]`, `[v6]:port`.
-std::string jump_host(const std::string& hop);
 
 /// Runs argv (stdout captured, stdin and stderr to /dev/null) and kills it after timeout_ms. False when it did
 /// not run, timed out or failed.

@@ -5,17 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <span>
 
+#include "mux/sync_reader.hpp"
 #include "transport/server_launch.hpp"
 
 namespace sshuttle::transport {
 namespace {
-
-constexpr const char kSyncMagic[] = "SSHUTTLE0001";
-constexpr size_t kSyncMagicSize = sizeof kSyncMagic - 1;
-// The remote may print anything before the header: a line without a newline is handed on in pieces of this
-// size, so a server streaming endless junk cannot grow our memory without bound.
-constexpr size_t kMaxJunkLine = 4096;
 
 // One byte, so nothing beyond the header is taken from the socket. False at EOF or on an error.
 bool read_fd_byte(int fd, char& c) {
@@ -27,22 +24,6 @@ bool read_fd_byte(int fd, char& c) {
     }
 }
 
-// Printable form of what arrived instead of the magic, for the error message.
-std::string printable(const std::string& bytes) {
-    std::string out;
-    for (unsigned char c : bytes) {
-        if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
-        } else {
-            const char* hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 bool read_sync_header(int fd, const JunkLineHandler& on_line) {
@@ -50,39 +31,18 @@ bool read_sync_header(int fd, const JunkLineHandler& on_line) {
 }
 
 bool read_sync_header(const ByteReader& read_byte, const JunkLineHandler& on_line) {
-    std::string line;
-    char c = 0;
-    while (true) {
+    mux::SyncReader reader(on_line);
+    // Fed one byte at a time, so that nothing after the header is taken from the stream.
+    while (reader.state() == mux::SyncReader::State::kNeedMore) {
+        char c = 0;
         if (!read_byte(c)) {
-            if (!line.empty()) on_line(line);
+            reader.end_of_stream();
             return false;
         }
-        if (c == '\0') break;
-        if (c == '\n') {
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            on_line(line);
-            line.clear();
-        } else {
-            line += c;
-            if (line.size() >= kMaxJunkLine) {
-                on_line(line);
-                line.clear();
-            }
-        }
+        const auto byte = static_cast<uint8_t>(c);
+        reader.feed(std::span<const uint8_t>(&byte, 1));
     }
-    if (!line.empty()) on_line(line);
-    // Upstream skips up to a second NUL as well, then expects the magic immediately.
-    do {
-        if (!read_byte(c)) return false;
-    } while (c != '\0');
-    std::string magic;
-    while (magic.size() < kSyncMagicSize) {
-        if (!read_byte(c)) return false;
-        magic += c;
-    }
-    if (magic != kSyncMagic) {
-        throw TransportError("expected the server's sync header 'SSHUTTLE0001', got '" + printable(magic) + "'");
-    }
+    if (reader.state() == mux::SyncReader::State::kFailed) throw TransportError(reader.error());
     return true;
 }
 

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Reading the server's sync header `\0\0SSHUTTLE0001` byte by byte, as upstream does: whatever the remote
-// prints before the first NUL (motd, rc files, our bootstrap's marker lines) is skipped, and no byte after the
-// header is consumed, so the mux starts exactly at the first frame.
+// Reading the server's sync header from a blocking byte source, with the one parser of it (mux/sync_reader.hpp):
+// byte by byte, so no byte after the header is consumed and the mux starts exactly at the first frame.
 #pragma once
 
 #include <functional>
 #include <string>
 
+#include "mux/sync_reader.hpp"
+
 namespace sshuttle::transport {
 
 /// Called with each line seen before the first NUL, without its "\n" (and "\r"); a last unterminated line too.
-using JunkLineHandler = std::function<void(const std::string& line)>;
+using JunkLineHandler = mux::SyncReader::JunkLineHandler;
 
 /// Blocks until the header has been read (true) or the stream ended or failed first (false). Throws
 /// TransportError when the bytes after the NULs are not "SSHUTTLE0001".

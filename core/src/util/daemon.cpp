@@ -14,6 +14,7 @@
 #include <iostream>
 #include <optional>
 
+#include "util/exit_status.hpp"
 #include "util/log.hpp"
 #include "util/pidfile.hpp"
 #include "util/syslog_forwarder.hpp"
@@ -21,7 +22,6 @@
 namespace sshuttle::util {
 namespace {
 
-constexpr int kExitFatal = 99;
 constexpr char kReadyByte = 'R';
 
 // The child's end of the start-up socketpair; -1 outside the daemon or once it has reported.

@@ -8,14 +8,13 @@
 #include <functional>
 #include <string>
 
-namespace sshuttle::util {
+#include "util/exit_status.hpp"
 
-/// Exit status when the pidfile names a running process (as upstream).
-constexpr int kExitDaemonRunning = 5;
+namespace sshuttle::util {
 
 /// Claims `pidfile` (relative to the current directory), forks, and runs `body` in the child.
 /// In the parent: returns 0 once the child called daemon_ready(), else the child's exit status (128+signal when
-/// killed); kExitDaemonRunning or 99 when the pidfile cannot be claimed (one line on stderr).
+/// killed); kExitDaemonRunning or kExitFatal when the pidfile cannot be claimed (one line on stderr).
 /// In the child: returns body's result once it is done, after removing the pidfile; the caller just exits.
 int run_as_daemon(const std::string& pidfile, const std::function<int()>& body);
 

@@ -26,10 +26,10 @@ inline std::string describe(const char* call, const plugin::FirewallRequest& r) 
         " dns=" + std::to_string(r.dns_port) + " udp=" + (r.udp ? "1" : "0") + " uid=" + std::to_string(r.uid) +
         " gid=" + std::to_string(r.gid) + " tmark=" + r.tmark + " bypass=" + std::to_string(r.bypass_mark) + " rules=[";
     for (const auto& s : r.subnets)
-        text += (s.exclude ? "!" : "") + address_text(s.address) + "/" + std::to_string(s.prefix) + ":" +
+        text += (s.exclude ? "!" : "") + s.address.to_string() + "/" + std::to_string(s.prefix) + ":" +
                 std::to_string(s.port_first) + "-" + std::to_string(s.port_last) + " ";
     text += "] ns=[";
-    for (const auto& ns : r.nameservers) text += address_text(ns) + " ";
+    for (const auto& ns : r.nameservers) text += ns.to_string() + " ";
     return text + "]";
 }
 

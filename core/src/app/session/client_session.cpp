@@ -26,33 +26,17 @@
 #include "app/rule_plan.hpp"
 #include "app/owner_ids.hpp"
 #include "app/udp_plugin_bridge.hpp"
+#include "net/sockaddr.hpp"
 #include "util/daemon.hpp"
+#include "util/exit_status.hpp"
 #include "util/log.hpp"
 
 namespace sshuttle::app {
 namespace {
 
-constexpr int kExitFatal = 99;  // upstream's exit status for Fatal
+using util::kExitFatal;
 // A connection attempt still running at exit (ssh stuck connecting) is given this long before we leave it.
 constexpr auto kAttemptGrace = std::chrono::seconds(2);
-
-std::optional<net::Endpoint> endpoint_from(const sockaddr_storage& ss) {
-    net::Endpoint ep;
-    if (ss.ss_family == AF_INET) {
-        const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
-        ep.address.family = net::Family::kIPv4;
-        std::memcpy(ep.address.bytes.data(), &sin->sin_addr, 4);
-        ep.port = ntohs(sin->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-        ep.address.family = net::Family::kIPv6;
-        std::memcpy(ep.address.bytes.data(), &sin6->sin6_addr, 16);
-        ep.port = ntohs(sin6->sin6_port);
-    } else {
-        return std::nullopt;
-    }
-    return ep;
-}
 
 std::optional<net::Endpoint> socket_endpoint(int fd, bool peer) {
     sockaddr_storage ss{};
@@ -60,7 +44,7 @@ std::optional<net::Endpoint> socket_endpoint(int fd, bool peer) {
     if ((peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len)
               : getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len)) != 0)
         return std::nullopt;
-    return endpoint_from(ss);
+    return net::endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&ss));
 }
 
 /// QUERY_PF_NAT through the manager. When the kernel has no answer the listener's own address is used, as
@@ -189,7 +173,7 @@ std::optional<net::Endpoint> ClientSession::original_dst(int fd, uint16_t own_po
         ep = original_dst_from_manager(firewall_->manager(), fd, why);
     } else {
         auto dst = firewall_->method().original_dst(fd, why);
-        ep = dst ? endpoint_from(*dst) : std::nullopt;
+        ep = dst ? net::endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&*dst)) : std::nullopt;
     }
     if (!ep) {
         spdlog::warn("dropping a connection: no original destination ({})", why);
