@@ -25,7 +25,7 @@
 #include "ssh_hop.hpp"
 #include "ssh_settings.hpp"
 #include "sshuttle/plugin_sdk.hpp"
-#include "util/untrusted_lines.hpp"
+#include "common/untrusted_lines.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 
@@ -96,7 +96,7 @@ class SshTransport final : private PumpedChannel {
     bool connected_ = false;
     bool dead_ = false;
     std::string stderr_tail_;                                    // raw: the host escapes end_message()
-    util::UntrustedLineWriter stderr_shown_{STDERR_FILENO};      // the remote's stderr on ours, escaped
+    common::UntrustedLineWriter stderr_shown_{STDERR_FILENO};      // the remote's stderr on ours, escaped
     Clock::time_point last_probe_ = Clock::now();
     SshTransport* parent_ = nullptr;  // an open_channel instance: the connection's instance, which outlives it
     PumpPort* port_ = nullptr;        // an open_channel instance: its side of the parent's pump

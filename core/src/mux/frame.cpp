@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::mux {
 namespace {
@@ -69,7 +69,7 @@ std::optional<FrameView> FrameDecoder::next() {
     const uint8_t* header = buffer_.data() + consumed_;
     if (header[0] != 'S' || header[1] != 'S') {
         error_ = fmt::format("bad frame magic '{}' (expected 'SS')",
-                             util::escape_untrusted(std::string_view(reinterpret_cast<const char*>(header), 2)));
+                             common::escape_untrusted(std::string_view(reinterpret_cast<const char*>(header), 2)));
         return std::nullopt;
     }
     const std::size_t length = read_u16(header + 6);

@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::mux {
 namespace {
 
 // The peer's text as it may appear in an error that ends up in a log: escaped and cut short.
-std::string shown(std::string_view text) { return util::escape_untrusted(text, 64); }
+std::string shown(std::string_view text) { return common::escape_untrusted(text, 64); }
 
 // Splits text at the first `count` commas; the last field keeps any further commas.
 std::vector<std::string_view> split_fields(std::string_view text, std::size_t count) {

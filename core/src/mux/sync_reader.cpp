@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "mux/frame.hpp"
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::mux {
 namespace {
@@ -35,7 +35,7 @@ std::size_t SyncReader::feed(std::span<const uint8_t> bytes) {
         } else {
             state_ = State::kFailed;
             error_ = "expected the server's sync header '" + std::string(kSyncTag) + "', got '" +
-                     util::escape_untrusted(tag_) + "'";
+                     common::escape_untrusted(tag_) + "'";
         }
     }
     return used;

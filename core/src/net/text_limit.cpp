@@ -4,13 +4,13 @@
 #include <string>
 
 #include "net/parse_error.hpp"
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::net {
 
 void check_address_length(std::string_view text, std::string_view what) {
     if (text.size() <= kMaxAddressText) return;
-    throw ParseError("invalid " + std::string(what) + " '" + util::escape_untrusted(text, 40) + "': " +
+    throw ParseError("invalid " + std::string(what) + " '" + common::escape_untrusted(text, 40) + "': " +
                      std::to_string(text.size()) + " bytes long, at most " + std::to_string(kMaxAddressText));
 }
 

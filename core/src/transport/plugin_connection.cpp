@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "transport/server_launch.hpp"
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::transport {
 namespace {
@@ -18,7 +18,7 @@ constexpr int kTickMillis = 1000;  // the keepalive contract: step() about once 
 
 // A plugin's message may quote the remote's stderr (the ssh transport does): escaped before anyone logs it.
 std::string message_of(const sshuttle_error& err) {
-    return util::escape_untrusted(std::string_view(err.message, strnlen(err.message, sizeof err.message)));
+    return common::escape_untrusted(std::string_view(err.message, strnlen(err.message, sizeof err.message)));
 }
 
 // The ABI's view of target; argv holds the pointers req.remote_argv points to, so it must outlive req.

@@ -36,7 +36,7 @@
 #include "util/process.hpp"
 #include "util/shell_words.hpp"
 #include "util/stderr_relay.hpp"
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::transport {
 
@@ -194,11 +194,11 @@ bool read_bootstrap(const ByteReader& read_byte, const std::function<bool(const 
             return;
         }
         if (line.rfind(std::string(kFallbackMarker) + " ", 0) == 0) {
-            spdlog::info("{}", describe_fallback(util::escape_untrusted(line.substr(std::strlen(kFallbackMarker) + 1))));
+            spdlog::info("{}", describe_fallback(common::escape_untrusted(line.substr(std::strlen(kFallbackMarker) + 1))));
             return;
         }
         // Whatever the remote prints (motd, rc files) is logged and may end up in an error message: escaped.
-        const std::string shown = util::escape_untrusted(line, kMaxShownLine);
+        const std::string shown = common::escape_untrusted(line, kMaxShownLine);
         spdlog::debug("remote: {}", shown);
         log.add_line(shown);
     });

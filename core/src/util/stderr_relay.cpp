@@ -11,7 +11,7 @@
 #include <system_error>
 #include <thread>
 
-#include "util/untrusted_lines.hpp"
+#include "common/untrusted_lines.hpp"
 
 namespace sshuttle::util {
 
@@ -31,7 +31,7 @@ struct StderrRelay::Shared {
 namespace {
 
 void relay_lines(const std::shared_ptr<StderrRelay::Shared>& shared, int out_fd) {
-    UntrustedLineWriter lines(out_fd);
+    common::UntrustedLineWriter lines(out_fd);
     char buf[4096];
     for (;;) {
         pollfd ready{shared->read_fd, POLLIN, 0};

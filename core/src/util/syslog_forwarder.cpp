@@ -15,7 +15,7 @@
 
 #include "util/close_fds.hpp"
 #include "util/log.hpp"
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace sshuttle::util {
 namespace {
@@ -26,7 +26,7 @@ constexpr std::size_t kMaxLine = 4096;
 // through StderrRelay); anything else that reaches this pipe with a control byte is escaped, not logged raw.
 void log_line(std::string_view line) {
     const bool printable = std::all_of(line.begin(), line.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-    syslog(LOG_INFO, "%s", printable ? std::string(line).c_str() : escape_untrusted(line).c_str());
+    syslog(LOG_INFO, "%s", printable ? std::string(line).c_str() : common::escape_untrusted(line).c_str());
 }
 
 }  // namespace

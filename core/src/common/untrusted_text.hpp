@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace sshuttle::util {
+namespace sshuttle::common {
 
 /// Printable ASCII is kept; a backslash becomes "\\" and every other byte (control characters, ESC, DEL, all
 /// non-ASCII bytes) becomes "\xNN", so the result is one line of printable ASCII and nothing can be forged
@@ -17,4 +17,4 @@ namespace sshuttle::util {
 std::string escape_untrusted(std::string_view text,
                              std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
-}  // namespace sshuttle::util
+}  // namespace sshuttle::common

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using sshuttle::util::escape_untrusted;
+using sshuttle::common::escape_untrusted;
 
 TEST_CASE("untrusted text: printable ASCII passes unchanged") {
     CHECK(escape_untrusted("server: listening on 10.0.0.1:22 (ok)") == "server: listening on 10.0.0.1:22 (ok)");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
-namespace sshuttle::util {
+namespace sshuttle::common {
 
 std::string escape_untrusted(std::string_view text, std::size_t max_bytes) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -24,4 +24,4 @@ std::string escape_untrusted(std::string_view text, std::size_t max_bytes) {
     return out;
 }
 
-}  // namespace sshuttle::util
+}  // namespace sshuttle::common

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace sshuttle::util {
+namespace sshuttle::common {
 
 class UntrustedLineWriter {
    public:
@@ -30,4 +30,4 @@ class UntrustedLineWriter {
     std::string last_line_;
 };
 
-}  // namespace sshuttle::util
+}  // namespace sshuttle::common

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "util/untrusted_lines.hpp"
+#include "common/untrusted_lines.hpp"
 
 #include <unistd.h>
 
 #include <cerrno>
 
-#include "util/untrusted_text.hpp"
+#include "common/untrusted_text.hpp"
 
-namespace sshuttle::util {
+namespace sshuttle::common {
 
 void UntrustedLineWriter::feed(std::string_view bytes) {
     while (!bytes.empty()) {
@@ -46,4 +46,4 @@ void UntrustedLineWriter::emit(std::string_view line) {
     }
 }
 
-}  // namespace sshuttle::util
+}  // namespace sshuttle::common
