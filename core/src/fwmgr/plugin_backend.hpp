@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "cli/options.hpp"
+#include "fwmgr/manager_config.hpp"
 #include "fwmgr/firewall_backend.hpp"
 #include "plugin/plugins.hpp"
 
@@ -15,7 +15,7 @@ class PluginBackend : public FirewallBackend {
     /// Loads options.method from the plugin search path, or the first usable one for `auto` (each candidate's
     /// verdict is logged at debug level, i.e. with -v). Throws std::exception with a one-line reason when no
     /// method can be used.
-    explicit PluginBackend(const cli::Options& options);
+    explicit PluginBackend(const ManagerConfig& options);
 
     std::string name() const override { return plugin_->name(); }
     uint64_t features() const override { return plugin_->features(); }
