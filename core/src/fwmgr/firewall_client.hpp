@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "fwmgr/manager_config.hpp"
 #include "fwmgr/line_channel.hpp"
 #include "fwmgr/line_protocol.hpp"
+#include "fwmgr/manager_config.hpp"
 
 namespace sshuttle::fwmgr {
 

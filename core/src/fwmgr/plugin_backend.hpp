@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "fwmgr/manager_config.hpp"
 #include "fwmgr/firewall_backend.hpp"
+#include "fwmgr/manager_config.hpp"
 #include "plugin/plugins.hpp"
 
 namespace sshuttle::fwmgr {

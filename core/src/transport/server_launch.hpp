@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "transport/launch_config.hpp"
 #include "transport/byte_stream.hpp"
+#include "transport/launch_config.hpp"
 #include "transport/ssh_config.hpp"
 #include "net/address.hpp"
 
