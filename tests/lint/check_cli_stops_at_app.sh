@@ -7,7 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root=${1:-"$here/../../core/src"}
-areas=(util net mux client server server_py plugin fwmgr transport)
+areas=(common util net mux client server server_py plugin fwmgr transport)
 
 failed=0
 for area in "${areas[@]}"; do
