@@ -16,8 +16,8 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-cli::Options options() {
-    cli::Options o;
+ManagerConfig options() {
+    ManagerConfig o;
     o.method = "nat";
     o.verbose = 2;
     o.plugin_dirs = {"/opt/plugins"};
@@ -30,7 +30,7 @@ TEST_CASE("manager command: root runs itself directly") {
     unsetenv("SSHUTTLE_PLUGIN_PATH");
     CHECK(manager_command(options(), "/usr/bin/sshuttle", Elevation::kNone) ==
           Argv{"/usr/bin/sshuttle", "--firewall", "--method", "nat", "-v", "-v", "--plugin-dir", "/opt/plugins"});
-    cli::Options o = options();
+    ManagerConfig o = options();
     o.syslog = true;
     o.verbose = 0;
     o.plugin_dirs.clear();
@@ -52,7 +52,7 @@ TEST_CASE("manager command: sudo with upstream's prompt, or doas; no plugin dire
 }
 
 TEST_CASE("manager command: -H is passed on, so the manager knows hosts lines were asked for") {
-    cli::Options o = options();
+    ManagerConfig o = options();
     o.auto_hosts = true;
     o.syslog = true;
     CHECK(manager_command(o, "/usr/bin/sshuttle", Elevation::kSudo).back() == "--auto-hosts");
@@ -61,7 +61,7 @@ TEST_CASE("manager command: -H is passed on, so the manager knows hosts lines we
 }
 
 TEST_CASE("manager command: a method's own flags are passed on as themselves, for its plugin") {
-    cli::Options o = options();
+    ManagerConfig o = options();
     o.method = "tproxy";
     o.method_options = {{"tproxy-setup-routes", "1"}};
     CHECK(manager_command(o, "/usr/bin/sshuttle", Elevation::kNone) ==

@@ -3,12 +3,11 @@
 // client gives `sshuttle --firewall` (manager_command()), so its tests do not depend on the whole program.
 #include <string>
 
-#include "cli/options.hpp"
 #include "fwmgr/firewall_manager.hpp"
+#include "fwmgr/manager_config.hpp"
 
 int main(int argc, char** argv) {
-    sshuttle::cli::Options options;
-    options.mode = sshuttle::cli::Mode::kFirewall;
+    sshuttle::fwmgr::ManagerConfig options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--firewall") continue;

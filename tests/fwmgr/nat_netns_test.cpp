@@ -28,7 +28,7 @@ std::string nat_table() {
 }
 
 std::vector<std::string> driver_command() {
-    cli::Options options;
+    ManagerConfig options;
     options.method = "nat";
     options.verbose = 1;
     options.plugin_dirs = {SSHUTTLE_PLUGIN_DIR};
@@ -95,7 +95,7 @@ TEST_CASE("nat method in a fresh network namespace: rules after STARTED, none af
 }
 
 TEST_CASE("real manager: a method that cannot be loaded is reported through ERROR before READY") {
-    cli::Options options;
+    ManagerConfig options;
     options.method = "nosuch";
     options.plugin_dirs = {SSHUTTLE_PLUGIN_DIR};
     FirewallClient client;

@@ -51,9 +51,9 @@ struct Remote {
     ScopedEnv server_argv_env{"STAND_IN_ARGV", dir / "server-argv"};
     ScopedEnv remote_path{"FAKE_REMOTE_PATH", std::nullopt};
 
-    cli::Options options() const {
-        cli::Options o;
-        o.remote = cli::Remote{"alice", "", "192.0.2.1", 2222};
+    LaunchConfig options() const {
+        LaunchConfig o;
+        o.remote = RemoteHost{"alice", "", "192.0.2.1", 2222};
         o.ssh_cmd = fake_ssh + " -o 'BatchMode yes'";
         return o;
     }
@@ -72,7 +72,7 @@ struct Remote {
 
 TEST_CASE("bootstrap: first start uploads into the cache, second start runs the cached server") {
     Remote remote;
-    cli::Options options = remote.options();
+    LaunchConfig options = remote.options();
     options.verbose = 1;
 
     ServerLaunch first = start_server(options, remote.params());
@@ -161,7 +161,7 @@ TEST_CASE("bootstrap: a server that cannot be executed falls back to the Python 
 }
 TEST_CASE("bootstrap: ssh failing with 255 names the -x hint") {
     Remote remote;
-    cli::Options options = remote.options();
+    LaunchConfig options = remote.options();
     options.ssh_cmd = remote.dir.write("failing-ssh", "#!/bin/sh\necho 'ssh: connect: refused' >&2\nexit 255\n", 0755);
     CHECK_THROWS_WITH_AS(start_server(options, remote.params()),
                          ("ssh alice@192.0.2.1 (port 2222) ended before the server's sync header: " + describe_exit(255))
@@ -171,7 +171,7 @@ TEST_CASE("bootstrap: ssh failing with 255 names the -x hint") {
 
 TEST_CASE("bootstrap: --server-cmd runs the installed server with the server arguments, no upload") {
     Remote remote;
-    cli::Options options = remote.options();
+    LaunchConfig options = remote.options();
     options.server_cmd = remote.helper;
     options.latency_control = false;
     ServerLaunch launch = start_server(options, remote.params());
@@ -184,7 +184,7 @@ TEST_CASE("bootstrap: --server-cmd runs the installed server with the server arg
 
 TEST_CASE("bootstrap: a missing --server-cmd gets exit code 127 and the remote's words") {
     Remote remote;
-    cli::Options options = remote.options();
+    LaunchConfig options = remote.options();
     options.server_cmd = "/nonexistent/sshuttle";
     CHECK_THROWS_WITH_AS(start_server(options, remote.params()),
                          "ssh alice@192.0.2.1 (port 2222): the --server-cmd command was not found on the remote (exit "

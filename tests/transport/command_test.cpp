@@ -19,28 +19,28 @@ using Words = std::vector<std::string>;
 
 namespace {
 
-cli::Options remote_options(const std::string& user, const std::string& host, uint16_t port) {
-    cli::Options options;
-    options.remote = cli::Remote{user, "", host, port};
+LaunchConfig remote_options(const std::string& user, const std::string& host, uint16_t port) {
+    LaunchConfig options;
+    options.remote = RemoteHost{user, "", host, port};
     return options;
 }
 
 }  // namespace
 
 TEST_CASE("ssh argv: default ssh, host only") {
-    cli::Options options = remote_options("", "example.org", 0);
+    LaunchConfig options = remote_options("", "example.org", 0);
     CHECK(ssh_argv(options, "CMD") == Words{"ssh", "example.org", "--", "CMD"});
 }
 
 TEST_CASE("ssh argv: user, port and the delimiter") {
-    cli::Options options = remote_options("alice", "example.org", 2222);
+    LaunchConfig options = remote_options("alice", "example.org", 2222);
     CHECK(ssh_argv(options, "CMD") == Words{"ssh", "-p", "2222", "alice@example.org", "--", "CMD"});
     options.no_cmd_delimiter = true;
     CHECK(ssh_argv(options, "CMD") == Words{"ssh", "-p", "2222", "alice@example.org", "CMD"});
 }
 
 TEST_CASE("ssh argv: -e with arguments is shlex-split") {
-    cli::Options options = remote_options("bob", "192.0.2.5", 0);
+    LaunchConfig options = remote_options("bob", "192.0.2.5", 0);
     options.ssh_cmd = "/usr/bin/ssh -i '/keys/my key' -o StrictHostKeyChecking=no";
     CHECK(ssh_argv(options, "CMD") == Words{"/usr/bin/ssh", "-i", "/keys/my key", "-o",
                                             "StrictHostKeyChecking=no", "bob@192.0.2.5", "--", "CMD"});
@@ -50,20 +50,20 @@ TEST_CASE("ssh argv: -e with arguments is shlex-split") {
 }
 
 TEST_CASE("ssh argv: IPv6 host stays unbracketed, as upstream passes it") {
-    cli::Options options = remote_options("carol", "2001:db8::1", 22);
+    LaunchConfig options = remote_options("carol", "2001:db8::1", 22);
     CHECK(ssh_argv(options, "CMD") == Words{"ssh", "-p", "22", "carol@2001:db8::1", "--", "CMD"});
     options.remote->user.clear();
     CHECK(ssh_argv(options, "CMD") == Words{"ssh", "-p", "22", "2001:db8::1", "--", "CMD"});
 }
 
 TEST_CASE("ssh argv: user:password@host goes through sshpass -e") {
-    cli::Options options = remote_options("dave", "example.org", 0);
+    LaunchConfig options = remote_options("dave", "example.org", 0);
     options.remote->password = "secret";
     CHECK(ssh_argv(options, "CMD") == Words{"sshpass", "-e", "ssh", "dave@example.org", "--", "CMD"});
 }
 
 TEST_CASE("ssh argv: an empty or broken -e is an error") {
-    cli::Options options = remote_options("", "example.org", 0);
+    LaunchConfig options = remote_options("", "example.org", 0);
     options.ssh_cmd = "   ";
     CHECK_THROWS_WITH_AS(ssh_argv(options, "CMD"), "invalid ssh command '   ': no program", TransportError);
     options.ssh_cmd = "ssh -o 'x";
@@ -71,7 +71,7 @@ TEST_CASE("ssh argv: an empty or broken -e is an error") {
 }
 
 TEST_CASE("server arguments: defaults and every option") {
-    cli::Options options;
+    LaunchConfig options;
     CHECK(server_arguments(options, 0) == Words{"--server"});
     options.verbose = 2;
     options.latency_control = false;
@@ -83,7 +83,7 @@ TEST_CASE("server arguments: defaults and every option") {
     options.to_ns = ns;
     CHECK(server_arguments(options, 0) == Words{"--server", "-v", "-v", "--no-latency-control", "--latency-buffer-size",
                                                 "65536", "--to-ns", "2001:db8::53@53", "--auto-nets"});
-    options = cli::Options{};
+    options = LaunchConfig{};
     net::Endpoint ns4;
     inet_pton(AF_INET, "192.0.2.53", ns4.address.bytes.data());
     ns4.port = 5353;
@@ -92,7 +92,7 @@ TEST_CASE("server arguments: defaults and every option") {
 }
 
 TEST_CASE("remote command: upload script under /bin/sh -c") {
-    cli::Options options = remote_options("", "example.org", 0);
+    LaunchConfig options = remote_options("", "example.org", 0);
     UploadSpec spec{"abc123", 4096, "\"Linux \"x86_64"};
     const std::string script = upload_script(spec, server_arguments(options, 0));
     CHECK(remote_command(options, script) == "/bin/sh -c " + util::shell_quote(script));
@@ -107,7 +107,7 @@ TEST_CASE("remote command: upload script under /bin/sh -c") {
 }
 
 TEST_CASE("remote command: --server-cmd replaces the upload and gets the server arguments") {
-    cli::Options options = remote_options("", "example.org", 0);
+    LaunchConfig options = remote_options("", "example.org", 0);
     options.server_cmd = "/opt/sshuttle/bin/sshuttle";
     options.verbose = 1;
     CHECK(remote_command(options, "unused") == "/bin/sh -c '/opt/sshuttle/bin/sshuttle --server -v'");
@@ -116,7 +116,7 @@ TEST_CASE("remote command: --server-cmd replaces the upload and gets the server 
 }
 
 TEST_CASE("remote command: a non-POSIX --remote-shell needs --server-cmd") {
-    cli::Options options = remote_options("", "example.org", 0);
+    LaunchConfig options = remote_options("", "example.org", 0);
     options.remote_shell = "cmd";
     CHECK_THROWS_WITH_AS(remote_command(options, "x"),
                          "--remote-shell 'cmd': the uploaded server needs a POSIX /bin/sh on the remote; use "
@@ -154,7 +154,7 @@ TEST_CASE("server helper: only the helper this client was built with is loaded f
 }
 
 TEST_CASE("ssh argv: batch mode (nobody to answer a prompt) adds -o BatchMode=yes, except for sshpass") {
-    cli::Options options = remote_options("", "example.org", 2222);
+    LaunchConfig options = remote_options("", "example.org", 2222);
     CHECK(ssh_argv(options, "CMD", {}, true) ==
           Words{"ssh", "-o", "BatchMode=yes", "-p", "2222", "example.org", "--", "CMD"});
     options.remote->password = "secret";

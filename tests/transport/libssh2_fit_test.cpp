@@ -31,18 +31,18 @@ std::string keygen(const test::ScratchDir& dir, const std::string& name, const s
 }
 
 // Options for -r fit-host with --transport-option ssh-config=<dir>/config holding `lines` for every host.
-cli::Options with_config(const test::ScratchDir& dir, const std::string& lines, const std::string& key) {
+LaunchConfig with_config(const test::ScratchDir& dir, const std::string& lines, const std::string& key) {
     dir.write("config", "Host *\n" + lines + "    IdentityFile " + key +
                             "\n    IdentitiesOnly yes\n    HostName 127.0.0.1\n    BatchMode yes\n");
-    cli::Options options;
-    options.remote = cli::Remote{"root", "", "fit-host", 0};
+    LaunchConfig options;
+    options.remote = RemoteHost{"root", "", "fit-host", 0};
     options.transport_options = {{"ssh-config", dir / "config"}};
     return options;
 }
 
-cli::Options alias_with_config(const std::string& config) {
-    cli::Options options;
-    options.remote = cli::Remote{"", "", "alias", 0};
+LaunchConfig alias_with_config(const std::string& config) {
+    LaunchConfig options;
+    options.remote = RemoteHost{"", "", "alias", 0};
     options.transport_options = {{"ssh-config", config}};
     return options;
 }
@@ -129,7 +129,7 @@ TEST_CASE("libssh2 fit: a ControlMaster socket that is up is reused through the 
     test::ScratchDir dir;
     const std::string key = keygen(dir, "id_ed25519", "ed25519");
     const std::string control = dir / "cm-socket";
-    cli::Options options = with_config(dir, "    ControlMaster auto\n    ControlPath " + control + "\n", key);
+    LaunchConfig options = with_config(dir, "    ControlMaster auto\n    ControlPath " + control + "\n", key);
     CHECK(libssh2_obstacle(options, kLibssh2_1_11) == "");  // configured, but no master runs
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
@@ -147,18 +147,18 @@ TEST_CASE("libssh2 fit: an RSA key with libssh2 1.10 depends on the server's Ope
     const std::string key = keygen(dir, "id_rsa", "rsa");
     SUBCASE("OpenSSH 9.2 refuses ssh-rsa") {
         BannerServer server("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
-        cli::Options options = with_config(dir, "    Port " + std::to_string(server.port()) + "\n", key);
+        LaunchConfig options = with_config(dir, "    Port " + std::to_string(server.port()) + "\n", key);
         CHECK(libssh2_obstacle(options, kLibssh2_1_10) ==
               "libssh2 1.10 signs " + key + " only with ssh-rsa (SHA-1), which OpenSSH_9.2p1 Debian-2+deb12u3 refuses");
         CHECK(libssh2_obstacle(options, kLibssh2_1_11) == "");  // rsa-sha2 signatures
     }
     SUBCASE("OpenSSH 8.4 still accepts it") {
         BannerServer server("SSH-2.0-OpenSSH_8.4p1\r\n");
-        cli::Options options = with_config(dir, "    Port " + std::to_string(server.port()) + "\n", key);
+        LaunchConfig options = with_config(dir, "    Port " + std::to_string(server.port()) + "\n", key);
         CHECK(libssh2_obstacle(options, kLibssh2_1_10) == "");
     }
     SUBCASE("behind a ProxyJump the server is unknown: the safe guess") {
-        cli::Options options = with_config(dir, "    ProxyJump jump.example\n", key);
+        LaunchConfig options = with_config(dir, "    ProxyJump jump.example\n", key);
         CHECK(libssh2_obstacle(options, kLibssh2_1_10).find("which OpenSSH 8.8+ refuses") != std::string::npos);
     }
 }
@@ -188,7 +188,7 @@ TEST_CASE("libssh2 fit: versions and banners") {
 }
 
 TEST_CASE("the ssh program standing in for libssh2 keeps ssh-config=FILE as -F") {
-    cli::Options options = alias_with_config("/etc/lab/ssh_config");
+    LaunchConfig options = alias_with_config("/etc/lab/ssh_config");
     const auto argv = ssh_argv(options, "true");
     REQUIRE(argv.size() >= 4);
     CHECK(argv[0] == "ssh");

@@ -18,7 +18,7 @@ TEST_CASE("local: runs self_exe --server with the bypass mark and options") {
     LaunchParams params;
     params.self_exe = dir.write("sshuttle", test::kStandInServer, 0755);
     params.bypass_mark = 0x5353;
-    cli::Options options;
+    LaunchConfig options;
     options.verbose = 2;
     options.auto_nets = true;
     ServerLaunch launch = start_server(options, params);
@@ -33,7 +33,7 @@ TEST_CASE("local: --server-cmd runs under /bin/sh with the server arguments appe
     ScratchDir dir;
     ScopedEnv argv_file{"STAND_IN_ARGV", dir / "server-argv"};
     std::string server = dir.write("my server", test::kStandInServer, 0755);
-    cli::Options options;
+    LaunchConfig options;
     options.server_cmd = "SOME_VAR=1 '" + server + "' --extra";
     LaunchParams params;
     params.bypass_mark = 7;
@@ -47,7 +47,7 @@ TEST_CASE("local: a server that dies before its header is reported with its exit
     ScratchDir dir;
     LaunchParams params;
     params.self_exe = dir.write("dying", "#!/bin/sh\necho 'fatal: no way'\nexit 99\n", 0755);
-    CHECK_THROWS_WITH_AS(start_server(cli::Options{}, params),
+    CHECK_THROWS_WITH_AS(start_server(LaunchConfig{}, params),
                          ("the local server '" + params.self_exe + " --server' ended before the server's sync header: " +
                           describe_exit(99) + " (last output: fatal: no way)")
                              .c_str(),
@@ -57,7 +57,7 @@ TEST_CASE("local: a server that dies before its header is reported with its exit
 TEST_CASE("local: a missing program is exit code 127") {
     LaunchParams params;
     params.self_exe = "/nonexistent/sshuttle";
-    CHECK_THROWS_WITH_AS(start_server(cli::Options{}, params),
+    CHECK_THROWS_WITH_AS(start_server(LaunchConfig{}, params),
                          ("the local server '/nonexistent/sshuttle --server' ended before the server's sync header: " +
                           describe_exit(127))
                              .c_str(),
@@ -68,7 +68,7 @@ TEST_CASE("local: a wrong sync header is an error and the child is not left behi
     ScratchDir dir;
     LaunchParams params;
     params.self_exe = dir.write("wrong", "#!/bin/sh\nprintf '\\0\\0SSHUTTLE9999'\nexec cat\n", 0755);
-    CHECK_THROWS_WITH_AS(start_server(cli::Options{}, params),
+    CHECK_THROWS_WITH_AS(start_server(LaunchConfig{}, params),
                          "expected the server's sync header 'SSHUTTLE0001', got 'SSHUTTLE9999'", TransportError);
 }
 
@@ -76,7 +76,7 @@ TEST_CASE("local: the real sshuttle-server helper starts and speaks the mux") {
     LaunchParams params;
     params.self_exe = test::built_helper();
     params.bypass_mark = 0x2a;
-    cli::Options options;
+    LaunchConfig options;
     options.latency_control = false;
     ServerLaunch launch = start_server(options, params);
     test::check_real_server(launch.fd);
@@ -86,7 +86,7 @@ TEST_CASE("local: the real sshuttle-server helper starts and speaks the mux") {
 TEST_CASE("local: --server-cmd runs upstream's Python server (Debian's sshuttle), which speaks the same mux") {
     // Debian's sshuttle 1.1.1 has no --server option; its server module is started the way its own bootstrap
     // does. The appended server arguments only land in sys.argv.
-    cli::Options options;
+    LaunchConfig options;
     options.server_cmd = "/usr/bin/python3 -c 'from sshuttle import server; server.main(True, 32768, False, None, False)'";
     ServerLaunch launch = start_server(options, LaunchParams{});
     test::check_real_server(launch.fd);

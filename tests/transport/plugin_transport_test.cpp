@@ -33,9 +33,9 @@ struct PluginRemote {
     ScopedEnv helper_env{"SSHUTTLE_SERVER_HELPER", test::built_helper()};
     ScopedEnv no_path{"SSHUTTLE_PLUGIN_PATH", std::nullopt};
 
-    cli::Options options(std::vector<std::pair<std::string, std::string>> transport_options = {}) const {
-        cli::Options o;
-        o.remote = cli::Remote{"alice", "", "192.0.2.1", 0};
+    LaunchConfig options(std::vector<std::pair<std::string, std::string>> transport_options = {}) const {
+        LaunchConfig o;
+        o.remote = RemoteHost{"alice", "", "192.0.2.1", 0};
         o.transport = "spawn";
         o.transport_options = std::move(transport_options);
         o.plugin_dirs = {SPAWN_FIXTURE_DIR};
@@ -186,7 +186,7 @@ TEST_CASE("plugin transport: a dead transport reported by the keepalive tick end
 
 TEST_CASE("plugin transport: a remote command that fails before the header is reported with its exit status") {
     PluginRemote remote;
-    cli::Options options = remote.options();
+    LaunchConfig options = remote.options();
     options.server_cmd = "echo 'no server here' >&2; exit 3";
     try {
         start_server(options, LaunchParams{});
@@ -198,9 +198,9 @@ TEST_CASE("plugin transport: a remote command that fails before the header is re
 
 TEST_CASE("plugin transport: choosing the transport") {
     ScopedEnv no_path{"SSHUTTLE_PLUGIN_PATH", std::nullopt};
-    cli::Options options;
+    LaunchConfig options;
     CHECK_FALSE(choose_transport(options));  // local mode: no transport at all
-    options.remote = cli::Remote{"bob", "secret", "192.0.2.1", 0};
+    options.remote = RemoteHost{"bob", "secret", "192.0.2.1", 0};
     options.plugin_dirs = {SPAWN_FIXTURE_DIR};
     options.transport = "spawn";
     options.transport_options = {{"chunk", "10"}};
@@ -224,7 +224,7 @@ TEST_CASE("plugin transport: choosing the transport") {
 
 TEST_CASE("plugin transport: a plugin that declines is an error when named, with its reason") {
     PluginRemote remote;
-    cli::Options options = remote.options({{"unsupported", "ProxyCommand is not supported by this transport"}});
+    LaunchConfig options = remote.options({{"unsupported", "ProxyCommand is not supported by this transport"}});
     CHECK_THROWS_WITH_AS(start_server(options, LaunchParams{}), "ProxyCommand is not supported by this transport",
                          TransportError);
 }

@@ -88,9 +88,9 @@ struct LaunchRemote : Remote {
         return p;
     }
 
-    cli::Options options() const {
-        cli::Options o;
-        o.remote = cli::Remote{"alice", "", "192.0.2.1", 0};
+    transport::LaunchConfig options() const {
+        transport::LaunchConfig o;
+        o.remote = transport::RemoteHost{"alice", "", "192.0.2.1", 0};
         o.ssh_cmd = fake_ssh;
         return o;
     }
@@ -345,7 +345,7 @@ TEST_CASE("python fallback: one-line scripts of valid sh without '!', and the cl
 
 TEST_CASE("python fallback: start_server with --python sends the embedded server and speaks the mux") {
     LaunchRemote remote;
-    cli::Options options = remote.options();
+    transport::LaunchConfig options = remote.options();
     options.python = "python3";
     transport::ServerLaunch launch = transport::start_server(options, transport::LaunchParams{});
     CHECK(launch.description == "ssh alice@192.0.2.1 (Python server)");

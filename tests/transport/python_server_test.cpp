@@ -43,7 +43,7 @@ struct LoopbackSocket {
 // The Python server as a local child, its sync header read.
 struct PythonServer {
     transport::ServerLaunch launch;
-    explicit PythonServer(cli::Options options = {}) {
+    explicit PythonServer(transport::LaunchConfig options = {}) {
         options.server_cmd = "python3 " + util::shell_quote(python_server_path());
         launch = transport::start_server(options, transport::LaunchParams{});
         guard_reads(launch.fd);
@@ -86,7 +86,7 @@ TEST_CASE("python server: starts under --server-cmd, sends PING and an empty ROU
 }
 
 TEST_CASE("python server: --auto-nets announces routes in the native format") {
-    cli::Options options;
+    transport::LaunchConfig options;
     options.auto_nets = true;
     PythonServer server(options);
     // Whatever the host's routes are: each line is family,ip,width and none is loopback or a default route.
@@ -159,7 +159,7 @@ TEST_CASE("python server: TCP relay both ways with half-close, refused and inval
 
 TEST_CASE("python server: DNS_REQ goes to --to-ns and the reply comes back") {
     LoopbackSocket nameserver(SOCK_DGRAM);
-    cli::Options options;
+    transport::LaunchConfig options;
     net::Endpoint to_ns;
     inet_pton(AF_INET, "127.0.0.1", to_ns.address.bytes.data());
     to_ns.port = nameserver.port;

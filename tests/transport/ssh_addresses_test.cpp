@@ -23,9 +23,9 @@ net::IpAddress ip(const char* text) {
     return address;
 }
 
-cli::Options remote(const std::string& host, const std::string& ssh_cmd = "") {
-    cli::Options options;
-    options.remote = cli::Remote{"user", "", host, 0};
+LaunchConfig remote(const std::string& host, const std::string& ssh_cmd = "") {
+    LaunchConfig options;
+    options.remote = RemoteHost{"user", "", host, 0};
     options.ssh_cmd = ssh_cmd;
     return options;
 }
@@ -59,7 +59,7 @@ TEST_CASE("ssh -G output: the first jump hop's host in each form (common/proxy_j
 TEST_CASE("ssh server addresses: numeric hosts need no lookup") {
     CHECK(ssh_server_addresses(remote("192.0.2.1")) == Addresses{ip("192.0.2.1")});
     CHECK(ssh_server_addresses(remote("2001:db8::1")) == Addresses{ip("2001:db8::1")});
-    CHECK(ssh_server_addresses(cli::Options{}).empty());  // local mode
+    CHECK(ssh_server_addresses(LaunchConfig{}).empty());  // local mode
 }
 
 TEST_CASE("ssh server addresses: a name is resolved") {

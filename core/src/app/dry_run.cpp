@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "app/area_configs.hpp"
 #include "app/listeners.hpp"
 #include "app/method_features.hpp"
 #include "app/nameservers.hpp"
@@ -66,7 +67,7 @@ int run_dry_run(const cli::Options& options, std::ostream& out) {
         if (order.ports.tcp_v4 != 0) order.ports.dns_v4 = kShownDnsPort;
         if (order.ports.tcp_v6 != 0) order.ports.dns_v6 = kShownDnsPort;
     }
-    order.routes = build_rules(options, listen, transport::ssh_server_addresses(options), {}, ipv6);
+    order.routes = build_rules(options, listen, transport::ssh_server_addresses(launch_config_from(options)), {}, ipv6);
     // As the client session: UDP is captured when the method can both capture it and answer from the original
     // address (tproxy).
     order.go.udp = method->has(SSHUTTLE_FEAT_TRANSPARENT_LISTENER) && method->has(SSHUTTLE_FEAT_UDP) &&

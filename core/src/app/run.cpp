@@ -11,6 +11,7 @@
 #include <exception>
 #include <iostream>
 
+#include "app/area_configs.hpp"
 #include "app/session/client_session.hpp"
 #include "app/dry_run.hpp"
 #include "app/method_check.hpp"
@@ -111,7 +112,7 @@ int dispatch(const cli::Options& options) {
             // run_server sets up logging itself (the static helper calls it too).
             return server::run_server(server_options_from(options));
         case cli::Mode::kFirewall:  // sets up its own logging: stdout is its protocol socket
-            return fwmgr::run_firewall_manager(options);
+            return fwmgr::run_firewall_manager(manager_config_from(options));
         case cli::Mode::kHostwatch: {
             // Debugging: the server's watcher alone, printing "name,ip" lines until interrupted.
             util::setup_logging("hw", options.verbose, options.syslog);

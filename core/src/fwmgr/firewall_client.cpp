@@ -61,7 +61,7 @@ FirewallClient::~FirewallClient() {
     }
 }
 
-void FirewallClient::start(const cli::Options& options) {
+void FirewallClient::start(const ManagerConfig& options) {
     start_command(manager_command(options, self_executable(), detect_elevation()));
 }
 

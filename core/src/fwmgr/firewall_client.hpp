@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.hpp"
 #include "fwmgr/line_channel.hpp"
 #include "fwmgr/line_protocol.hpp"
+#include "fwmgr/manager_config.hpp"
 
 namespace sshuttle::fwmgr {
 
@@ -42,7 +42,7 @@ class FirewallClient {
     FirewallClient& operator=(const FirewallClient&) = delete;
 
     /// Starts `sshuttle --firewall` (manager_command(), elevated unless root) and waits for READY.
-    void start(const cli::Options& options);
+    void start(const ManagerConfig& options);
     /// Starts exactly argv instead (tests, or a custom manager) and waits for READY. Up to 100 lines of
     /// junk before READY (sudo noise) are skipped; throws FirewallError with the manager's ERROR text, or
     /// its exit status when it dies first.

@@ -16,7 +16,7 @@
 
 namespace sshuttle::fwmgr {
 
-int run_firewall_manager(const cli::Options& given) {
+int run_firewall_manager(const ManagerConfig& given) {
     util::setup_logging("fw", given.verbose, given.syslog);
     SignalRelay signals;
     // Our own session, so that Ctrl+C in the terminal reaches only the client, which then closes the socket.
@@ -24,7 +24,7 @@ int run_firewall_manager(const cli::Options& given) {
     if (setsid() < 0) spdlog::trace("setsid failed (already a session leader)");
 
     const Caller caller = identify_caller(STDIN_FILENO);
-    cli::Options options = given;
+    ManagerConfig options = given;
     if (!caller.root) {
         spdlog::debug("caller is uid {} (from {}): held to its own traffic and ports", caller.uid, caller.how);
         // Loading a module is running its code as root: only root may choose where modules come from.

@@ -5,13 +5,13 @@
 // reads EOF and removes the rules.
 #pragma once
 
-#include "cli/options.hpp"
+#include "fwmgr/manager_config.hpp"
 
 namespace sshuttle::fwmgr {
 
 /// Runs the manager on stdin/stdout with options.method, options.plugin_dirs (only for a root caller),
 /// options.verbose, options.syslog and options.auto_hosts (HOST lines are written only with it); returns the
 /// process exit status (0 after a clean restore).
-int run_firewall_manager(const cli::Options& options);
+int run_firewall_manager(const ManagerConfig& options);
 
 }  // namespace sshuttle::fwmgr

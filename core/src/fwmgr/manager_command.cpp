@@ -28,7 +28,7 @@ std::string self_executable() {
     return error ? std::string("sshuttle") : path.string();
 }
 
-std::vector<std::string> manager_command(const cli::Options& options, const std::string& self_exe,
+std::vector<std::string> manager_command(const ManagerConfig& options, const std::string& self_exe,
                                          Elevation elevation) {
     std::vector<std::string> argv;
     if (elevation == Elevation::kSudo) argv = {"sudo", "-p", "[local sudo] Password: "};

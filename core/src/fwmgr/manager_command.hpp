@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.hpp"
+#include "fwmgr/manager_config.hpp"
 
 namespace sshuttle::fwmgr {
 
@@ -20,6 +20,7 @@ std::string self_executable();
 /// [sudo -p '[local sudo] Password: ' | doas] <self_exe> --firewall --method M [-v]... [--plugin-dir D]...
 /// [--syslog] [--auto-hosts] [--<method flag>].... --plugin-dir only without elevation (as root): a manager
 /// started through sudo/doas ignores them, and the sudoers rule does not allow them.
-std::vector<std::string> manager_command(const cli::Options& options, const std::string& self_exe, Elevation elevation);
+std::vector<std::string> manager_command(const ManagerConfig& options, const std::string& self_exe,
+                                         Elevation elevation);
 
 }  // namespace sshuttle::fwmgr

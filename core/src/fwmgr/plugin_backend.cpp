@@ -9,7 +9,7 @@
 
 namespace sshuttle::fwmgr {
 
-PluginBackend::PluginBackend(const cli::Options& options) {
+PluginBackend::PluginBackend(const ManagerConfig& options) {
     auto dirs = plugin::search_dirs(options.plugin_dirs);
     if (options.method == "auto") {
         std::vector<std::string> why;

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "cli/options.hpp"
 #include "fwmgr/firewall_backend.hpp"
+#include "fwmgr/manager_config.hpp"
 #include "plugin/plugins.hpp"
 
 namespace sshuttle::fwmgr {
@@ -15,7 +15,7 @@ class PluginBackend : public FirewallBackend {
     /// Loads options.method from the plugin search path, or the first usable one for `auto` (each candidate's
     /// verdict is logged at debug level, i.e. with -v). Throws std::exception with a one-line reason when no
     /// method can be used.
-    explicit PluginBackend(const cli::Options& options);
+    explicit PluginBackend(const ManagerConfig& options);
 
     std::string name() const override { return plugin_->name(); }
     uint64_t features() const override { return plugin_->features(); }

@@ -60,7 +60,7 @@ bool is_socket(const std::string& path) {
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // The base argv of `ssh -G`, as the libssh2 transport runs it (its ssh= and ssh-config= options).
-std::vector<std::string> ssh_g_base(const cli::Options& options, const std::string& config) {
+std::vector<std::string> ssh_g_base(const LaunchConfig& options, const std::string& config) {
     std::string ssh = "ssh";
     for (const auto& [key, value] : options.transport_options)
         if (key == "ssh") ssh = value;
@@ -200,8 +200,8 @@ std::string expand_home(const std::string& path) {
     return path;
 }
 
-std::string libssh2_obstacle(const cli::Options& options, const std::string& libssh2_version) {
-    const cli::Remote& remote = options.remote.value();
+std::string libssh2_obstacle(const LaunchConfig& options, const std::string& libssh2_version) {
+    const RemoteHost& remote = options.remote.value();
     std::string config;
     for (const auto& [key, value] : options.transport_options)
         if (key == "ssh-config") config = value;

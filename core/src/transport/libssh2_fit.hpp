@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.hpp"
+#include "transport/launch_config.hpp"
 #include "transport/ssh_config.hpp"
 
 namespace sshuttle::transport {
@@ -34,6 +34,6 @@ std::string expand_home(const std::string& path);
 /// Why the default transport should be the ssh program for options.remote, or "" when libssh2 can do it all.
 /// `libssh2_version` is the loaded module's is_supported() text. Runs `ssh -G` (twice), may check a control
 /// socket, list the agent's keys and read the server's banner (only when an RSA key meets libssh2 < 1.11).
-std::string libssh2_obstacle(const cli::Options& options, const std::string& libssh2_version);
+std::string libssh2_obstacle(const LaunchConfig& options, const std::string& libssh2_version);
 
 }  // namespace sshuttle::transport

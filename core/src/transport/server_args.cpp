@@ -10,7 +10,7 @@ constexpr int kDefaultLatencyBufferSize = 32768;
 
 }  // namespace
 
-std::vector<std::string> server_arguments(const cli::Options& options, uint32_t bypass_mark) {
+std::vector<std::string> server_arguments(const LaunchConfig& options, uint32_t bypass_mark) {
     std::vector<std::string> args{"--server"};
     for (int i = 0; i < options.verbose; ++i) args.emplace_back("-v");
     if (!options.latency_control) args.emplace_back("--no-latency-control");

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.hpp"
+#include "transport/launch_config.hpp"
 
 namespace sshuttle::transport {
 
 /// `--server [-v...] [--no-latency-control] [--latency-buffer-size N] [--to-ns ip@port] [--auto-nets]
 /// [--mark N]`; --mark only when bypass_mark is non-zero (local mode).
-std::vector<std::string> server_arguments(const cli::Options& options, uint32_t bypass_mark);
+std::vector<std::string> server_arguments(const LaunchConfig& options, uint32_t bypass_mark);
 
 }  // namespace sshuttle::transport

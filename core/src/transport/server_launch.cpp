@@ -101,9 +101,9 @@ void answer_python_upload(const std::function<bool(const std::string&)>& send, c
     if (!send(std::string(source))) spdlog::debug("remote closed the connection while the Python server was sent");
 }
 
-LaunchPlan plan_over_ssh(const cli::Options& options, const LaunchParams& params) {
+LaunchPlan plan_over_ssh(const LaunchConfig& options, const LaunchParams& params) {
     LaunchPlan plan;
-    const cli::Remote& remote = options.remote.value();
+    const RemoteHost& remote = options.remote.value();
     plan.what = ssh_destination(remote) + (remote.port ? " (port " + std::to_string(remote.port) + ")" : "");
     plan.password = remote.password;
     std::string script;
@@ -140,7 +140,7 @@ LaunchPlan plan_over_ssh(const cli::Options& options, const LaunchParams& params
     return plan;
 }
 
-LaunchPlan plan_local(const cli::Options& options, const LaunchParams& params) {
+LaunchPlan plan_local(const LaunchConfig& options, const LaunchParams& params) {
     LaunchPlan plan;
     plan.kind = LaunchKind::kLocal;
     std::vector<std::string> args = server_arguments(options, params.bypass_mark);
@@ -289,7 +289,7 @@ std::vector<std::string> fast_cipher_for(const std::optional<SshTarget>& setting
 // socket in our private directory and the others are its clients, so the tunnel authenticates once. When the
 // user's configuration shares connections already, theirs is used and we start no master. Sets the extra
 // channels' argv; returns the options the first ssh needs for it (the master's; empty when none).
-std::vector<std::string> share_connection(LaunchPlan& plan, const cli::Options& options, const LaunchParams& params,
+std::vector<std::string> share_connection(LaunchPlan& plan, const LaunchConfig& options, const LaunchParams& params,
                                           const std::optional<SshTarget>& settings) {
     if (options.max_channels <= 1 || params.control_dir.empty()) return {};
     if (!settings) {
@@ -318,7 +318,7 @@ PendingServer::~PendingServer() {
     if (state_ && state_->child.pid > 0) abandon(state_->child.fd, state_->child.pid);
 }
 
-PendingServer launch_server(const cli::Options& options, const LaunchParams& params) {
+PendingServer launch_server(const LaunchConfig& options, const LaunchParams& params) {
     PendingServer pending;
     if (!options.remote) {
         pending.state_ = spawn_plan(plan_local(options, params));
@@ -396,7 +396,7 @@ ServerLaunch start_extra_server(const ExtraChannelSource& source) {
     return wait_for_sync(state->plan, state->child);
 }
 
-ServerLaunch start_server(const cli::Options& options, const LaunchParams& params) {
+ServerLaunch start_server(const LaunchConfig& options, const LaunchParams& params) {
     return finish_server(launch_server(options, params));
 }
 

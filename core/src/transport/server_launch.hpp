@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/options.hpp"
 #include "transport/byte_stream.hpp"
+#include "transport/launch_config.hpp"
 #include "transport/ssh_config.hpp"
 #include "net/address.hpp"
 
@@ -69,7 +69,7 @@ struct ServerLaunch {
 /// Starts the server as the options say and blocks until its sync header `\0\0SSHUTTLE0001` has been read
 /// (junk before the first NUL is skipped, as upstream does). Bytes after the header are left unread.
 /// Throws TransportError with one clear line; the child is reaped and the fd closed in that case.
-ServerLaunch start_server(const cli::Options& options, const LaunchParams& params);
+ServerLaunch start_server(const LaunchConfig& options, const LaunchParams& params);
 
 /// start_server in two steps, so that the caller can do other work while ssh connects (the slowest part of
 /// the start). Destroying a PendingServer that was never finished kills and reaps its child.
@@ -82,13 +82,13 @@ class PendingServer {
     struct State;
 
    private:
-    friend PendingServer launch_server(const cli::Options& options, const LaunchParams& params);
+    friend PendingServer launch_server(const LaunchConfig& options, const LaunchParams& params);
     friend ServerLaunch finish_server(PendingServer pending);
     std::unique_ptr<State> state_;
 };
 
 /// Spawns the server child (ssh, the local server, --server-cmd) and returns at once. Throws TransportError.
-PendingServer launch_server(const cli::Options& options, const LaunchParams& params);
+PendingServer launch_server(const LaunchConfig& options, const LaunchParams& params);
 /// Blocks until the sync header of a launched server has been read, answering an upload request on the way.
 ServerLaunch finish_server(PendingServer pending);
 
@@ -101,11 +101,11 @@ ServerLaunch start_extra_server(const ExtraChannelSource& source);
 /// connections itself (ControlMaster/ControlPath; then we reuse that and run no master of our own) and which
 /// ciphers it offers. nullopt when the -e program is not OpenSSH's ssh or `ssh -G` fails: then no extra
 /// channel over the ssh program, and its cipher order is left alone.
-std::optional<SshTarget> ssh_program_settings(const cli::Options& options);
+std::optional<SshTarget> ssh_program_settings(const LaunchConfig& options);
 
 /// The addresses the firewall must not capture so that ssh keeps reaching its server: the -r host, or what
 /// `ssh -G` says the real HostName or first ProxyJump hop is. Empty in local mode or when nothing resolves.
-std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options);
+std::vector<net::IpAddress> ssh_server_addresses(const LaunchConfig& options);
 
 /// True while pid runs. Once it has exited, reaps it, stores its exit code (or 128+signal) in *exit_status
 /// when given, and returns false. Safe to call repeatedly until it returns false.

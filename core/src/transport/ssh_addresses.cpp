@@ -41,7 +41,7 @@ std::vector<net::IpAddress> resolve(const std::string& host) {
 }
 
 // `ssh -G`, through the user's -e command when that is ssh itself (so its -F/-o options count).
-std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::string& host) {
+std::vector<std::string> ssh_g_argv(const LaunchConfig& options, const std::string& host) {
     std::vector<std::string> argv{"ssh"};
     if (!options.ssh_cmd.empty()) {
         try {
@@ -66,7 +66,7 @@ std::vector<std::string> ssh_g_argv(const cli::Options& options, const std::stri
 
 }  // namespace
 
-std::optional<SshTarget> ssh_program_settings(const cli::Options& options) {
+std::optional<SshTarget> ssh_program_settings(const LaunchConfig& options) {
     if (!options.remote || options.remote->host.empty()) return std::nullopt;
     std::vector<std::string> argv = ssh_g_argv(options, options.remote->host);
     // Only OpenSSH's ssh takes -S and ControlMaster: another -e program (sshpass, a wrapper) gets none.
@@ -84,7 +84,7 @@ std::optional<SshTarget> ssh_program_settings(const cli::Options& options) {
     return parse_ssh_g(output);
 }
 
-std::vector<net::IpAddress> ssh_server_addresses(const cli::Options& options) {
+std::vector<net::IpAddress> ssh_server_addresses(const LaunchConfig& options) {
     if (!options.remote || options.remote->host.empty()) return {};
     // Other transport plugins (exec: kubectl, docker...) do not connect to -r over the network at all.
     if (!options.transport.empty() && options.transport != "ssh" && options.transport != "command") return {};

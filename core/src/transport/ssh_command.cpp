@@ -8,13 +8,13 @@
 
 namespace sshuttle::transport {
 
-std::string ssh_destination(const cli::Remote& remote) {
+std::string ssh_destination(const RemoteHost& remote) {
     return remote.user.empty() ? remote.host : remote.user + "@" + remote.host;
 }
 
-std::vector<std::string> ssh_argv(const cli::Options& options, const std::string& remote_command,
+std::vector<std::string> ssh_argv(const LaunchConfig& options, const std::string& remote_command,
                                   const std::vector<std::string>& ssh_options, bool batch_mode) {
-    const cli::Remote& remote = options.remote.value();
+    const RemoteHost& remote = options.remote.value();
     std::vector<std::string> argv;
     if (!remote.password.empty()) argv = {"sshpass", "-e"};
     std::vector<std::string> ssh = shlex_split(options.ssh_cmd.empty() ? "ssh" : options.ssh_cmd);
@@ -41,7 +41,7 @@ std::vector<std::string> ssh_argv(const cli::Options& options, const std::string
     return argv;
 }
 
-std::string remote_command(const cli::Options& options, const std::string& upload_script_text) {
+std::string remote_command(const LaunchConfig& options, const std::string& upload_script_text) {
     const bool posix = options.remote_shell.empty() || options.remote_shell == "posix" || options.remote_shell == "sh";
     if (!options.server_cmd.empty()) {
         std::string script = server_cmd_script(options.server_cmd, server_arguments(options, 0));

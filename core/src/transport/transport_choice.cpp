@@ -25,7 +25,7 @@ bool transport_module_exists(const std::string& name, const std::vector<std::str
 
 }  // namespace
 
-std::optional<TransportChoice> choose_transport(const cli::Options& options) {
+std::optional<TransportChoice> choose_transport(const LaunchConfig& options) {
     if (!options.remote || options.transport == kCommandTransport) return std::nullopt;
     TransportChoice choice;
     if (options.transport.empty()) {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "cli/options.hpp"
+#include "transport/launch_config.hpp"
 
 namespace sshuttle::transport {
 
@@ -20,6 +20,6 @@ struct TransportChoice {
 
 /// nullopt: the OpenSSH command transport. Throws TransportError for contradicting options
 /// (`-e` together with `--transport <plugin>`).
-std::optional<TransportChoice> choose_transport(const cli::Options& options);
+std::optional<TransportChoice> choose_transport(const LaunchConfig& options);
 
 }  // namespace sshuttle::transport

@@ -21,6 +21,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "app/area_configs.hpp"
 #include "app/nameservers.hpp"
 #include "app/resolver_cache.hpp"
 #include "app/rule_plan.hpp"
@@ -101,8 +102,9 @@ ClientSession::ClientSession(const cli::Options& options)
         control_dir_ = std::make_unique<transport::ControlDir>();
         launch_params_.control_dir = control_dir_->path();
     }
+    const transport::LaunchConfig launch = launch_config_from(options);
     std::optional<transport::PendingServer> early_server;
-    if (options.remote && geteuid() == 0) early_server.emplace(transport::launch_server(options, launch_params_));
+    if (options.remote && geteuid() == 0) early_server.emplace(transport::launch_server(launch, launch_params_));
 
     // 1. The root part first, so that a sudo password prompt comes before anything else happens.
     firewall_ = std::make_unique<FirewallGuard>(options, host_, nameservers_);
@@ -111,9 +113,9 @@ ClientSession::ClientSession(const cli::Options& options)
                                                !nameservers_.empty());
     for (const auto& ns : nameservers_) spdlog::debug("capturing DNS to {}", ns.to_string());
     // 3. The server.
-    ssh_addresses_ = transport::ssh_server_addresses(options);
+    ssh_addresses_ = transport::ssh_server_addresses(launch);
     server_ = std::make_unique<ServerConnection>(early_server ? transport::finish_server(std::move(*early_server))
-                                                              : transport::start_server(options, launch_params_));
+                                                              : transport::start_server(launch, launch_params_));
     spdlog::debug("server started: {}", server_->description());
 
     client::EngineOptions engine_options;

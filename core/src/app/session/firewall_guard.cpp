@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "app/area_configs.hpp"
 #include "app/method_features.hpp"
 #include "plugin/method_options.hpp"
 #include "util/log.hpp"
@@ -11,7 +12,7 @@ namespace sshuttle::app {
 
 FirewallGuard::FirewallGuard(const cli::Options& options, const plugin::HostServices& host,
                              const std::vector<net::IpAddress>& nameservers) {
-    manager_.start(options);
+    manager_.start(manager_config_from(options));
     method_ = plugin::load_firewall(manager_.method(), plugin::search_dirs(options.plugin_dirs), host,
                                     plugin::options_for_method(options.method_options, manager_.method()));
     spdlog::debug("firewall method: {}", method_->name());

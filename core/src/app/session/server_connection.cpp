@@ -11,6 +11,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "app/area_configs.hpp"
+
 namespace sshuttle::app {
 namespace {
 
@@ -48,7 +50,7 @@ struct ServerDialer::Attempt {
 };
 
 ServerDialer::ServerDialer(boost::asio::io_context& io, const cli::Options& options, transport::LaunchParams params)
-    : io_(io), options_(options), params_(std::move(params)) {}
+    : io_(io), options_(options), launch_(launch_config_from(options)), params_(std::move(params)) {}
 
 ServerDialer::~ServerDialer() {
     if (thread_.joinable()) thread_.join();
@@ -62,12 +64,12 @@ void ServerDialer::dial(Done done) {
     transport::LaunchParams params = params_;
     // Decided per attempt: -D detaches from the terminal only after the first connection.
     params.batch_mode = !someone_can_answer(options_);
-    thread_ = std::thread([&io = io_, &options = options_, params = std::move(params), attempt,
+    thread_ = std::thread([&io = io_, &launch = launch_, params = std::move(params), attempt,
                            done = std::move(done)] {
         std::unique_ptr<ServerConnection> connection;
         std::string error;
         try {
-            connection = std::make_unique<ServerConnection>(transport::start_server(options, params));
+            connection = std::make_unique<ServerConnection>(transport::start_server(launch, params));
         } catch (const std::exception& e) {
             error = e.what();
             if (error.empty()) error = "connecting to the server failed";

@@ -14,6 +14,7 @@
 
 #include "cli/options.hpp"
 #include "transport/byte_stream.hpp"
+#include "transport/launch_config.hpp"
 #include "transport/server_launch.hpp"
 
 namespace sshuttle::app {
@@ -63,6 +64,7 @@ class ServerDialer {
 
     boost::asio::io_context& io_;
     const cli::Options& options_;
+    const transport::LaunchConfig launch_;
     transport::LaunchParams params_;
     std::shared_ptr<Attempt> attempt_;
     std::thread thread_;
