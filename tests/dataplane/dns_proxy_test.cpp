@@ -131,7 +131,7 @@ struct DnsTunnel {
         server = std::make_unique<server::Server>(io, server::make_stdio_stream(io, server_fd, server_fd),
                                                   to_ns(nameserver.port()));
         server->start();
-        engine = std::make_unique<client::ClientEngine>(io, transport::make_fd_stream(io, client_fd, "in-process"),
+        engine = std::make_unique<client::ClientEngine>(io, stream::make_fd_stream(io, client_fd, "in-process"),
                                                         client::EngineOptions{});
         engine->on_closed = [this](const std::string& reason) { closed.push_back(reason); };
         engine->start();
@@ -191,7 +191,7 @@ TEST_CASE("dns proxy: an unanswered query frees its channel when it expires, and
     auto [client_fd, server_fd] = test::make_socketpair();
     server::Server server(io, server::make_stdio_stream(io, server_fd, server_fd), to_ns(silent.port()));
     server.start();
-    auto mux = mux::Mux::create(io, transport::make_fd_stream(io, client_fd, "in-process"), mux::MuxOptions{});
+    auto mux = mux::Mux::create(io, stream::make_fd_stream(io, client_fd, "in-process"), mux::MuxOptions{});
     bool closed = false;
     mux->on_closed = [&](const std::string&, bool) { closed = true; };
     mux->start();

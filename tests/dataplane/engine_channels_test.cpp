@@ -49,12 +49,12 @@ struct Channels {
     }
 
     // A fresh in-process server on a socketpair, kept in `slot`; returns the client's end.
-    std::unique_ptr<transport::ByteStream> new_server(std::unique_ptr<server::Server>& slot) {
+    std::unique_ptr<stream::ByteStream> new_server(std::unique_ptr<server::Server>& slot) {
         auto [client_fd, server_fd] = test::make_socketpair();
         slot = std::make_unique<server::Server>(io, server::make_stdio_stream(io, server_fd, server_fd),
                                                 server::ServerOptions{});
         slot->start();
-        return transport::make_fd_stream(io, client_fd, "in-process server");
+        return stream::make_fd_stream(io, client_fd, "in-process server");
     }
 
     std::shared_ptr<test::AppConnection> connect(std::string payload, bool half_close = false) {

@@ -40,12 +40,12 @@ struct Reconnecting {
     }
 
     // A fresh in-process server on a socketpair; returns the client's end.
-    std::unique_ptr<transport::ByteStream> new_server_stream() {
+    std::unique_ptr<stream::ByteStream> new_server_stream() {
         auto [client_fd, server_fd] = test::make_socketpair();
         server = std::make_unique<server::Server>(io, server::make_stdio_stream(io, server_fd, server_fd),
                                                   server::ServerOptions{});
         server->start();
-        return transport::make_fd_stream(io, client_fd, "in-process server");
+        return stream::make_fd_stream(io, client_fd, "in-process server");
     }
 
     void lose_server() { server->stop(); }

@@ -35,7 +35,7 @@ struct Tunnel {
                                                   server::ServerOptions{});
         server->on_closed = [this](const std::string&, bool clean) { server_clean = clean; };
         server->start();
-        engine = std::make_unique<client::ClientEngine>(io, transport::make_fd_stream(io, client_fd, "in-process server"),
+        engine = std::make_unique<client::ClientEngine>(io, stream::make_fd_stream(io, client_fd, "in-process server"),
                                                         client::EngineOptions{});
         attach_engine();
     }

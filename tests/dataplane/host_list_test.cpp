@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "client/engine.hpp"
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
 using namespace sshuttle;
 
@@ -68,7 +68,7 @@ std::vector<std::string> hosts_seen(bool request_hosts) {
     int fds[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
     boost::asio::io_context io;
-    client::ClientEngine engine(io, transport::make_fd_stream(io, fds[0], "scripted server"), client::EngineOptions{});
+    client::ClientEngine engine(io, stream::make_fd_stream(io, fds[0], "scripted server"), client::EngineOptions{});
     std::vector<std::string> hosts;
     bool closed = false;
     engine.on_host = [&](const std::string& line) { hosts.push_back(line); };

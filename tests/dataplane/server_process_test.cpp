@@ -8,7 +8,7 @@
 
 #include "client/engine.hpp"
 #include "support/loopback.hpp"
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 #include "util/process.hpp"
 #include "../mux/support/socket_stream.hpp"
 
@@ -26,7 +26,7 @@ const std::vector<std::string> kPythonServer = {
 int exercise(const std::vector<std::string>& argv, int connections, std::size_t bytes_each) {
     boost::asio::io_context io;
     auto child = util::spawn_with_socketpair(argv);
-    client::ClientEngine engine(io, transport::make_fd_stream(io, child.fd, argv[0]), client::EngineOptions{});
+    client::ClientEngine engine(io, stream::make_fd_stream(io, child.fd, argv[0]), client::EngineOptions{});
     test::EchoServer echo(io);
     int routes_calls = 0;
     std::vector<std::string> closed;

@@ -88,7 +88,7 @@ TEST_CASE("udp: flows through the server, echoes intact from the original destin
     server.start();
     client::EngineOptions options;
     options.udp_timeout = std::chrono::milliseconds(300);
-    client::ClientEngine engine(io, transport::make_fd_stream(io, client_fd, "in-process server"), options);
+    client::ClientEngine engine(io, stream::make_fd_stream(io, client_fd, "in-process server"), options);
     engine.start();
     UdpEcho echo(io);
 

@@ -19,6 +19,7 @@
 
 using namespace sshuttle;
 using namespace sshuttle::transport;
+using sshuttle::stream::ByteStream;
 using test::ScopedEnv;
 using test::ScratchDir;
 

@@ -53,7 +53,7 @@ bool is_protocol_error(const std::string& reason) { return reason.rfind("protoco
 
 class ClientEngine::Impl {
    public:
-    Impl(ClientEngine& owner, boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
+    Impl(ClientEngine& owner, boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> server,
          EngineOptions options)
         : owner_(owner), io_(io), options_(options), held_timer_(io) {
         util::raise_fd_limit();
@@ -67,7 +67,7 @@ class ClientEngine::Impl {
 
     void start() { start_mux(); }
 
-    void attach(std::unique_ptr<transport::ByteStream> server) {
+    void attach(std::unique_ptr<stream::ByteStream> server) {
         if (!mux_->is_closed()) {
             mux_->on_closed = nullptr;  // the owner replaced it: not a loss to report
             mux_->close("replaced by a new server stream", true);
@@ -85,7 +85,7 @@ class ClientEngine::Impl {
         for (auto& connection : held) route({connection.fd, connection.target, connection.protocol});
     }
 
-    void add_channel(uint64_t id, std::unique_ptr<transport::ByteStream> stream) {
+    void add_channel(uint64_t id, std::unique_ptr<stream::ByteStream> stream) {
         Extra* extra = find_extra(id);
         if (extra == nullptr || extra->mux) {
             stream->close();  // asked for by a primary that is gone: nothing waits for it
@@ -216,7 +216,7 @@ class ClientEngine::Impl {
         std::chrono::steady_clock::time_point deadline;
     };
 
-    std::shared_ptr<mux::Mux> make_mux(std::unique_ptr<transport::ByteStream> server) const {
+    std::shared_ptr<mux::Mux> make_mux(std::unique_ptr<stream::ByteStream> server) const {
         mux::MuxOptions mux_options;
         mux_options.expect_sync_header = options_.expect_sync_header;
         mux_options.latency_control = options_.latency_control;
@@ -476,7 +476,7 @@ class ClientEngine::Impl {
     bool closed_by_protocol_error_ = false;
 };
 
-ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server,
+ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> server,
                            EngineOptions options)
     : impl_(std::make_unique<Impl>(*this, io, std::move(server), options)) {}
 
@@ -508,11 +508,11 @@ std::size_t ClientEngine::udp_flows() const { return impl_->udp_flows(); }
 
 void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { impl_->request_hosts(seed_hosts); }
 
-void ClientEngine::attach(std::unique_ptr<transport::ByteStream> server) { impl_->attach(std::move(server)); }
+void ClientEngine::attach(std::unique_ptr<stream::ByteStream> server) { impl_->attach(std::move(server)); }
 
 void ClientEngine::stop() { impl_->stop("stopped"); }
 
-void ClientEngine::add_channel(uint64_t id, std::unique_ptr<transport::ByteStream> stream) {
+void ClientEngine::add_channel(uint64_t id, std::unique_ptr<stream::ByteStream> stream) {
     impl_->add_channel(id, std::move(stream));
 }
 

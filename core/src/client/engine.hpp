@@ -23,7 +23,7 @@
 #include "client/connection_table.hpp"
 #include "client/transparent_udp.hpp"
 #include "net/address.hpp"
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
 namespace sshuttle::client {
 
@@ -51,7 +51,7 @@ using OriginalDst = std::function<std::optional<net::Endpoint>(int accepted_fd)>
 
 class ClientEngine {
    public:
-    ClientEngine(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> server, EngineOptions options);
+    ClientEngine(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> server, EngineOptions options);
     ~ClientEngine();
     ClientEngine(const ClientEngine&) = delete;
     ClientEngine& operator=(const ClientEngine&) = delete;
@@ -86,10 +86,10 @@ class ClientEngine {
     void request_hosts(const std::vector<std::string>& seed_hosts);
     /// After on_closed (survive_server_loss): carries on over a new server stream; the held connections go
     /// out first. Call start() semantics apply: reading begins at once.
-    void attach(std::unique_ptr<transport::ByteStream> server);
+    void attach(std::unique_ptr<stream::ByteStream> server);
     /// The extra stream asked for by on_channel_wanted(id) is up (its sync header consumed): the connections
     /// waiting for it start. Ignored (the stream closed) when `id` is no longer wanted (the primary went).
-    void add_channel(uint64_t id, std::unique_ptr<transport::ByteStream> stream);
+    void add_channel(uint64_t id, std::unique_ptr<stream::ByteStream> stream);
     /// The extra stream `id` could not be opened: its waiting connections go to the open streams, and no
     /// further extra stream is asked for on this primary.
     void channel_failed(uint64_t id, const std::string& reason);

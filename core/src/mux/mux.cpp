@@ -25,12 +25,12 @@ bool is_opening(uint16_t cmd) {
 
 }  // namespace
 
-std::shared_ptr<Mux> Mux::create(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream,
+std::shared_ptr<Mux> Mux::create(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream,
                                  MuxOptions options) {
     return std::shared_ptr<Mux>(new Mux(io, std::move(stream), options));
 }
 
-Mux::Mux(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, MuxOptions options)
+Mux::Mux(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream, MuxOptions options)
     : io_(io),
       stream_(std::move(stream)),
       options_(options),

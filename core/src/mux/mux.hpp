@@ -32,7 +32,7 @@
 #include "mux/flow_limits.hpp"
 #include "mux/frame.hpp"
 #include "mux/sync_reader.hpp"
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
 namespace sshuttle::mux {
 
@@ -72,7 +72,7 @@ class Mux : public std::enable_shared_from_this<Mux> {
     /// A peer that sends PINGs faster than it reads PONGs gets no more than this many unanswered at a time.
     static constexpr std::size_t kMaxPendingPongs = 16;
 
-    static std::shared_ptr<Mux> create(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream,
+    static std::shared_ptr<Mux> create(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream,
                                        MuxOptions options);
     ~Mux();
     Mux(const Mux&) = delete;
@@ -143,7 +143,7 @@ class Mux : public std::enable_shared_from_this<Mux> {
         std::size_t bytes = 0;
     };
 
-    Mux(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, MuxOptions options);
+    Mux(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream, MuxOptions options);
     void read_more();
     void on_read(std::size_t size);
     bool consume_sync(std::span<const uint8_t>& bytes);
@@ -164,7 +164,7 @@ class Mux : public std::enable_shared_from_this<Mux> {
     std::chrono::steady_clock::duration stuck_grace() const;
 
     boost::asio::io_context& io_;
-    std::unique_ptr<transport::ByteStream> stream_;
+    std::unique_ptr<stream::ByteStream> stream_;
     MuxOptions options_;
     FlowLimits limits_;
     bool started_ = false;

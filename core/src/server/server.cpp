@@ -23,7 +23,7 @@ namespace sshuttle::server {
 
 class Server::Impl {
    public:
-    Impl(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, ServerOptions options)
+    Impl(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream, ServerOptions options)
         : io_(io), options_(std::move(options)) {
         mux::MuxOptions mux_options;
         mux_options.is_server = true;
@@ -130,7 +130,7 @@ class Server::Impl {
     std::shared_ptr<HostwatchProcess> hostwatch_;
 };
 
-Server::Server(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, ServerOptions options)
+Server::Server(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream, ServerOptions options)
     : impl_(std::make_shared<Impl>(io, std::move(stream), std::move(options))) {}
 
 Server::~Server() {

@@ -13,7 +13,7 @@
 
 #include "net/address.hpp"
 #include "server/hostwatch.hpp"
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
 namespace sshuttle::server {
 
@@ -31,7 +31,7 @@ struct ServerOptions {
 /// One server session over a byte stream; usable in-process (tests, local mode) and by run_server.
 class Server {
    public:
-    Server(boost::asio::io_context& io, std::unique_ptr<transport::ByteStream> stream, ServerOptions options);
+    Server(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> stream, ServerOptions options);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -8,12 +8,12 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "transport/descriptor_write.hpp"
+#include "stream/descriptor_write.hpp"
 
 namespace sshuttle::server {
 namespace {
 
-class StdioStream final : public transport::ByteStream {
+class StdioStream final : public stream::ByteStream {
    public:
     StdioStream(boost::asio::io_context& io, int in_fd, int out_fd)
         : in_(io, in_fd), out_(io, in_fd == out_fd ? ::dup(out_fd) : out_fd) {
@@ -43,12 +43,12 @@ class StdioStream final : public transport::ByteStream {
    private:
     boost::asio::posix::stream_descriptor in_;
     boost::asio::posix::stream_descriptor out_;
-    transport::DescriptorWriter writer_{out_};
+    stream::DescriptorWriter writer_{out_};
 };
 
 }  // namespace
 
-std::unique_ptr<transport::ByteStream> make_stdio_stream(boost::asio::io_context& io, int in_fd, int out_fd) {
+std::unique_ptr<stream::ByteStream> make_stdio_stream(boost::asio::io_context& io, int in_fd, int out_fd) {
     return std::make_unique<StdioStream>(io, in_fd, out_fd);
 }
 

@@ -6,11 +6,11 @@
 
 #include <memory>
 
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
 namespace sshuttle::server {
 
 /// Takes ownership of both fds (they may be the same fd).
-std::unique_ptr<transport::ByteStream> make_stdio_stream(boost::asio::io_context& io, int in_fd, int out_fd);
+std::unique_ptr<stream::ByteStream> make_stdio_stream(boost::asio::io_context& io, int in_fd, int out_fd);
 
 }  // namespace sshuttle::server

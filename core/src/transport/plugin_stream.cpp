@@ -30,7 +30,7 @@ using boost::system::error_code;
 
 constexpr auto kTickInterval = std::chrono::seconds(1);
 
-class PluginStream final : public ByteStream, public std::enable_shared_from_this<PluginStream> {
+class PluginStream final : public stream::ByteStream, public std::enable_shared_from_this<PluginStream> {
    public:
     PluginStream(asio::io_context& io, std::shared_ptr<PluginConnection> connection, std::string description)
         : io_(io),
@@ -185,7 +185,7 @@ class PluginStream final : public ByteStream, public std::enable_shared_from_thi
 
 // The engine owns its ByteStream through a unique_ptr, while the stream's callbacks need shared ownership to
 // outlive a close() from inside a handler: a thin owner forwards to the shared implementation.
-class PluginStreamOwner final : public ByteStream {
+class PluginStreamOwner final : public stream::ByteStream {
    public:
     explicit PluginStreamOwner(std::shared_ptr<PluginStream> stream) : stream_(std::move(stream)) {}
     ~PluginStreamOwner() override { stream_->close(); }
@@ -205,7 +205,7 @@ class PluginStreamOwner final : public ByteStream {
 
 }  // namespace
 
-std::unique_ptr<ByteStream> make_plugin_stream(asio::io_context& io, std::shared_ptr<PluginConnection> connection,
+std::unique_ptr<stream::ByteStream> make_plugin_stream(asio::io_context& io, std::shared_ptr<PluginConnection> connection,
                                                std::string description) {
     auto stream = std::make_shared<PluginStream>(io, std::move(connection), std::move(description));
     stream->start_ticks();

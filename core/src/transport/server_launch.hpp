@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 #include "transport/launch_config.hpp"
 #include "transport/ssh_config.hpp"
 #include "net/address.hpp"
@@ -112,7 +112,7 @@ std::vector<net::IpAddress> ssh_server_addresses(const LaunchConfig& options);
 bool server_alive(pid_t pid, int* exit_status = nullptr);
 
 /// The mux's stream to a started server: its socket, or the transport plugin's connection.
-std::unique_ptr<ByteStream> make_server_stream(boost::asio::io_context& io, const ServerLaunch& server);
+std::unique_ptr<stream::ByteStream> make_server_stream(boost::asio::io_context& io, const ServerLaunch& server);
 
 /// Ends a server at the close of the session: SIGTERM, then SIGKILL after a second, or closing the plugin's
 /// connection. Returns how it had ended by itself ("exit code 255 ..."), or "" when it was still running.

@@ -16,9 +16,9 @@ constexpr useconds_t kStepMicros = 20000;
 
 }  // namespace
 
-std::unique_ptr<ByteStream> make_server_stream(boost::asio::io_context& io, const ServerLaunch& server) {
+std::unique_ptr<stream::ByteStream> make_server_stream(boost::asio::io_context& io, const ServerLaunch& server) {
     if (server.plugin) return make_plugin_stream(io, server.plugin, server.description);
-    return make_fd_stream(io, server.fd, server.description);
+    return stream::make_fd_stream(io, server.fd, server.description);
 }
 
 std::string stop_server(ServerLaunch& server) {

@@ -13,11 +13,11 @@
 #include <string>
 #include <utility>
 
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
 namespace sshuttle::test {
 
-class SocketStream final : public transport::ByteStream {
+class SocketStream final : public stream::ByteStream {
    public:
     SocketStream(boost::asio::io_context& io, int fd) : socket_(io, boost::asio::local::stream_protocol(), fd) {}
     void async_read_some(void* data, std::size_t size, Handler handler) override {

@@ -30,7 +30,7 @@ bool someone_can_answer(const cli::Options& options) {
 
 ServerConnection::~ServerConnection() { end(); }
 
-std::unique_ptr<transport::ByteStream> ServerConnection::stream(boost::asio::io_context& io) const {
+std::unique_ptr<stream::ByteStream> ServerConnection::stream(boost::asio::io_context& io) const {
     return transport::make_server_stream(io, launch_);
 }
 

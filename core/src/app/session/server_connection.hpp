@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "cli/options.hpp"
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 #include "transport/launch_config.hpp"
 #include "transport/server_launch.hpp"
 
@@ -28,7 +28,7 @@ class ServerConnection {
     ServerConnection& operator=(const ServerConnection&) = delete;
 
     /// The mux's stream to this server.
-    std::unique_ptr<transport::ByteStream> stream(boost::asio::io_context& io) const;
+    std::unique_ptr<stream::ByteStream> stream(boost::asio::io_context& io) const;
     /// Stops the server once; returns how it had ended by itself ("exit code 255 ..."), or "".
     std::string end();
     const std::string& description() const { return launch_.description; }

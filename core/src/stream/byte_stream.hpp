@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-namespace sshuttle::transport {
+namespace sshuttle::stream {
 
 class ByteStream {
    public:
@@ -33,4 +33,4 @@ class ByteStream {
 /// A ByteStream over a connected socket or pipe fd (socketpair to ssh or a local child). Takes ownership.
 std::unique_ptr<ByteStream> make_fd_stream(boost::asio::io_context& io, int fd, std::string description);
 
-}  // namespace sshuttle::transport
+}  // namespace sshuttle::stream

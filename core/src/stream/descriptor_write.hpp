@@ -13,9 +13,9 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "transport/byte_stream.hpp"
+#include "stream/byte_stream.hpp"
 
-namespace sshuttle::transport {
+namespace sshuttle::stream {
 
 class DescriptorWriter {
    public:
@@ -61,4 +61,4 @@ class DescriptorWriter {
     bool is_socket_ = true;
 };
 
-}  // namespace sshuttle::transport
+}  // namespace sshuttle::stream

@@ -7,10 +7,10 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "transport/byte_stream.hpp"
-#include "transport/descriptor_write.hpp"
+#include "stream/byte_stream.hpp"
+#include "stream/descriptor_write.hpp"
 
-namespace sshuttle::transport {
+namespace sshuttle::stream {
 namespace {
 
 class FdStream final : public ByteStream {
@@ -50,4 +50,4 @@ std::unique_ptr<ByteStream> make_fd_stream(boost::asio::io_context& io, int fd, 
     return std::make_unique<FdStream>(io, fd, std::move(description));
 }
 
-}  // namespace sshuttle::transport
+}  // namespace sshuttle::stream
