@@ -4,10 +4,12 @@
 // of its own (setup-routes) is one rule and one route per family, and its teardown only what is there.
 #include <doctest/doctest.h>
 
+#include "joined_commands.hpp"
 #include "sshuttle/plugin_abi.h"
 #include "tproxy_routes.hpp"
 
 namespace tp = sshuttle::plugins::tproxy;
+using tp::test::joined;
 using Tables = std::vector<std::string>;
 
 namespace {
@@ -35,14 +37,6 @@ const std::string kLocalDefault4 = R"([{"type":"local","dst":"default","dev":"lo
 const std::string kLocalDefault6 =
     R"([{"type":"local","dst":"default","dev":"lo","metric":1024,"flags":[],"pref":"medium"}])";
 
-std::string joined(const std::vector<tp::Argv>& commands) {
-    std::string out;
-    for (const auto& argv : commands) {
-        for (const auto& a : argv) out += a + " ";
-        out.back() = '\n';
-    }
-    return out;
-}
 
 }  // namespace
 

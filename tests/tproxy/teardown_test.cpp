@@ -3,22 +3,11 @@
 // policy_routing_test.cpp).
 #include <doctest/doctest.h>
 
+#include "joined_commands.hpp"
 #include "tproxy_rules.hpp"
 
 namespace tp = sshuttle::plugins::tproxy;
-
-namespace {
-
-std::string joined(const std::vector<tp::Argv>& commands) {
-    std::string out;
-    for (const auto& argv : commands) {
-        for (const auto& a : argv) out += a + " ";
-        out.back() = '\n';
-    }
-    return out;
-}
-
-}  // namespace
+using tp::test::joined;
 
 TEST_CASE("tproxy teardown: nothing installed, no command") {
     const std::string listing = "-P PREROUTING ACCEPT\n-P OUTPUT ACCEPT\n-N sshuttle-m-9999\n-A OUTPUT -j sshuttle-m-9999\n";
