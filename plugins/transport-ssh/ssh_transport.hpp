@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "channel_pump.hpp"
+#include "common/untrusted_lines.hpp"
 #include "prompt.hpp"
 #include "ssh_hop.hpp"
 #include "ssh_settings.hpp"
 #include "sshuttle/plugin_sdk.hpp"
-#include "common/untrusted_lines.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 

@@ -58,7 +58,8 @@ lab_pass "1000 pending DNS requests: the server grew by $((during - before)) KiB
 if [[ $SSHUTTLE_METHOD == tproxy ]]; then
     SILENT_UDP_PORT=9999
     lab_spawn target "$LAB_TMP/silent_udp.log" "$LAB_PY" -c \
-        "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$TARGET_V4', $SILENT_UDP_PORT)); time.sleep(300)"
+        "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+s.bind(('$TARGET_V4', $SILENT_UDP_PORT)); time.sleep(300)"
     deadline=$((SECONDS + 20))
     until [[ -n "$(lab_in target ss -Hlun "sport = :$SILENT_UDP_PORT")" ]]; do
         ((SECONDS < deadline)) || lab_fail "the silent UDP listener never bound port $SILENT_UDP_PORT"
@@ -68,7 +69,8 @@ if [[ $SSHUTTLE_METHOD == tproxy ]]; then
     # The DNS requests above end on the server's own time-out: counted from a settled server only.
     deadline=$((SECONDS + 60))
     until (($(server_sockets) < 100)); do
-        ((SECONDS < deadline)) || lab_fail "the server still holds $(server_sockets) sockets a minute after the DNS flood"
+        ((SECONDS < deadline)) ||
+            lab_fail "the server still holds $(server_sockets) sockets a minute after the DNS flood"
         sleep 0.5
     done
     sockets_before=$(server_sockets)

@@ -55,7 +55,8 @@ grep -qF "ignoring host 'two words,203.0.113.66' from the server: not a valid ho
 grep -qF "ignoring host '\\x1b[31mred\\x1b[0m,203.0.113.66' from the server" "$SST_LOG" ||
     lab_fail "no escaped warning for the name with an escape sequence"
 ! grep -q $'\x1b' "$SST_LOG" || lab_fail "an escape sequence from the server reached the client's log unescaped"
-grep -qF '\x1b[2J\x1b[31mremote stderr\x1b[0m\x0dc : forged line' "$SST_LOG" || lab_fail "the server's stderr was not shown escaped"
+grep -qF '\x1b[2J\x1b[31mremote stderr\x1b[0m\x0dc : forged line' "$SST_LOG" ||
+    lab_fail "the server's stderr was not shown escaped"
 grep -qF "ignoring host 'LocalHost,203.0.113.66' from the server: localhost is never redirected" "$SST_LOG" ||
     lab_fail "LocalHost was not refused"
 lab_pass "bad names are refused with escaped warnings; $HOSTS_COUNT good ones are in /etc/hosts"

@@ -3,7 +3,8 @@
 //
 // READY -> read ROUTES/NSLIST/PORTS/GO -> check the caller may ask that -> lock the ports -> the method's
 // preflight (every family) -> install (IPv6 then IPv4) -> STARTED -> HOST lines until EOF, written in batches
-// (one rewrite of the hosts file for all the lines that have arrived). A bad HOST line is refused with a log line; the rules stay.
+// (one rewrite of the hosts file for all the lines that have arrived). A bad HOST line is refused with a log
+// line; the rules stay.
 // With CLEANUP instead of GO: restore those ports' rules and hosts lines (a manager that died left them), answer
 // RESTORED, exit.
 // Every way out after the first setup call restores what was installed, IPv6 then IPv4, each step on its own

@@ -3,8 +3,8 @@
 
 #include <utility>
 
-#include "mux/frame.hpp"
 #include "common/untrusted_text.hpp"
+#include "mux/frame.hpp"
 
 namespace sshuttle::mux {
 namespace {

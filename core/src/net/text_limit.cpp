@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "net/parse_error.hpp"
 #include "common/untrusted_text.hpp"
+#include "net/parse_error.hpp"
 
 namespace sshuttle::net {
 

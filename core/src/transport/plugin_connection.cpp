@@ -8,8 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "transport/server_launch.hpp"
 #include "common/untrusted_text.hpp"
+#include "transport/server_launch.hpp"
 
 namespace sshuttle::transport {
 namespace {

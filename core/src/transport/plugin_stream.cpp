@@ -205,8 +205,9 @@ class PluginStreamOwner final : public stream::ByteStream {
 
 }  // namespace
 
-std::unique_ptr<stream::ByteStream> make_plugin_stream(asio::io_context& io, std::shared_ptr<PluginConnection> connection,
-                                               std::string description) {
+std::unique_ptr<stream::ByteStream> make_plugin_stream(asio::io_context& io,
+                                                       std::shared_ptr<PluginConnection> connection,
+                                                       std::string description) {
     auto stream = std::make_shared<PluginStream>(io, std::move(connection), std::move(description));
     stream->start_ticks();
     return std::make_unique<PluginStreamOwner>(std::move(stream));

@@ -12,7 +12,8 @@ namespace sshuttle::transport {
 
 /// Drives the plugin from the Asio loop, including its once-a-second keepalive tick. When the plugin reports the
 /// stream ended or dead, its reason is logged once and pending operations fail (eof or connection_reset).
-std::unique_ptr<stream::ByteStream> make_plugin_stream(boost::asio::io_context& io, std::shared_ptr<PluginConnection> connection,
-                                               std::string description);
+std::unique_ptr<stream::ByteStream> make_plugin_stream(boost::asio::io_context& io,
+                                                       std::shared_ptr<PluginConnection> connection,
+                                                       std::string description);
 
 }  // namespace sshuttle::transport

@@ -19,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/untrusted_text.hpp"
 #include "server_py/python_server.hpp"
 #include "transport/control_dir.hpp"
 #include "transport/fast_cipher.hpp"
@@ -36,7 +37,6 @@
 #include "util/process.hpp"
 #include "util/shell_words.hpp"
 #include "util/stderr_relay.hpp"
-#include "common/untrusted_text.hpp"
 
 namespace sshuttle::transport {
 
@@ -194,7 +194,8 @@ bool read_bootstrap(const ByteReader& read_byte, const std::function<bool(const 
             return;
         }
         if (line.rfind(std::string(kFallbackMarker) + " ", 0) == 0) {
-            spdlog::info("{}", describe_fallback(common::escape_untrusted(line.substr(std::strlen(kFallbackMarker) + 1))));
+            const std::string reason = line.substr(std::strlen(kFallbackMarker) + 1);
+            spdlog::info("{}", describe_fallback(common::escape_untrusted(reason)));
             return;
         }
         // Whatever the remote prints (motd, rc files) is logged and may end up in an error message: escaped.

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/untrusted_text.hpp"
 #include "util/close_fds.hpp"
 #include "util/log.hpp"
-#include "common/untrusted_text.hpp"
 
 namespace sshuttle::util {
 namespace {
