@@ -37,6 +37,12 @@ struct Fixture {
         peer = std::make_unique<test::RawPeer>(io, theirs);
         mux->start();
     }
+    // A channel and its mux hold each other until the mux closes (as the session closes it): without this, every
+    // test that attached a channel would leak both.
+    ~Fixture() { mux->close("test over"); }
+    Fixture(const Fixture&) = delete;
+    Fixture& operator=(const Fixture&) = delete;
+
     bool run_until_received(const std::string& bytes) {
         return test::run_until(io, [&] { return peer->received.find(bytes) != std::string::npos; });
     }
