@@ -32,12 +32,7 @@ bool line_to_token(const std::string& line, std::string& token) {
 
 // The whole file, which must be a regular file (not a device, FIFO or directory) of at most kMaxFileBytes.
 std::string read_argument_file(const std::string& path) {
-    try {
-        return util::read_bounded_file(path, kMaxFileBytes);
-    } catch (const util::FileReadError& e) {
-        if (!e.opened) throw UsageError("cannot read argument file '" + path + "': " + e.what());
-        throw UsageError("argument file '" + path + "': " + e.what());
-    }
+    return util::read_named_file<UsageError>(path, kMaxFileBytes, "argument file");
 }
 
 void expand_into(const std::vector<std::string>& args, int depth, int& files_read, std::vector<std::string>& out) {

@@ -115,13 +115,7 @@ private:
 };
 
 YAML::Node load_file(const std::string& path) {
-    std::string text;
-    try {
-        text = util::read_bounded_file(path, kMaxConfigBytes);
-    } catch (const util::FileReadError& e) {
-        if (!e.opened) throw UsageError("cannot read config file '" + path + "': " + e.what());
-        throw UsageError("config file '" + path + "': " + e.what());
-    }
+    const std::string text = util::read_named_file<UsageError>(path, kMaxConfigBytes, "config file");
     try {
         return YAML::Load(text);
     } catch (const YAML::Exception& e) {

@@ -114,14 +114,7 @@ std::vector<Subnet> parse_subnetport(const std::string& text, std::vector<std::s
 }
 
 std::vector<Subnet> read_subnet_file(const std::string& path, bool exclude, std::vector<std::string>* warnings) {
-    std::string text;
-    try {
-        text = util::read_bounded_file(path, kMaxSubnetFileBytes);
-    } catch (const util::FileReadError& e) {
-        if (!e.opened) throw ParseError("cannot read subnet file '" + path + "': " + e.what());
-        throw ParseError("subnet file '" + path + "': " + e.what());
-    }
-    std::istringstream file(text);
+    std::istringstream file(util::read_named_file<ParseError>(path, kMaxSubnetFileBytes, "subnet file"));
     std::vector<Subnet> subnets;
     std::string line;
     for (int number = 1; std::getline(file, line); ++number) {

@@ -18,4 +18,15 @@ struct FileReadError : std::runtime_error {
 /// Throws FileReadError whose what() is only the reason ("not a regular file", "larger than N bytes", ...).
 std::string read_bounded_file(const std::string& path, std::size_t max_bytes);
 
+/// read_bounded_file for a file the user named as `what` ("config file", ...): a failure is thrown as
+/// Error("cannot read <what> '<path>': <reason>") when it could not be opened, else Error("<what> '<path>': <reason>").
+template <class Error>
+std::string read_named_file(const std::string& path, std::size_t max_bytes, const std::string& what) {
+    try {
+        return read_bounded_file(path, max_bytes);
+    } catch (const FileReadError& e) {
+        throw Error((e.opened ? "" : "cannot read ") + what + " '" + path + "': " + e.what());
+    }
+}
+
 }  // namespace sshuttle::util
