@@ -35,21 +35,18 @@ void relay_lines(const std::shared_ptr<StderrRelay::Shared>& shared, int out_fd)
     char buf[4096];
     for (;;) {
         pollfd ready{shared->read_fd, POLLIN, 0};
-        if (::poll(&ready, 1, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
+        ssize_t n = -1;
+        if (::poll(&ready, 1, -1) < 0 && errno == EINTR) continue;
         {
             std::lock_guard lock(shared->mutex);
             shared->busy = true;
         }
-        ssize_t n;
         while ((n = ::read(shared->read_fd, buf, sizeof buf)) < 0 && errno == EINTR) {
         }
         if (n > 0) lines.feed({buf, static_cast<std::size_t>(n)});
         std::lock_guard lock(shared->mutex);
         shared->busy = false;
-        if (n <= 0) {
+        if (n <= 0) {  // end of file (every writer gone) or a failure that will not change: show the rest, stop
             lines.finish();
             shared->ended = true;
         }
