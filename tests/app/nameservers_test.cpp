@@ -9,23 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "../net/support/addresses.hpp"
 #include "app/nameservers.hpp"
 
 using namespace sshuttle;
+using test::ip;
+using test::texts;
 
 namespace {
-
-std::vector<std::string> texts(const std::vector<net::IpAddress>& addresses) {
-    std::vector<std::string> out;
-    for (const auto& a : addresses) out.push_back(a.to_string());
-    return out;
-}
-
-net::IpAddress ip(const std::string& text) {
-    net::IpAddress address;
-    REQUIRE(net::IpAddress::parse(text, address));
-    return address;
-}
 
 /// A scratch directory with resolv.conf-like files, removed at the end.
 struct Files {

@@ -13,16 +13,10 @@
 
 #include "net/asio_address.hpp"
 #include "net/sockaddr.hpp"
+#include "support/addresses.hpp"
 
 using namespace sshuttle::net;
-
-namespace {
-IpAddress ip(const char* text) {
-    IpAddress address;
-    REQUIRE(IpAddress::parse(text, address));
-    return address;
-}
-}  // namespace
+using sshuttle::test::ip;
 
 TEST_CASE("parse_address: numeric only; an IPv6 zone id kept as the scope id, which IpAddress::parse refuses") {
     CHECK(parse_address("192.0.2.1")->to_string() == "192.0.2.1");

@@ -3,15 +3,10 @@
 
 #include <doctest/doctest.h>
 
-using namespace sshuttle::net;
+#include "support/addresses.hpp"
 
-namespace {
-IpAddress ip(const char* text) {
-    IpAddress address;
-    REQUIRE(IpAddress::parse(text, address));
-    return address;
-}
-}  // namespace
+using namespace sshuttle::net;
+using sshuttle::test::ip;
 
 TEST_CASE("address: parses and prints IPv4 and IPv6") {
     CHECK(ip("192.0.2.1").family == Family::kIPv4);

@@ -12,16 +12,12 @@
 #include <vector>
 
 #include "net/resolv_conf.hpp"
+#include "support/addresses.hpp"
 
 using namespace sshuttle;
+using test::texts;
 
 namespace {
-
-std::vector<std::string> texts(const std::vector<net::IpAddress>& addresses) {
-    std::vector<std::string> out;
-    for (const auto& a : addresses) out.push_back(a.to_string());
-    return out;
-}
 
 std::vector<std::string> parsed(const std::string& text) { return texts(net::parse_resolv_conf(text)); }
 
