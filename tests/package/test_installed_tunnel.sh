@@ -117,9 +117,11 @@ for name in nat transport-ssh; do
     grep -q "$plugin_dir/sshuttle-$name.so" <<<"$maps" || fail "the client did not load $plugin_dir/sshuttle-$name.so"
 done
 ! grep -q "$BUILD" <<<"$maps" || fail "the client mapped a file of the build tree"
-# The remote ran the installed helper: its cache holds a file with exactly those bytes.
+# The remote ran the installed helper: its cache holds a file named by that helper's hash, with exactly its bytes.
+# (Named, not found by hashing the whole cache into grep -q: under pipefail, grep's early exit can fail sha256sum
+# with SIGPIPE once the cache holds more than one helper.)
 helper_sum=$(sha256sum /usr/libexec/sshuttle/sshuttle-server | cut -d' ' -f1)
-sha256sum /root/.cache/sshuttle/* 2>/dev/null | grep -q "^$helper_sum " ||
+cmp -s /usr/libexec/sshuttle/sshuttle-server "/root/.cache/sshuttle/sshuttle-server-$helper_sum" ||
     fail "the remote's helper cache holds no copy of /usr/libexec/sshuttle/sshuttle-server"
 pass "the client loaded the installed plugins; the remote runs the installed helper"
 
