@@ -6,18 +6,15 @@
 # Usage: pong_limit_test.py SERVER-COMMAND...
 import os
 import struct
-import subprocess
 import sys
 import threading
 import time
 
-PING, PONG = 0x4201, 0x4202
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from mux_client import PING, PONG, frame, start_server  # noqa: E402
+
 PINGS = 20000
 PAYLOAD = b"p" * 1000
-
-
-def frame(channel, cmd, payload=b""):
-    return b"SS" + struct.pack("!HHH", channel, cmd, len(payload)) + payload
 
 
 def count_pongs(fd, seconds):
@@ -42,13 +39,7 @@ def count_pongs(fd, seconds):
 
 
 def main():
-    server = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    header = b""
-    while not header.endswith(b"SSHUTTLE0001"):
-        byte = server.stdout.read(1)
-        if not byte:
-            sys.exit("FAIL: the server ended before its sync header")
-        header += byte
+    server = start_server(sys.argv[1:])
     fed = threading.Event()
 
     def feed():

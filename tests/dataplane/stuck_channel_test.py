@@ -1,34 +1,24 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # A server (the native helper or the Python fallback, the command is argv) speaking the mux on stdin/stdout to
-# this upstream-like client: one destination accepts and never reads while the client pushes 24 MiB at it,
-# another takes 20 MiB. Before, the server stopped reading its input once 8 MiB waited for the stuck socket,
-# and the second upload and every PING froze. Now the stuck channel alone is reset (TCP_EOF + TCP_STOP_SENDING,
-# RST at the destination), the other upload completes and both PINGs are answered.
+# this upstream-like client: one destination stops reading while the client pushes 24 MiB at it, another takes
+# 20 MiB. Before, the server stopped reading its input once 8 MiB waited for the stuck socket, and the second
+# upload and every PING froze. Now the stuck channel alone is reset (TCP_EOF + TCP_STOP_SENDING, RST at the
+# destination), the other upload completes and both PINGs are answered.
+# Twice: a destination that never reads, and one that reads 3 MiB first (its socket took bytes after reaching
+# its bound, then none). The second once held every channel until the 45 s stuck time-out in both servers, as
+# their test for "stuck" was "nothing taken since the bound"; now it is "nothing taken for the grace (1 s)".
+# Either way the reset must come from the receive budget, not from that time-out.
+import os
 import signal
 import socket
-import struct
-import subprocess
 import sys
+import tempfile
 import threading
 
-HEADER = struct.Struct("!2sHHH")
-PING, PONG, CONNECT, STOP, EOF, DATA = 0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206
-MIB = 1 << 20
-
-
-def frame(channel, cmd, payload=b""):
-    return HEADER.pack(b"SS", channel, cmd, len(payload)) + payload
-
-
-def data_frames(channel, size):
-    chunk = b"d" * 65535
-    out = []
-    while size > 0:
-        n = min(size, len(chunk))
-        out.append(frame(channel, DATA, chunk[:n]))
-        size -= n
-    return b"".join(out)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from mux_client import (EOF, MIB, PING, PONG, STOP, connect_frame, data_frames, frame,  # noqa: E402
+                        read_frame, start_server)
 
 
 def listener():
@@ -39,12 +29,17 @@ def listener():
     return sock
 
 
-def main():
-    # Only a guard against a hang: the checks below wait for events, not for a deadline.
-    signal.alarm(180)
+def run(server_argv, read_first):
     stuck, sink = listener(), listener()
     accepted = []
-    threading.Thread(target=lambda: accepted.append(stuck.accept()[0]), daemon=True).start()
+
+    def stuck_destination():
+        conn = stuck.accept()[0]
+        taken = 0
+        while taken < read_first:
+            taken += len(conn.recv(1 << 16))
+        accepted.append(conn)
+    threading.Thread(target=stuck_destination, daemon=True).start()
     sunk = [0]
     sink_done = threading.Event()
 
@@ -59,13 +54,10 @@ def main():
                 sink_done.set()
     threading.Thread(target=drain, daemon=True).start()
 
-    server = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    log = tempfile.TemporaryFile()
+    server = start_server(server_argv, stderr=log)
     out = server.stdout
-    header = out.read(14)
-    assert header == b"\0\0SSHUTTLE0001", header
-    port1, port2 = stuck.getsockname()[1], sink.getsockname()[1]
-    opening = (frame(1, CONNECT, b"2,127.0.0.1,%d" % port1) + frame(2, CONNECT, b"2,127.0.0.1,%d" % port2))
-    server.stdin.write(opening)
+    server.stdin.write(connect_frame(1, stuck.getsockname()[1]) + connect_frame(2, sink.getsockname()[1]))
     server.stdin.flush()
 
     def feed():
@@ -77,10 +69,7 @@ def main():
 
     seen = set()
     while not {"reset", "p1", "p2"} <= seen:
-        head = out.read(8)
-        assert len(head) == 8, "server ended: %r" % head
-        magic, channel, cmd, size = HEADER.unpack(head)
-        payload = out.read(size)
+        channel, cmd, payload = read_frame(out)
         if cmd == PONG and payload in (b"p1", b"p2"):
             seen.add(payload.decode())
         elif channel == 1 and cmd == EOF:
@@ -99,7 +88,18 @@ def main():
     feeder.join()
     server.stdin.close()
     server.wait()
-    print("ok: stuck channel reset alone, 20 MiB moved, PINGs answered")
+    log.seek(0)
+    text = log.read().decode(errors="replace")
+    assert "resetting it" in text, "the server logged no reset:\n" + text
+    assert "took no byte for" not in text, "the stuck time-out reset the channel, not the budget:\n" + text
+
+
+def main():
+    # Only a guard against a hang: the checks wait for events, not for a deadline.
+    signal.alarm(180)
+    run(sys.argv[1:], read_first=0)
+    run(sys.argv[1:], read_first=3 * MIB)
+    print("ok: stuck channel reset alone (never read, and read 3 MiB then stopped), 20 MiB moved, PINGs answered")
 
 
 if __name__ == "__main__":

@@ -26,10 +26,10 @@ struct ChannelFlow {
     std::optional<ReceiveWindow> receive;  // windowed only
     /// Bytes received for the socket and not yet written to it.
     std::size_t backlog = 0;
-    /// The socket took bytes since the backlog last reached its bound: slow, not stuck.
-    bool progressed = false;
-    /// When the backlog last reached its bound.
-    std::chrono::steady_clock::time_point bound_since{};
+    /// Since when the socket has taken nothing: set when the backlog reaches its bound and on every delivery.
+    /// Over the bound and quiet for the stuck grace, it is stuck; one that took bytes since is slow. (Not "since
+    /// the bound": a socket that takes a few buffers after it and then stops is as stuck.)
+    std::chrono::steady_clock::time_point quiet_since{};
 };
 
 }  // namespace sshuttle::mux

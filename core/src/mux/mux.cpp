@@ -151,20 +151,19 @@ std::size_t Mux::send_allowance(uint16_t channel) const {
 bool Mux::accept_data(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
     if (flow.backlog == 0 && bytes > 0) ++backlogged_channels_;
     if (flow.backlog < limits_.channel_backlog_bytes && flow.backlog + bytes >= limits_.channel_backlog_bytes) {
-        flow.progressed = false;
-        flow.bound_since = std::chrono::steady_clock::now();
+        flow.quiet_since = std::chrono::steady_clock::now();
     }
     flow.backlog += bytes;
     receive_backlog_ += bytes;
     const bool within_grant = !flow.receive || flow.receive->on_received(bytes);
     // A windowed channel within its grant is bounded by its window; the others by the cap and their share.
     if (flow.windowed && within_grant) return true;
-    // Past the cap a socket that took nothing since its bound for the stuck grace is stuck: waiting for the
+    // Past the cap a socket that took nothing for the stuck grace is stuck: waiting for the
     // time-out would only cost memory. One that is taking bytes is slow, not stuck, and one within the grace
     // may only be descheduled: the receive budget bounds both (read_more pauses, then looks again).
     const std::size_t cap = limits_.channel_backlog_cap + (flow.receive ? flow.receive->window() : 0);
     if (flow.backlog > cap && stuck_past_grace(flow, std::chrono::steady_clock::now())) {
-        spdlog::warn("channel {}: {} bytes wait for a socket that took none of them (bound {}): resetting it",
+        spdlog::warn("channel {}: {} bytes wait for a socket that takes nothing (bound {}): resetting it",
                      channel, flow.backlog, cap);
         return false;
     }
@@ -193,7 +192,7 @@ std::chrono::steady_clock::duration Mux::stuck_grace() const {
 }
 
 bool Mux::stuck_past_grace(const ChannelFlow& flow, std::chrono::steady_clock::time_point now) const {
-    return !flow.progressed && now - flow.bound_since >= stuck_grace();
+    return now - flow.quiet_since >= stuck_grace();
 }
 
 void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
@@ -201,7 +200,7 @@ void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
     flow.backlog -= bytes;
     receive_backlog_ -= bytes;
     if (flow.backlog == 0 && bytes > 0) --backlogged_channels_;
-    if (bytes > 0) flow.progressed = true;
+    if (bytes > 0) flow.quiet_since = std::chrono::steady_clock::now();
     // Resume at half the budget so a slow receiver does not toggle reading for every write.
     if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
     if (!flow.receive || !flow.attached || closed_) return;
@@ -283,7 +282,7 @@ void Mux::wait_for_room(uint16_t channel) {
 
 void Mux::read_more() {
     // Over the budget only live (draining) sockets and ones within their stuck grace hold it; stuck ones were
-    // reset by over_receive_budget(), and one that stops while paused is reset by its stuck time-out.
+    // reset by over_receive_budget(), and one that stops while paused by a later look (the timer below).
     if (closed_ || reading_ || !started_) return;
     if (over_receive_budget()) {
         // Paused: draining sockets resume reading (delivered), and a socket still within its grace is looked at

@@ -159,7 +159,7 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void start_windows(uint16_t channel, ChannelFlow& flow, uint64_t send_credit);
     /// Over the receive budget: resets the stuck channels; true when it is still over (only live sockets hold it).
     bool over_receive_budget();
-    /// No byte taken since the bound for the stuck grace: a process descheduled for a moment is not stuck.
+    /// Over its bound, no byte taken for the stuck grace: a process descheduled for a moment is not stuck.
     bool stuck_past_grace(const ChannelFlow& flow, std::chrono::steady_clock::time_point now) const;
     std::chrono::steady_clock::duration stuck_grace() const;
 

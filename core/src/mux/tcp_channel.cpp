@@ -275,7 +275,8 @@ void TcpChannel::on_socket_write_failed() {
 void TcpChannel::on_send_ready() { read_socket(); }
 
 void TcpChannel::on_stuck() {
-    spdlog::warn("channel {}: the receive budget is full and its socket took none of its {} bytes: resetting it",
+    spdlog::warn("channel {}: reading waits for the receive budget and its socket takes none of its {} bytes: "
+                 "resetting it",
                  channel_, flow_->backlog);
     reset();
 }

@@ -100,13 +100,17 @@ class FlowLimits(object):
             self.receive_backlog = max(buf * 1024, 32 << 20)
         self.read_bytes = min(max(self.per_channel, MAX_PAYLOAD), 4 * MAX_PAYLOAD)
         # One socket that does not drain must not stall the transport (docs/mux-extension.md): over this
-        # backlog and without progress for STUCK_TIMEOUT its channel is reset; past the cap at once.
+        # backlog and without progress for STUCK_TIMEOUT its channel is reset; past the cap, or while the budget
+        # holds reading paused, once it has taken nothing for STUCK_GRACE while over the backlog.
         self.channel_backlog = (1 << 20) if latency_control else (4 << 20)
         self.channel_cap = 4 * self.channel_backlog
         self.receive_backlog = max(self.receive_backlog, 2 * self.channel_cap)
 
 
 STUCK_TIMEOUT = 45.0  # seconds, as MuxOptions::stuck_timeout of the native server
+# As Mux::stuck_grace: a socket that took nothing for this long since its bound is stuck, not descheduled or
+# still connecting; before, the receive budget bounds it instead.
+STUCK_GRACE = min(STUCK_TIMEOUT, 1.0)
 MAX_PENDING_PONGS = 16  # as Mux::kMaxPendingPongs
 
 
@@ -225,6 +229,7 @@ class Mux(object):
         self.backlogged = 0  # channels with a non-empty backlog
         self.pending_pongs = 0  # PONGs not yet written
         self.reading = False
+        self.budget_timer = None  # paused: look at the stuck sockets again when a grace has passed
         self.write_blocked = False
         self.host_req_logged = False
         loop.idle_hooks.append(self.flush)
@@ -246,6 +251,9 @@ class Mux(object):
             self.exit_status = 1
         self.loop.watch(self.rfd, 0, None)
         self.loop.watch(self.wfd, 0, None)
+        if self.budget_timer is not None:
+            self.budget_timer.cancel()
+            self.budget_timer = None
         for channel in list(self.channels.values()):
             channel.abort()
         self.channels.clear()
@@ -346,21 +354,34 @@ class Mux(object):
             self.update_reading()
 
     def update_reading(self):
-        # Over the receive budget, stuck sockets (over their bound, nothing taken since) are reset first, so a
-        # pause only ever waits for sockets that are draining; one stuck socket never stalls the transport.
+        # Over the receive budget (and while paused by it), stuck sockets (over their bound, nothing taken for the
+        # grace since) are reset first, so a pause only ever waits for sockets that are draining; one stuck
+        # socket never stalls the transport.
         if self.closed:
             return
-        if self.backlog > self.limits.receive_backlog:
+        if self.backlog > self.limits.receive_backlog or not self.reading:
+            now = time.monotonic()
             for endpoint in list(self.channels.values()):
-                if isinstance(endpoint, TcpChannel) and endpoint.is_stuck():
-                    log("channel %d: the receive budget is full and its socket took none of its %d bytes: "
+                if isinstance(endpoint, TcpChannel) and endpoint.stuck_past_grace(now):
+                    log("channel %d: reading waits for the receive budget and its socket takes none of its %d bytes: "
                         "resetting it" % (endpoint.channel, endpoint.to_socket_bytes))
                     endpoint.reset()
+            if self.closed:
+                return
         if self.reading and self.backlog > self.limits.receive_backlog:
             self.reading = False
         elif not self.reading and self.backlog <= self.limits.receive_backlog // 2:
             self.reading = True
         self.loop.watch(self.rfd, selectors.EVENT_READ if self.reading else 0, self.on_readable)
+        # Draining sockets resume reading themselves (add_backlog); one still within its grace when the pause
+        # began is looked at again once the grace is over, so that a stuck one is reset then and not after
+        # STUCK_TIMEOUT with every channel frozen meanwhile.
+        if not self.reading and self.budget_timer is None:
+            self.budget_timer = self.loop.call_later(STUCK_GRACE, self.on_budget_timer)
+
+    def on_budget_timer(self):
+        self.budget_timer = None
+        self.update_reading()
 
     def on_readable(self, mask):
         try:
@@ -488,7 +509,10 @@ class TcpChannel(object):
         self.from_peer_done = False
         self.read_bytes = server.mux.limits.read_bytes
         self.stuck_timer = None
-        self.progressed = False
+        self.progressed = False  # took bytes in this period of the stuck timer
+        # Since when the socket has taken nothing: set when its backlog reaches the channel bound and on every
+        # write that moves bytes. Over the bound and quiet for STUCK_GRACE, it is stuck.
+        self.quiet_since = 0.0
 
     def connect(self, payload, mark):
         fields = payload.decode("ascii", "replace").split(",", 2)
@@ -590,7 +614,9 @@ class TcpChannel(object):
                 self.on_socket_write_failed()
                 return
             self.set_backlog(self.to_socket_bytes - n)
-            self.progressed = self.progressed or n > 0
+            if n > 0:
+                self.progressed = True
+                self.quiet_since = time.monotonic()
             while n:
                 head = self.to_socket[0]
                 if n >= len(head):
@@ -616,11 +642,12 @@ class TcpChannel(object):
         self.maybe_finish()
 
     def set_backlog(self, size):
-        self.mux.add_backlog(self.to_socket_bytes, size)
-        self.to_socket_bytes = size
+        # The channel's own count first: add_backlog may resume reading, which looks at every channel again.
+        before, self.to_socket_bytes = self.to_socket_bytes, size
+        self.mux.add_backlog(before, size)
 
-    def is_stuck(self):
-        return self.to_socket_bytes >= self.mux.limits.channel_backlog and not self.progressed
+    def stuck_past_grace(self, now):
+        return self.to_socket_bytes >= self.mux.limits.channel_backlog and now - self.quiet_since >= STUCK_GRACE
 
     def watch_stuck(self):
         if self.stuck_timer is None and self.to_socket_bytes >= self.mux.limits.channel_backlog:
@@ -675,12 +702,15 @@ class TcpChannel(object):
                 return  # after STOP_SENDING the client may still have had data in flight
             self.to_socket.append(payload)
             if self.to_socket_bytes < self.mux.limits.channel_backlog <= self.to_socket_bytes + len(payload):
-                self.progressed = False  # reached the bound: from now on it must show progress
+                # Reached the bound: from now on it must show progress.
+                self.progressed = False
+                self.quiet_since = time.monotonic()
             self.set_backlog(self.to_socket_bytes + len(payload))
-            # Past the cap, a socket that took nothing since its bound is stuck; a slow one is bounded by the
-            # receive budget (Mux.update_reading) instead.
-            if self.to_socket_bytes > self.mux.limits.channel_cap and not self.progressed:
-                log("channel %d: %d bytes wait for a socket that took none of them: resetting it"
+            # Past the cap, a socket that took nothing for the grace is stuck; a slow one, or one
+            # still connecting or descheduled, is bounded by the receive budget (Mux.update_reading) instead.
+            if (self.to_socket_bytes > self.mux.limits.channel_cap and
+                    self.stuck_past_grace(time.monotonic())):
+                log("channel %d: %d bytes wait for a socket that takes nothing: resetting it"
                     % (self.channel, self.to_socket_bytes))
                 self.reset()
                 return
