@@ -75,7 +75,7 @@ TEST_CASE("bootstrap: first start uploads into the cache, second start runs the 
     LaunchConfig options = remote.options();
     options.verbose = 1;
 
-    ServerLaunch first = start_server(options, remote.params());
+    test::StartedChild first = test::take_child(start_server(options, remote.params()));
     CHECK(first.uploaded);
     CHECK(first.description == "ssh alice@192.0.2.1 (port 2222)");
     check_stream_intact(first);
@@ -87,7 +87,7 @@ TEST_CASE("bootstrap: first start uploads into the cache, second start runs the 
     std::string ssh_argv = test::read_file(remote.dir / "ssh-argv");
     CHECK(ssh_argv.rfind("-o\nBatchMode yes\n-p\n2222\nalice@192.0.2.1\n--\n/bin/sh -c ", 0) == 0);
 
-    ServerLaunch second = start_server(options, remote.params());
+    test::StartedChild second = test::take_child(start_server(options, remote.params()));
     CHECK_FALSE(second.uploaded);
     check_stream_intact(second);
     CHECK(finish(second) == 0);
@@ -95,12 +95,12 @@ TEST_CASE("bootstrap: first start uploads into the cache, second start runs the 
 
 TEST_CASE("bootstrap: a changed helper is uploaded again under its new hash") {
     Remote remote;
-    ServerLaunch first = start_server(remote.options(), remote.params());
+    test::StartedChild first = test::take_child(start_server(remote.options(), remote.params()));
     CHECK(first.uploaded);
     CHECK(finish(first) == 0);
     std::string old_cached = remote.cached_path();
     remote.dir.write("helper/sshuttle-server", std::string(kStandInServer) + "# version 2\n", 0755);
-    ServerLaunch second = start_server(remote.options(), remote.params());
+    test::StartedChild second = test::take_child(start_server(remote.options(), remote.params()));
     CHECK(second.uploaded);
     CHECK(finish(second) == 0);
     CHECK(remote.cached_path() != old_cached);
@@ -111,7 +111,7 @@ TEST_CASE("bootstrap: a remote of another architecture falls back to the Python 
     Remote remote;
     remote.dir.write("fake-bin/uname", "#!/bin/sh\necho 'Linux aarch64'\n", 0755);
     ScopedEnv path{"FAKE_REMOTE_PATH", remote.dir / "fake-bin"};
-    ServerLaunch launch = start_server(remote.options(), remote.params());
+    test::StartedChild launch = test::take_child(start_server(remote.options(), remote.params()));
     CHECK_FALSE(launch.uploaded);
     test::check_real_server(launch.fd);
     CHECK(finish(launch) == 0);
@@ -154,7 +154,7 @@ TEST_CASE("bootstrap: a server that cannot be executed falls back to the Python 
     Remote remote;
     std::string interpreter = remote.dir.write("not-executable", "", 0644);
     remote.dir.write("helper/sshuttle-server", "#!" + interpreter + "\n", 0755);
-    ServerLaunch launch = start_server(remote.options(), remote.params());
+    test::StartedChild launch = test::take_child(start_server(remote.options(), remote.params()));
     test::check_real_server(launch.fd);
     CHECK(finish(launch) == 0);
     CHECK_FALSE(test::is_executable_file(remote.cached_path()));  // dropped, and a .noexec marker left instead
@@ -174,7 +174,7 @@ TEST_CASE("bootstrap: --server-cmd runs the installed server with the server arg
     LaunchConfig options = remote.options();
     options.server_cmd = remote.helper;
     options.latency_control = false;
-    ServerLaunch launch = start_server(options, remote.params());
+    test::StartedChild launch = test::take_child(start_server(options, remote.params()));
     CHECK_FALSE(launch.uploaded);
     check_stream_intact(launch);
     CHECK(finish(launch) == 0);
@@ -208,7 +208,7 @@ TEST_CASE("bootstrap: the real sshuttle-server helper is uploaded, cached and sp
     Remote remote;
     ScopedEnv helper{"SSHUTTLE_SERVER_HELPER", test::built_helper()};
     for (bool expect_upload : {true, false}) {
-        ServerLaunch launch = start_server(remote.options(), LaunchParams{});
+        test::StartedChild launch = test::take_child(start_server(remote.options(), LaunchParams{}));
         CHECK(launch.uploaded == expect_upload);
         test::check_real_server(launch.fd);
         finish(launch);

@@ -6,9 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "transport/exit_status.hpp"
 #include "transport/launch_failure.hpp"
 #include "transport/server_helper.hpp"
-#include "transport/server_launch.hpp"
 
 using namespace sshuttle::transport;
 

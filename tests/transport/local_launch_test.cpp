@@ -21,7 +21,7 @@ TEST_CASE("local: runs self_exe --server with the bypass mark and options") {
     LaunchConfig options;
     options.verbose = 2;
     options.auto_nets = true;
-    ServerLaunch launch = start_server(options, params);
+    test::StartedChild launch = test::take_child(start_server(options, params));
     CHECK(launch.description == "local server");
     CHECK_FALSE(launch.uploaded);
     test::check_stream_intact(launch);
@@ -37,7 +37,7 @@ TEST_CASE("local: --server-cmd runs under /bin/sh with the server arguments appe
     options.server_cmd = "SOME_VAR=1 '" + server + "' --extra";
     LaunchParams params;
     params.bypass_mark = 7;
-    ServerLaunch launch = start_server(options, params);
+    test::StartedChild launch = test::take_child(start_server(options, params));
     test::check_stream_intact(launch);
     CHECK(test::finish(launch) == 0);
     CHECK(test::read_file(dir / "server-argv") == "--extra\n--server\n--mark\n7\n");
@@ -78,7 +78,7 @@ TEST_CASE("local: the real sshuttle-server helper starts and speaks the mux") {
     params.bypass_mark = 0x2a;
     LaunchConfig options;
     options.latency_control = false;
-    ServerLaunch launch = start_server(options, params);
+    test::StartedChild launch = test::take_child(start_server(options, params));
     test::check_real_server(launch.fd);
     test::finish(launch);
 }
@@ -88,7 +88,7 @@ TEST_CASE("local: --server-cmd runs upstream's Python server (Debian's sshuttle)
     // does. The appended server arguments only land in sys.argv.
     LaunchConfig options;
     options.server_cmd = "/usr/bin/python3 -c 'from sshuttle import server; server.main(True, 32768, False, None, False)'";
-    ServerLaunch launch = start_server(options, LaunchParams{});
+    test::StartedChild launch = test::take_child(start_server(options, LaunchParams{}));
     test::check_real_server(launch.fd);
     test::finish(launch);
 }

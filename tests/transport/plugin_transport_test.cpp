@@ -14,6 +14,7 @@
 #include "transport/plugin_connection.hpp"
 #include "transport/plugin_stream.hpp"
 #include "transport/server_helper.hpp"
+#include "transport/plugin_server.hpp"
 #include "transport/server_launch.hpp"
 #include "transport/transport_choice.hpp"
 
@@ -83,14 +84,13 @@ std::string frame(uint16_t channel, uint16_t command, const std::string& payload
 
 TEST_CASE("plugin transport: the helper is uploaded through the plugin and answers PING over the Asio stream") {
     PluginRemote remote;
-    ServerLaunch first = start_server(remote.options({{"chunk", "1000"}}), LaunchParams{});
-    REQUIRE(first.plugin);
-    CHECK(first.pid == -1);
-    CHECK(first.uploaded);
-    CHECK(first.description == "spawn alice@192.0.2.1");
+    std::unique_ptr<ServerConnection> first = start_server(remote.options({{"chunk", "1000"}}), LaunchParams{});
+    REQUIRE(dynamic_cast<PluginServer*>(first.get()) != nullptr);
+    CHECK(first->uploaded());
+    CHECK(first->description() == "spawn alice@192.0.2.1");
 
     boost::asio::io_context io;
-    auto stream = make_server_stream(io, first);
+    auto stream = first->stream(io);
     write_all(io, *stream, frame(0, test::kCmdPing, "through the plugin"));
     std::string received;
     boost::system::error_code ec;
@@ -104,11 +104,10 @@ TEST_CASE("plugin transport: the helper is uploaded through the plugin and answe
     CHECK(static_cast<uint8_t>(received[at - 4]) == (test::kCmdPong >> 8));
     CHECK(static_cast<uint8_t>(received[at - 3]) == (test::kCmdPong & 0xff));
     stream.reset();
-    CHECK(stop_server(first).empty());
+    CHECK(first->end().empty());
 
     // Second start: the cached helper runs without an upload.
-    ServerLaunch second = start_server(remote.options(), LaunchParams{});
-    CHECK_FALSE(second.uploaded);
+    CHECK_FALSE(start_server(remote.options(), LaunchParams{})->uploaded());
 }
 
 namespace {

@@ -347,7 +347,7 @@ TEST_CASE("python fallback: start_server with --python sends the embedded server
     LaunchRemote remote;
     transport::LaunchConfig options = remote.options();
     options.python = "python3";
-    transport::ServerLaunch launch = transport::start_server(options, transport::LaunchParams{});
+    test::StartedChild launch = test::take_child(transport::start_server(options, transport::LaunchParams{}));
     CHECK(launch.description == "ssh alice@192.0.2.1 (Python server)");
     CHECK_FALSE(launch.uploaded);
     guard_reads(launch.fd);
@@ -358,7 +358,7 @@ TEST_CASE("python fallback: start_server with --python sends the embedded server
 TEST_CASE("python fallback: start_server falls back on another platform; without Python it names the reason") {
     LaunchRemote remote;
     remote.fake_uname("Linux aarch64");
-    transport::ServerLaunch launch = transport::start_server(remote.options(), remote.params());
+    test::StartedChild launch = test::take_child(transport::start_server(remote.options(), remote.params()));
     CHECK_FALSE(launch.uploaded);
     guard_reads(launch.fd);
     check_real_server(launch.fd);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "python_test_support.hpp"
+#include "started_child.hpp"
 #include "transport/server_helper.hpp"
 #include "transport/server_launch.hpp"
 #include "util/process.hpp"
@@ -42,10 +43,10 @@ struct LoopbackSocket {
 
 // The Python server as a local child, its sync header read.
 struct PythonServer {
-    transport::ServerLaunch launch;
+    test::StartedChild launch;
     explicit PythonServer(transport::LaunchConfig options = {}) {
         options.server_cmd = "python3 " + util::shell_quote(python_server_path());
-        launch = transport::start_server(options, transport::LaunchParams{});
+        launch = test::take_child(transport::start_server(options, transport::LaunchParams{}));
         guard_reads(launch.fd);
         Frame ping = read_frame(launch.fd);  // like the native server: PING first, then ROUTES
         CHECK(ping.command == kCmdPing);

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 
 #include "scratch.hpp"
-#include "transport/server_launch.hpp"
+#include "transport/ssh_addresses.hpp"
 #include "transport/ssh_config.hpp"
 
 using namespace sshuttle;

@@ -12,7 +12,8 @@
 
 #include <string>
 
-#include "transport/server_launch.hpp"
+#include "started_child.hpp"
+#include "transport/exit_status.hpp"
 
 namespace sshuttle::test {
 
@@ -31,7 +32,7 @@ inline void read_exact(int fd, char* data, size_t size) {
 }
 
 /// The first bytes after the header are still there, and the stream echoes through the server.
-inline void check_stream_intact(const transport::ServerLaunch& launch) {
+inline void check_stream_intact(const StartedChild& launch) {
     char hello[5];
     read_exact(launch.fd, hello, sizeof hello);
     CHECK(std::string(hello, 5) == "HELLO");
@@ -43,7 +44,7 @@ inline void check_stream_intact(const transport::ServerLaunch& launch) {
 
 /// Ends the echoing server (EOF on its stdin makes cat, and its parents, exit) and returns the exit status.
 /// Unread data is drained first: closing a socket with unread bytes would reset it under cat.
-inline int finish(const transport::ServerLaunch& launch) {
+inline int finish(const StartedChild& launch) {
     shutdown(launch.fd, SHUT_WR);
     char buf[256];
     while (read(launch.fd, buf, sizeof buf) > 0) {

@@ -16,7 +16,7 @@
 #include "fwmgr/request_plan.hpp"
 #include "plugin/method_options.hpp"
 #include "plugin/plugins.hpp"
-#include "transport/server_launch.hpp"
+#include "transport/ssh_addresses.hpp"
 
 namespace sshuttle::app {
 namespace {

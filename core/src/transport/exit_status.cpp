@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Supervising the started server and explaining how it ended.
+#include "transport/exit_status.hpp"
+
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "transport/remote_script.hpp"
-#include "transport/server_launch.hpp"
 
 namespace sshuttle::transport {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "transport/launch_failure.hpp"
 
+#include "transport/exit_status.hpp"
 #include "transport/remote_script.hpp"
 #include "transport/server_helper.hpp"
-#include "transport/server_launch.hpp"
 
 namespace sshuttle::transport {
 namespace {

@@ -9,7 +9,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/untrusted_text.hpp"
-#include "transport/server_launch.hpp"
 
 namespace sshuttle::transport {
 namespace {
@@ -40,11 +39,7 @@ sshuttle_transport_request transport_request(const PluginTarget& target, std::ve
 
 PluginConnection::PluginConnection(const std::string& name, const std::vector<std::string>& plugin_dirs,
                                    const std::vector<std::pair<std::string, std::string>>& options)
-    : plugin_(plugin::load_transport(name, plugin::search_dirs(plugin_dirs), host_, options)) {
-    std::string reason;
-    if (!plugin_->is_supported(reason))
-        throw TransportUnsupported("transport '" + name + "' is not usable here: " + reason);
-}
+    : plugin_(plugin::load_transport(name, plugin::search_dirs(plugin_dirs), host_, options)) {}
 
 PluginConnection::PluginConnection(std::shared_ptr<PluginConnection> parent,
                                    std::unique_ptr<plugin::TransportPlugin> channel)
@@ -58,6 +53,12 @@ std::string PluginConnection::support_note() const {
     return reason;
 }
 
+std::string PluginConnection::why_unusable() const {
+    std::string reason;
+    if (plugin_->is_supported(reason)) return {};
+    return "transport '" + name() + "' is not usable here: " + reason;
+}
+
 std::shared_ptr<PluginConnection> PluginConnection::open_channel(const PluginTarget& target) {
     std::vector<const char*> argv;
     const sshuttle_transport_request req = transport_request(target, argv);
@@ -68,29 +69,35 @@ std::shared_ptr<PluginConnection> PluginConnection::open_channel(const PluginTar
     return std::shared_ptr<PluginConnection>(new PluginConnection(shared_from_this(), std::move(channel)));
 }
 
-void PluginConnection::fail(const std::string& what, int status, const sshuttle_error& err) {
+std::string PluginConnection::unsupported_reason(const sshuttle_error& err) const {
     std::string message = message_of(err);
-    if (status == SSHUTTLE_EUNSUPPORTED)
-        throw TransportUnsupported(message.empty() ? "transport '" + name() + "' cannot make this connection"
-                                                   : message);
+    return message.empty() ? "transport '" + name() + "' cannot make this connection" : message;
+}
+
+void PluginConnection::fail(const std::string& what, int status, const sshuttle_error& err) {
+    if (status == SSHUTTLE_EUNSUPPORTED) throw TransportError(unsupported_reason(err));
+    std::string message = message_of(err);
     if (message.empty()) message = what + " failed (status " + std::to_string(status) + ")";
     // The plugin's message is meant for the user as it is ("host key for ... changed", "auth failed ...").
     throw TransportError(message);
 }
 
-void PluginConnection::open(const PluginTarget& target) {
+std::string PluginConnection::open(const PluginTarget& target) {
     std::vector<const char*> argv;
     const sshuttle_transport_request req = transport_request(target, argv);
     sshuttle_error err{};
     int status = plugin_->table().open(plugin_->self(), &req, &err);
+    if (status == SSHUTTLE_EUNSUPPORTED) return unsupported_reason(err);
     if (status != SSHUTTLE_OK && status != SSHUTTLE_AGAIN) fail("open", status, err);
+    return {};
 }
 
-void PluginConnection::wait_open() {
+std::string PluginConnection::wait_open() {
     while (true) {
         sshuttle_error err{};
         int status = plugin_->table().step(plugin_->self(), &err);
-        if (status == SSHUTTLE_OK) return;
+        if (status == SSHUTTLE_OK) return {};
+        if (status == SSHUTTLE_EUNSUPPORTED) return unsupported_reason(err);
         if (status != SSHUTTLE_AGAIN) fail("connect", status, err);
         pollfd p{poll_fd(), static_cast<short>(wants_write() ? POLLOUT : POLLIN), 0};
         if (p.fd < 0) continue;  // nothing to wait for: the plugin is busy on its own

@@ -6,12 +6,12 @@
 
 #include <cstddef>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "plugin/plugins.hpp"
+#include "transport/transport_error.hpp"
 
 namespace sshuttle::transport {
 
@@ -22,13 +22,6 @@ struct PluginTarget {
     int port = 0;                          // 0 = the plugin's default
     std::vector<std::string> remote_argv;  // e.g. {"/bin/sh", "-c", script}
     std::string remote_command;            // the same as one shell-quoted string
-};
-
-/// The plugin said it cannot make this connection (SSHUTTLE_EUNSUPPORTED): the caller falls back to the
-/// OpenSSH command transport. what() is the plugin's one-line reason.
-class TransportUnsupported : public std::runtime_error {
-   public:
-    using std::runtime_error::runtime_error;
 };
 
 class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
@@ -43,17 +36,22 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     std::string name() const { return plugin_->name(); }
     /// The plugin's is_supported() text, e.g. "libssh2 1.10.0" (empty when it says nothing).
     std::string support_note() const;
+    /// Empty when the plugin can work here; else one line saying why not (is_supported() refused).
+    std::string why_unusable() const;
 
-    /// Starts connecting (non-blocking). Throws TransportUnsupported or TransportError.
-    void open(const PluginTarget& target);
+    /// Starts connecting (non-blocking). Returns "" when under way, or the plugin's one-line reason when it
+    /// cannot make this connection (SSHUTTLE_EUNSUPPORTED: the caller may let the ssh program stand in).
+    /// Throws TransportError for any other failure.
+    std::string open(const PluginTarget& target);
     /// Drives step() until the connection is up (blocking; the plugin may prompt on the terminal meanwhile).
-    void wait_open();
+    /// Returns "" once open, or why the plugin cannot make it, as open() does. Throws TransportError.
+    std::string wait_open();
 
     /// The plugin can open more channels on this connection (ABI 1.2 open_channel).
     bool can_open_channel() const { return plugin_->can_open_channel(); }
     /// One more channel on this (open) connection running target's command: a connection of its own, to be
     /// driven from wait_open() on. It keeps this one alive. Safe on another thread than this one's user
-    /// (the ABI makes the plugin serialise). Throws TransportUnsupported (refused) or TransportError.
+    /// (the ABI makes the plugin serialise). Throws TransportError (also when the plugin refuses).
     std::shared_ptr<PluginConnection> open_channel(const PluginTarget& target);
 
     /// Blocking: one byte (false at the end of the stream; then end_message() says why).
@@ -82,6 +80,8 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     // Waits until poll_fd is ready for what the plugin wants, ticking the keepalive once a second.
     void wait_ready();
     [[noreturn]] void fail(const std::string& what, int status, const sshuttle_error& err);
+    // The reason of an SSHUTTLE_EUNSUPPORTED answer, never empty.
+    std::string unsupported_reason(const sshuttle_error& err) const;
     long finish_io(long result, const sshuttle_error& err);
 
     std::shared_ptr<PluginConnection> parent_;        // a channel's connection: destroyed after the channel

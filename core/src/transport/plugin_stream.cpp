@@ -20,7 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "transport/server_launch.hpp"
+#include "transport/transport_error.hpp"
 
 namespace sshuttle::transport {
 namespace {

@@ -14,7 +14,7 @@
 #include <fstream>
 #include <vector>
 
-#include "transport/server_launch.hpp"
+#include "transport/transport_error.hpp"
 #include "util/install_layout.hpp"
 
 namespace sshuttle::transport {

@@ -21,16 +21,20 @@
 
 #include "common/untrusted_text.hpp"
 #include "server_py/python_server.hpp"
+#include "transport/child_server.hpp"
 #include "transport/control_dir.hpp"
+#include "transport/exit_status.hpp"
 #include "transport/fast_cipher.hpp"
 #include "transport/launch_failure.hpp"
 #include "transport/libssh2_fit.hpp"
 #include "transport/plugin_connection.hpp"
+#include "transport/plugin_server.hpp"
 #include "transport/shlex.hpp"
 #include "transport/transport_choice.hpp"
 #include "transport/remote_script.hpp"
 #include "transport/server_args.hpp"
 #include "transport/server_helper.hpp"
+#include "transport/ssh_addresses.hpp"
 #include "transport/ssh_command.hpp"
 #include "transport/sync_reader.hpp"
 #include "util/daemon.hpp"
@@ -45,7 +49,7 @@ struct LaunchPlan {
     LaunchKind kind = LaunchKind::kLocal;
     std::vector<std::string> argv;
     std::string what;         // for messages: ssh destination or local command
-    std::string description;  // ServerLaunch::description
+    std::string description;  // ServerConnection::description
     std::string password;     // SSHPASS for sshpass, if any
     std::optional<ServerHelper> helper;
     std::string transport;  // a transport plugin to try first; empty = spawn argv
@@ -212,9 +216,36 @@ int exit_status_in(const std::string& message) {
     return std::regex_search(message, m, kExit) ? std::stoi(m[1]) : -1;
 }
 
-ServerLaunch wait_for_sync_plugin(const LaunchPlan& plan, std::shared_ptr<PluginConnection> plugin) {
+// More servers on the SSH connection of a started one: the ssh program as a client of the first one's shared
+// connection, or the plugin's open_channel.
+class SharedSshChannels final : public ExtraChannelSource {
+   public:
+    explicit SharedSshChannels(LaunchPlan plan) : plan_(std::move(plan)) {}
+    std::unique_ptr<ServerConnection> open() const override;
+
+   private:
+    LaunchPlan plan_;
+};
+
+class PluginChannels final : public ExtraChannelSource {
+   public:
+    PluginChannels(LaunchPlan plan, std::shared_ptr<PluginConnection> plugin)
+        : plan_(std::move(plan)), plugin_(std::move(plugin)) {}
+    std::unique_ptr<ServerConnection> open() const override;
+
+   private:
+    LaunchPlan plan_;
+    std::shared_ptr<PluginConnection> plugin_;
+};
+
+// The plugin's handshake and the bootstrap over its connection. nullptr when the plugin found out while
+// connecting that it cannot make this connection (the ssh configuration asks for something libssh2 cannot
+// do); then `unsupported` says why.
+std::unique_ptr<ServerConnection> wait_for_sync_plugin(const LaunchPlan& plan, std::shared_ptr<PluginConnection> plugin,
+                                                       std::string& unsupported) {
     BootstrapLog log;
-    plugin->wait_open();
+    unsupported = plugin->wait_open();
+    if (!unsupported.empty()) return nullptr;
     const std::string description = plan.transport + " " + plan.what;
     bool ok = read_bootstrap([&](char& c) { return plugin->read_byte(c); },
                              [&](const std::string& data) { return plugin->write_all(data); }, plan, log);
@@ -227,13 +258,12 @@ ServerLaunch wait_for_sync_plugin(const LaunchPlan& plan, std::shared_ptr<Plugin
         throw TransportError(message);
     }
     spdlog::debug("server is up ({}){}", description, log.uploaded() ? ", helper uploaded" : "");
-    ServerLaunch launch{-1, -1, description, log.uploaded(), nullptr, {}};
-    if (plugin->can_open_channel()) launch.extra = {std::make_shared<const LaunchPlan>(plan), plugin};
-    launch.plugin = std::move(plugin);
-    return launch;
+    std::shared_ptr<const ExtraChannelSource> extra;
+    if (plugin->can_open_channel()) extra = std::make_shared<PluginChannels>(plan, plugin);
+    return std::make_unique<PluginServer>(std::move(plugin), description, log.uploaded(), std::move(extra));
 }
 
-ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
+std::unique_ptr<ServerConnection> wait_for_sync(const LaunchPlan& plan, util::Child child) {
     BootstrapLog log;
     bool ok = false;
     try {
@@ -262,15 +292,27 @@ ServerLaunch wait_for_sync(const LaunchPlan& plan, util::Child child) {
         throw TransportError(launch_failure_message(plan.kind, plan.what, log, exit_status));
     }
     spdlog::debug("server is up ({}){}", plan.description, log.uploaded() ? ", helper uploaded" : "");
-    ServerLaunch launch{child.pid, child.fd, plan.description, log.uploaded(), nullptr, {}};
+    std::shared_ptr<const ExtraChannelSource> extra;
     if (!plan.extra_argv.empty()) {
-        auto extra = std::make_shared<LaunchPlan>(plan);
-        extra->argv = plan.extra_argv;
-        extra->extra_argv.clear();
-        extra->description = plan.description + " (shared connection)";
-        launch.extra.plan = std::move(extra);
+        LaunchPlan shared = plan;
+        shared.argv = plan.extra_argv;
+        shared.extra_argv.clear();
+        shared.description = plan.description + " (shared connection)";
+        extra = std::make_shared<SharedSshChannels>(std::move(shared));
     }
-    return launch;
+    return std::make_unique<ChildServer>(child, plan.description, log.uploaded(), std::move(extra));
+}
+
+std::unique_ptr<ServerConnection> SharedSshChannels::open() const {
+    auto state = spawn_plan(plan_);
+    return wait_for_sync(state->plan, state->child);
+}
+
+std::unique_ptr<ServerConnection> PluginChannels::open() const {
+    std::string unsupported;
+    auto server = wait_for_sync_plugin(plan_, plugin_->open_channel(plan_.target), unsupported);
+    if (!server) throw TransportError(unsupported);
+    return server;
 }
 
 // The ssh program's cipher options (fast_cipher.hpp): AES-GCM first where the configuration names no ciphers and
@@ -310,6 +352,64 @@ std::vector<std::string> share_connection(LaunchPlan& plan, const LaunchConfig& 
     return {"-o", "ControlMaster=yes", "-o", "ControlPath=" + socket, "-o", "ControlPersist=no"};
 }
 
+// Whether the ssh program may stand in for the chosen plugin when it cannot make this connection: always for
+// the default choice; for a --transport the user named, only for our own ssh transport.
+bool may_fall_back(const TransportChoice& choice) { return !choice.explicit_choice || choice.name == "ssh"; }
+
+// How the ssh program stands in when no plugin connection is under way: with the `ssh -G` tuning (connection
+// sharing, cipher order), or as plan_over_ssh made it.
+enum class StandIn { kTunedSsh, kPlainSsh };
+
+struct PluginAttempt {
+    std::shared_ptr<PluginConnection> connection;  // connecting; null: the ssh program stands in
+    StandIn stand_in = StandIn::kTunedSsh;
+};
+
+// Loads the chosen plugin. A plugin the user named must load (PluginError goes up to them); the default one
+// may be missing or broken, and then null is returned and `error` says why (the loader reports by throwing).
+std::shared_ptr<PluginConnection> load_transport(const TransportChoice& choice, const LaunchConfig& options,
+                                                 const LaunchParams& params, std::string& error) {
+    auto plugin_options = choice.options;
+    // Our ssh transport's switch; another plugin would refuse an option it does not know.
+    if (params.batch_mode && choice.name == "ssh") plugin_options.emplace_back("batch-mode", "yes");
+    const auto load = [&] { return std::make_shared<PluginConnection>(choice.name, options.plugin_dirs, plugin_options); };
+    if (choice.explicit_choice) return load();
+    try {
+        return load();
+    } catch (const plugin::PluginError& e) {
+        error = e.what();
+        return nullptr;
+    }
+}
+
+// Starts the chosen plugin's connection, or says how the ssh program stands in (having logged why). Throws
+// TransportError when the user named a plugin that cannot make this connection.
+PluginAttempt start_plugin_transport(const TransportChoice& choice, const LaunchConfig& options,
+                                     const LaunchParams& params, const PluginTarget& target) {
+    std::string load_error;
+    auto plugin = load_transport(choice, options, params, load_error);
+    if (!plugin) {
+        spdlog::warn("the built-in ssh transport cannot be used ({}); using the ssh command instead", load_error);
+        return {};
+    }
+    std::string unsupported = plugin->why_unusable();
+    if (unsupported.empty() && !choice.explicit_choice) {
+        // The default: libssh2 only when it can do everything the user's ssh configuration asks for.
+        const std::string version = plugin->support_note();
+        if (std::string why = libssh2_obstacle(options, version); !why.empty()) {
+            spdlog::debug("transport: the ssh program, because {}", why);
+            return {nullptr, StandIn::kPlainSsh};
+        }
+        spdlog::debug("transport: the built-in one ({}), which can honour the ssh configuration for {}", version,
+                      options.remote->host);
+    }
+    if (unsupported.empty()) unsupported = plugin->open(target);
+    if (unsupported.empty()) return {std::move(plugin), StandIn::kTunedSsh};
+    if (!may_fall_back(choice)) throw TransportError(unsupported);
+    spdlog::info("{}; using the ssh command instead", unsupported);
+    return {};
+}
+
 }  // namespace
 
 PendingServer::PendingServer() = default;
@@ -328,35 +428,18 @@ PendingServer launch_server(const LaunchConfig& options, const LaunchParams& par
     LaunchPlan plan = plan_over_ssh(options, params);
     if (std::optional<TransportChoice> choice = choose_transport(options)) {
         // The plugin connects now (non-blocking) and the handshake goes on in finish_server.
-        try {
-            auto plugin_options = choice->options;
-            // Our ssh transport's switch; another plugin would refuse an option it does not know.
-            if (params.batch_mode && choice->name == "ssh") plugin_options.emplace_back("batch-mode", "yes");
-            auto plugin = std::make_shared<PluginConnection>(choice->name, options.plugin_dirs, plugin_options);
-            if (!choice->explicit_choice) {
-                // The default: libssh2 only when it can do everything the user's ssh configuration asks for.
-                const std::string version = plugin->support_note();
-                if (std::string why = libssh2_obstacle(options, version); !why.empty()) {
-                    spdlog::debug("transport: the ssh program, because {}", why);
-                    pending.state_ = spawn_plan(std::move(plan));
-                    return pending;
-                }
-                spdlog::debug("transport: the built-in one ({}), which can honour the ssh configuration for {}",
-                              version, options.remote->host);
-            }
-            plugin->open(plan.target);
+        PluginAttempt attempt = start_plugin_transport(*choice, options, params, plan.target);
+        if (attempt.connection) {
             plan.transport = choice->name;
-            plan.may_fall_back = !choice->explicit_choice || choice->name == "ssh";
+            plan.may_fall_back = may_fall_back(*choice);
             pending.state_ = std::make_unique<PendingServer::State>();
             pending.state_->plan = std::move(plan);
-            pending.state_->plugin = std::move(plugin);
+            pending.state_->plugin = std::move(attempt.connection);
             return pending;
-        } catch (const TransportUnsupported& e) {
-            if (choice->explicit_choice && choice->name != "ssh") throw TransportError(e.what());
-            spdlog::info("{}; using the ssh command instead", e.what());
-        } catch (const plugin::PluginError& e) {
-            if (choice->explicit_choice) throw;
-            spdlog::warn("the built-in ssh transport cannot be used ({}); using the ssh command instead", e.what());
+        }
+        if (attempt.stand_in == StandIn::kPlainSsh) {
+            pending.state_ = spawn_plan(std::move(plan));
+            return pending;
         }
     }
     // One `ssh -G` answers both: connection sharing and the cipher order. The cipher goes to the first ssh only:
@@ -370,34 +453,22 @@ PendingServer launch_server(const LaunchConfig& options, const LaunchParams& par
     return pending;
 }
 
-ServerLaunch finish_server(PendingServer pending) {
+std::unique_ptr<ServerConnection> finish_server(PendingServer pending) {
     auto state = std::move(pending.state_);
     if (state->plugin) {
-        try {
-            return wait_for_sync_plugin(state->plan, std::move(state->plugin));
-        } catch (const TransportUnsupported& e) {
-            // Found out while connecting (the ssh configuration asks for something libssh2 cannot do).
-            if (!state->plan.may_fall_back) throw TransportError(e.what());
-            spdlog::info("{}; using the ssh command instead", e.what());
-            LaunchPlan plan = std::move(state->plan);
-            plan.transport.clear();
-            state = spawn_plan(std::move(plan));
-        }
+        std::string unsupported;
+        if (auto server = wait_for_sync_plugin(state->plan, std::move(state->plugin), unsupported)) return server;
+        // Found out while connecting (the ssh configuration asks for something libssh2 cannot do).
+        if (!state->plan.may_fall_back) throw TransportError(unsupported);
+        spdlog::info("{}; using the ssh command instead", unsupported);
+        LaunchPlan plan = std::move(state->plan);
+        plan.transport.clear();
+        state = spawn_plan(std::move(plan));
     }
     return wait_for_sync(state->plan, state->child);
 }
 
-ServerLaunch start_extra_server(const ExtraChannelSource& source) {
-    if (!source) throw TransportError("this server connection cannot open another channel");
-    if (source.plugin) {
-        auto channel = source.plugin->open_channel(source.plan->target);
-        return wait_for_sync_plugin(*source.plan, std::move(channel));
-    }
-    auto state = spawn_plan(*source.plan);
-    return wait_for_sync(state->plan, state->child);
-}
-
-ServerLaunch start_server(const LaunchConfig& options, const LaunchParams& params) {
+std::unique_ptr<ServerConnection> start_server(const LaunchConfig& options, const LaunchParams& params) {
     return finish_server(launch_server(options, params));
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "transport/shlex.hpp"
 
-#include "transport/server_launch.hpp"
+#include "transport/transport_error.hpp"
 #include "util/shell_words.hpp"
 
 namespace sshuttle::transport {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ssh_server_addresses: the addresses the firewall must leave alone so ssh keeps reaching its server
 // (upstream #1191: `ssh -G` for the real HostName and ProxyJump; a ProxyCommand hides it, so only warn).
+#include "transport/ssh_addresses.hpp"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -10,9 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "net/sockaddr.hpp"
-#include "transport/server_launch.hpp"
 #include "transport/shlex.hpp"
-#include "transport/ssh_config.hpp"
+#include "transport/transport_error.hpp"
 #include "util/process.hpp"
 
 namespace sshuttle::transport {

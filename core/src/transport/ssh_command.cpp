@@ -3,8 +3,8 @@
 
 #include "transport/remote_script.hpp"
 #include "transport/server_args.hpp"
-#include "transport/server_launch.hpp"
 #include "transport/shlex.hpp"
+#include "transport/transport_error.hpp"
 
 namespace sshuttle::transport {
 

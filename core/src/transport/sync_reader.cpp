@@ -9,7 +9,7 @@
 #include <span>
 
 #include "mux/sync_reader.hpp"
-#include "transport/server_launch.hpp"
+#include "transport/transport_error.hpp"
 
 namespace sshuttle::transport {
 namespace {

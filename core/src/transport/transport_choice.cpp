@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "plugin/plugins.hpp"
-#include "transport/server_launch.hpp"
+#include "transport/transport_error.hpp"
 
 namespace sshuttle::transport {
 namespace {

@@ -37,16 +37,16 @@ void ChannelDialer::join_finished() {
     }
 }
 
-void ChannelDialer::dial(uint64_t id, transport::ExtraChannelSource source, Done done) {
+void ChannelDialer::dial(uint64_t id, std::shared_ptr<const transport::ExtraChannelSource> source, Done done) {
     join_finished();
     auto attempt = std::make_shared<Attempt>();
     attempts_.push_back(attempt);
     attempt->thread = std::thread([&io = io_, id, source = std::move(source), done = std::move(done),
                                    raw = attempt.get()] {
-        auto connection = std::make_shared<std::unique_ptr<ServerConnection>>();
+        auto connection = std::make_shared<std::unique_ptr<transport::ServerConnection>>();
         std::string error;
         try {
-            *connection = std::make_unique<ServerConnection>(transport::start_extra_server(source));
+            *connection = source->open();
         } catch (const std::exception& e) {
             error = e.what();
             if (error.empty()) error = "opening another channel failed";

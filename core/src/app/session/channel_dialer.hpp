@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Opens the extra SSH channels (issue 17) off the event loop: each is a server started over the primary's SSH
-// connection (transport::start_extra_server), which blocks until the server's sync header has arrived. Several
+// connection (transport::ExtraChannelSource::open), which blocks until the server's sync header has arrived. Several
 // may be opening at once, so each attempt has a thread; results come back through the io_context.
 #pragma once
 
@@ -14,15 +14,15 @@
 #include <string>
 #include <thread>
 
-#include "app/session/server_connection.hpp"
-#include "transport/server_launch.hpp"
+#include "transport/server_connection.hpp"
 
 namespace sshuttle::app {
 
 class ChannelDialer {
    public:
     /// `error` is empty on success (and `connection` set), else one line saying why the channel did not open.
-    using Done = std::function<void(uint64_t id, std::unique_ptr<ServerConnection> connection, const std::string& error)>;
+    using Done = std::function<void(uint64_t id, std::unique_ptr<transport::ServerConnection> connection,
+                                    const std::string& error)>;
 
     explicit ChannelDialer(boost::asio::io_context& io) : io_(io) {}
     /// Waits for the attempts still running (see still_busy_after); a connection nobody took is ended.
@@ -31,7 +31,7 @@ class ChannelDialer {
     ChannelDialer& operator=(const ChannelDialer&) = delete;
 
     /// Starts opening channel `id` from `source`; `done` runs on the io_context.
-    void dial(uint64_t id, transport::ExtraChannelSource source, Done done);
+    void dial(uint64_t id, std::shared_ptr<const transport::ExtraChannelSource> source, Done done);
     /// True when an attempt is still running after waiting up to `grace` for all of them (the caller must then
     /// leave without unwinding, as with ServerDialer).
     bool still_busy_after(std::chrono::milliseconds grace);

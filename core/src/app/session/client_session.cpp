@@ -28,6 +28,7 @@
 #include "app/owner_ids.hpp"
 #include "app/udp_plugin_bridge.hpp"
 #include "net/sockaddr.hpp"
+#include "transport/ssh_addresses.hpp"
 #include "util/daemon.hpp"
 #include "util/exit_status.hpp"
 #include "util/log.hpp"
@@ -114,8 +115,8 @@ ClientSession::ClientSession(const cli::Options& options)
     for (const auto& ns : nameservers_) spdlog::debug("capturing DNS to {}", ns.to_string());
     // 3. The server.
     ssh_addresses_ = transport::ssh_server_addresses(launch);
-    server_ = std::make_unique<ServerConnection>(early_server ? transport::finish_server(std::move(*early_server))
-                                                              : transport::start_server(launch, launch_params_));
+    server_ = early_server ? transport::finish_server(std::move(*early_server))
+                           : transport::start_server(launch, launch_params_);
     spdlog::debug("server started: {}", server_->description());
 
     client::EngineOptions engine_options;
@@ -252,8 +253,9 @@ void ClientSession::open_extra_channel(uint64_t id) {
         return;
     }
     channel_dialer_->dial(id, server_->extra_channels(),
-                          [this, generation = server_generation_](uint64_t channel, std::unique_ptr<ServerConnection> connection,
-                                                                  const std::string& error) {
+                          [this, generation = server_generation_](
+                              uint64_t channel, std::unique_ptr<transport::ServerConnection> connection,
+                              const std::string& error) {
                               // A channel of a server that is gone (or a session that is ending) ends here.
                               if (state_.phase == SessionPhase::kStopping || generation != server_generation_) return;
                               if (!connection) {
@@ -305,13 +307,14 @@ void ClientSession::schedule_attempt() {
     retry_timer_.expires_after(delay);
     retry_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || state_.phase == SessionPhase::kStopping) return;
-        dialer_->dial([this](std::unique_ptr<ServerConnection> connection, const std::string& error) {
+        dialer_->dial([this](std::unique_ptr<transport::ServerConnection> connection, const std::string& error) {
             attempt_finished(std::move(connection), error);
         });
     });
 }
 
-void ClientSession::attempt_finished(std::unique_ptr<ServerConnection> connection, const std::string& error) {
+void ClientSession::attempt_finished(std::unique_ptr<transport::ServerConnection> connection,
+                                     const std::string& error) {
     if (state_.phase == SessionPhase::kStopping) return;  // `connection` ends with this scope
     if (!connection) {
         // One line per attempt: under systemd or -D an attempt that needs a person fails here, every time.

@@ -23,7 +23,7 @@
 #include "app/session/channel_dialer.hpp"
 #include "app/session/firewall_guard.hpp"
 #include "app/session/listener_set.hpp"
-#include "app/session/server_connection.hpp"
+#include "app/session/server_dialer.hpp"
 #include "app/session/session_state.hpp"
 #include "app/status/status_service.hpp"
 #include "cli/options.hpp"
@@ -31,6 +31,7 @@
 #include "fwmgr/line_protocol.hpp"
 #include "plugin/plugins.hpp"
 #include "transport/control_dir.hpp"
+#include "transport/server_connection.hpp"
 #include "transport/server_launch.hpp"
 #include "util/sd_notify.hpp"
 
@@ -58,7 +59,7 @@ class ClientSession {
     void follow_routes(const std::vector<client::Route>& routes);
     void lost_server(const std::string& reason);
     void schedule_attempt();
-    void attempt_finished(std::unique_ptr<ServerConnection> connection, const std::string& error);
+    void attempt_finished(std::unique_ptr<transport::ServerConnection> connection, const std::string& error);
     void open_extra_channel(uint64_t id);
     void extra_channel_closed(uint64_t id, const std::string& reason);
     void end_extra_channels();
@@ -79,8 +80,9 @@ class ClientSession {
     std::unique_ptr<FirewallGuard> firewall_;
     std::unique_ptr<ListenerSet> listeners_;
     std::unique_ptr<transport::ControlDir> control_dir_;  // the ssh master's socket; outlives every ssh
-    std::unique_ptr<ServerConnection> server_;
-    std::map<uint64_t, std::unique_ptr<ServerConnection>> extra_servers_;  // the extra SSH channels' servers
+    std::unique_ptr<transport::ServerConnection> server_;
+    // The extra SSH channels' servers.
+    std::map<uint64_t, std::unique_ptr<transport::ServerConnection>> extra_servers_;
     uint64_t server_generation_ = 0;  // bumped at each loss: a channel opened for an old server is not used
 
     boost::asio::io_context io_;

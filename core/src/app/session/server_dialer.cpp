@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "app/session/server_connection.hpp"
+#include "app/session/server_dialer.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -28,24 +28,11 @@ bool someone_can_answer(const cli::Options& options) {
 
 }  // namespace
 
-ServerConnection::~ServerConnection() { end(); }
-
-std::unique_ptr<stream::ByteStream> ServerConnection::stream(boost::asio::io_context& io) const {
-    return transport::make_server_stream(io, launch_);
-}
-
-std::string ServerConnection::end() {
-    // stop_server reaps the child: a second call could signal a recycled pid.
-    if (ended_) return {};
-    ended_ = true;
-    return transport::stop_server(launch_);
-}
-
 struct ServerDialer::Attempt {
     std::mutex mutex;
     std::condition_variable finished_cv;
     bool finished = false;
-    std::unique_ptr<ServerConnection> connection;  // until the io_context's handler takes it
+    std::unique_ptr<transport::ServerConnection> connection;  // until the io_context's handler takes it
     std::string error;
 };
 
@@ -66,10 +53,10 @@ void ServerDialer::dial(Done done) {
     params.batch_mode = !someone_can_answer(options_);
     thread_ = std::thread([&io = io_, &launch = launch_, params = std::move(params), attempt,
                            done = std::move(done)] {
-        std::unique_ptr<ServerConnection> connection;
+        std::unique_ptr<transport::ServerConnection> connection;
         std::string error;
         try {
-            connection = std::make_unique<ServerConnection>(transport::start_server(launch, params));
+            connection = transport::start_server(launch, params);
         } catch (const std::exception& e) {
             error = e.what();
             if (error.empty()) error = "connecting to the server failed";
@@ -82,7 +69,7 @@ void ServerDialer::dial(Done done) {
         }
         attempt->finished_cv.notify_all();
         boost::asio::post(io, [attempt, done] {
-            std::unique_ptr<ServerConnection> taken;
+            std::unique_ptr<transport::ServerConnection> taken;
             std::string why;
             {
                 std::lock_guard lock(attempt->mutex);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// One connection to the server (ssh, a transport plugin, or the local server), ended when it goes out of scope;
-// and the dialer that makes new ones off the event loop, so that listeners, hold timers and signals keep being
-// served while ssh connects and authenticates.
+// The dialer that makes connections to the server (ssh, a transport plugin, or the local server) off the event
+// loop, so that listeners, hold timers and signals keep being served while ssh connects and authenticates.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,38 +12,18 @@
 #include <thread>
 
 #include "cli/options.hpp"
-#include "stream/byte_stream.hpp"
 #include "transport/launch_config.hpp"
+#include "transport/server_connection.hpp"
 #include "transport/server_launch.hpp"
 
 namespace sshuttle::app {
-
-class ServerConnection {
-   public:
-    explicit ServerConnection(transport::ServerLaunch launch) : launch_(std::move(launch)) {}
-    /// Ends the server (end()) if that was not done yet.
-    ~ServerConnection();
-    ServerConnection(const ServerConnection&) = delete;
-    ServerConnection& operator=(const ServerConnection&) = delete;
-
-    /// The mux's stream to this server.
-    std::unique_ptr<stream::ByteStream> stream(boost::asio::io_context& io) const;
-    /// Stops the server once; returns how it had ended by itself ("exit code 255 ..."), or "".
-    std::string end();
-    const std::string& description() const { return launch_.description; }
-    /// How to open more channels on this connection (empty when it cannot).
-    const transport::ExtraChannelSource& extra_channels() const { return launch_.extra; }
-
-   private:
-    transport::ServerLaunch launch_;
-    bool ended_ = false;
-};
 
 /// Makes one connection attempt at a time on a thread of its own; the result comes back through the io_context.
 class ServerDialer {
    public:
     /// `error` is empty on success (and `connection` set), else one line saying why the attempt failed.
-    using Done = std::function<void(std::unique_ptr<ServerConnection> connection, const std::string& error)>;
+    using Done =
+        std::function<void(std::unique_ptr<transport::ServerConnection> connection, const std::string& error)>;
 
     ServerDialer(boost::asio::io_context& io, const cli::Options& options, transport::LaunchParams params);
     /// Waits for an attempt in progress (see abandon_if_busy) and ends a connection nobody took.
