@@ -21,6 +21,7 @@
 #include "server/server.hpp"
 #include "server/stdio_stream.hpp"
 #include "../mux/support/socket_stream.hpp"
+#include "stream/fd_stream.hpp"
 
 using namespace sshuttle;
 using boost::asio::ip::udp;

@@ -11,6 +11,7 @@
 #include "client/engine.hpp"
 #include "server/server.hpp"
 #include "server/stdio_stream.hpp"
+#include "stream/fd_stream.hpp"
 #include "support/loopback.hpp"
 #include "../mux/support/socket_stream.hpp"
 

@@ -15,6 +15,7 @@
 
 #include "client/engine.hpp"
 #include "stream/byte_stream.hpp"
+#include "stream/fd_stream.hpp"
 
 using namespace sshuttle;
 

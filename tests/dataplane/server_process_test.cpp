@@ -7,8 +7,9 @@
 #include <vector>
 
 #include "client/engine.hpp"
-#include "support/loopback.hpp"
 #include "stream/byte_stream.hpp"
+#include "stream/fd_stream.hpp"
+#include "support/loopback.hpp"
 #include "util/process.hpp"
 #include "../mux/support/socket_stream.hpp"
 

@@ -20,6 +20,7 @@
 #include "client/engine.hpp"
 #include "server/server.hpp"
 #include "server/stdio_stream.hpp"
+#include "stream/fd_stream.hpp"
 
 using namespace sshuttle;
 using boost::asio::ip::udp;

@@ -30,7 +30,4 @@ class ByteStream {
     virtual std::string describe() const = 0;
 };
 
-/// A ByteStream over a connected socket or pipe fd (socketpair to ssh or a local child). Takes ownership.
-std::unique_ptr<ByteStream> make_fd_stream(boost::asio::io_context& io, int fd, std::string description);
-
 }  // namespace sshuttle::stream

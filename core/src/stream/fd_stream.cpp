@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // make_fd_stream: a ByteStream over one connected socket or pipe fd, via an Asio stream_descriptor.
+#include "stream/fd_stream.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "stream/byte_stream.hpp"
 #include "stream/descriptor_write.hpp"
 
 namespace sshuttle::stream {

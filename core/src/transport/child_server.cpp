@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "stream/fd_stream.hpp"
 #include "transport/exit_status.hpp"
 #include "util/stderr_relay.hpp"
 
