@@ -4,7 +4,12 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/shell_quote.hpp"
+
 namespace sshuttle::plugins::nat {
+
+using common::join_shell_words;
+
 namespace {
 
 // Marks are shown in hex, as iptables-save and nft list print them.
@@ -52,12 +57,6 @@ bool contains_sequence(const std::vector<std::string>& words, const std::vector<
         if (match) return true;
     }
     return false;
-}
-
-std::string join(const Argv& argv) {
-    std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-    return out;
 }
 
 }  // namespace
@@ -155,11 +154,12 @@ std::string render(const sdk::FwRequest& req) {
     const std::string label = family_label(req.family);
     std::string out = "# " + label + " setup: teardown below first (stale rules of port " + std::to_string(req.port) +
                       ", errors ignored), then:\n";
-    out += "# " + label + ": " + join(restore_command(req.family)) + " <<EOF\n" + restore_input(req) + "EOF\n";
+    out += "# " + label + ": " + join_shell_words(restore_command(req.family)) + " <<EOF\n" + restore_input(req) +
+           "EOF\n";
     out += "# " + label + " teardown: each listed rule jumping to " + chain_name(req.port);
     out += " or owner-marking with " + std::to_string(req.port) + " is deleted with -D, then the chain if it exists\n";
-    for (const auto& cmd : listing_commands(req.family)) out += join(cmd) + "\n";
-    for (const auto& cmd : chain_removal_commands(req.family, req.port)) out += join(cmd) + "\n";
+    for (const auto& cmd : listing_commands(req.family)) out += join_shell_words(cmd) + "\n";
+    for (const auto& cmd : chain_removal_commands(req.family, req.port)) out += join_shell_words(cmd) + "\n";
     return out;
 }
 

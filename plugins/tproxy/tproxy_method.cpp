@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/shell_quote.hpp"
 #include "common/transparent_udp_linux.hpp"
 #include "tproxy_routes.hpp"
 #include "tproxy_rules.hpp"
@@ -24,12 +25,6 @@ constexpr int kSolIpv6 = 41;
 
 // The create() option that --tproxy-setup-routes becomes (the core passes a method's flags on by name).
 constexpr const char* kSetupRoutesOption = "setup-routes";
-
-std::string joined(const Argv& argv) {
-    std::string out;
-    for (const auto& word : argv) out += (out.empty() ? "" : " ") + word;
-    return out;
-}
 
 void check_request(const sdk::FwRequest& req) {
     if (req.family != SSHUTTLE_AF_INET && req.family != SSHUTTLE_AF_INET6)
@@ -82,9 +77,9 @@ bool TproxyMethod::routing_present(int family, uint32_t mark) {
     const sdk::CommandResult rules = host_.run(show);
     const auto tables = rules.exit_status == 0 ? tables_for_mark(rules.output, mark) : std::nullopt;
     if (!tables)
-        throw sdk::Error(SSHUTTLE_ECOMMAND, "tproxy: cannot check the policy routing for the mark: '" + joined(show) +
-                                                "' " + (rules.exit_status == 0 ? "printed no rule listing"
-                                                                                : "failed"));
+        throw sdk::Error(SSHUTTLE_ECOMMAND,
+                         "tproxy: cannot check the policy routing for the mark: '" + common::join_shell_words(show) +
+                             "' " + (rules.exit_status == 0 ? "printed no rule listing" : "failed"));
     for (const std::string& table : *tables) {
         const sdk::CommandResult routes = host_.run(route_show_command(family, table));
         if (routes.exit_status == 0 && has_local_default(routes.output)) return true;

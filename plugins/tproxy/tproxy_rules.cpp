@@ -5,9 +5,13 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/shell_quote.hpp"
 #include "tproxy_routes.hpp"
 
 namespace sshuttle::plugins::tproxy {
+
+using common::join_shell_words;
+
 namespace {
 
 // Marks are shown in hex, as iptables-save and nft list print them.
@@ -36,12 +40,6 @@ std::string subnet_rules(const sdk::FwRequest& req, const sdk::Subnet& s, const 
     if (s.exclude) return m + "-j RETURN" + match + "\n" + t + "-j RETURN" + match + "\n";
     return m + "-j MARK --set-mark " + req.tmark + match + "\n" + t + "-j TPROXY --tproxy-mark " + req.tmark + match +
            " --on-port " + std::to_string(req.port) + "\n";
-}
-
-std::string join(const Argv& argv) {
-    std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-    return out;
 }
 
 }  // namespace
@@ -154,11 +152,12 @@ std::string render(const sdk::FwRequest& req, bool own_routes) {
                       ", errors ignored), then:\n";
     if (own_routes) {
         out += "# " + label + " policy routing of its own (--tproxy-setup-routes), before the rules:\n";
-        for (const auto& cmd : own_routes_setup(req.family, req.port, req.tmark)) out += join(cmd) + "\n";
+        for (const auto& cmd : own_routes_setup(req.family, req.port, req.tmark)) out += join_shell_words(cmd) + "\n";
     }
-    out += "# " + label + ": " + join(restore_command(req.family)) + " <<EOF\n" + restore_input(req) + "EOF\n";
+    out += "# " + label + ": " + join_shell_words(restore_command(req.family)) + " <<EOF\n" + restore_input(req) +
+           "EOF\n";
     out += "# " + label + " teardown:\n";
-    for (const auto& cmd : teardown_commands(req.family, req.port)) out += join(cmd) + "\n";
+    for (const auto& cmd : teardown_commands(req.family, req.port)) out += join_shell_words(cmd) + "\n";
     if (own_routes) {
         const std::string table = std::to_string(own_table(req.port));
         const std::string flag = is_v6(req.family) ? "-6" : "-4";

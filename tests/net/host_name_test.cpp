@@ -39,12 +39,3 @@ TEST_CASE("host name: localhost in any letter case") {
         CHECK_FALSE(is_localhost_name(other));
     }
 }
-
-TEST_CASE("host name: log escaping keeps one printable line") {
-    CHECK(escaped_for_log("plain.name") == "plain.name");
-    CHECK(escaped_for_log("bad name") == "bad name");
-    CHECK(escaped_for_log("esc\x1b[31m") == "esc\\x1b[31m");
-    CHECK(escaped_for_log("a\nb\\") == "a\\x0ab\\x5c");
-    CHECK(escaped_for_log("\xff") == "\\xff");
-    CHECK(escaped_for_log("abcdef", 3) == "abc...");
-}

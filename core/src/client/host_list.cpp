@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/untrusted_text.hpp"
 #include "net/host_name.hpp"
 
 namespace sshuttle::client {
@@ -15,8 +16,9 @@ std::vector<LearntHost> HostListReader::feed(std::string_view payload) {
         if (!skipping_long_line_) {
             if (partial_.size() + piece.size() > kMaxLineBytes) {
                 ++refused_;
+                // All that arrived of the line, so that "(N more bytes)" counts it (what follows is dropped uncounted).
                 spdlog::warn("ignoring a host line from the server longer than {} bytes: '{}'", kMaxLineBytes,
-                             net::escaped_for_log(partial_ + std::string(piece.substr(0, 80))));
+                             common::escape_untrusted(partial_ + std::string(piece), net::kShownHostBytes));
                 partial_.clear();
                 skipping_long_line_ = true;
             } else {
@@ -41,7 +43,7 @@ void HostListReader::take_line(std::string_view line, std::vector<LearntHost>& o
         comma != std::string_view::npos && net::IpAddress::parse(std::string(line.substr(comma + 1)), host.ip);
     if (!address_ok || !net::is_valid_host_name(host.name) || net::is_localhost_name(host.name)) {
         ++refused_;
-        spdlog::warn("ignoring host '{}' from the server: {}", net::escaped_for_log(line),
+        spdlog::warn("ignoring host '{}' from the server: {}", common::escape_untrusted(line, net::kShownHostBytes),
                      !address_ok ? "not <name>,<address>"
                                  : (net::is_localhost_name(host.name) ? "localhost is never redirected"
                                                                       : "not a valid host name"));

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/shell_quote.hpp"
 #include "fwmgr/manager_command.hpp"
 #include "util/process.hpp"
-#include "util/shell_words.hpp"
 
 namespace sshuttle::fwmgr {
 namespace {
@@ -67,7 +67,7 @@ void FirewallClient::start(const ManagerConfig& options) {
 
 void FirewallClient::start_command(const std::vector<std::string>& argv) {
     if (pid_ >= 0) throw FirewallError("the firewall manager is already running (pid " + std::to_string(pid_) + ")");
-    spdlog::debug("starting the firewall manager: {}", util::join_shell_words(argv));
+    spdlog::debug("starting the firewall manager: {}", common::join_shell_words(argv));
     try {
         // Built before fork: after it the child only swaps a pointer (no allocation between fork and exec).
         std::vector<char*> env = environment_without_caller_hints();
@@ -75,7 +75,7 @@ void FirewallClient::start_command(const std::vector<std::string>& argv) {
         pid_ = child.pid;
         fd_ = child.fd;
     } catch (const std::exception& e) {
-        throw FirewallError("cannot start the firewall manager '" + util::join_shell_words(argv) + "': " + e.what());
+        throw FirewallError("cannot start the firewall manager '" + common::join_shell_words(argv) + "': " + e.what());
     }
     argv_ = argv;
     reader_ = std::make_unique<LineReader>(fd_, kClientLineBytes);

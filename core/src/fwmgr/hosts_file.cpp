@@ -17,6 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/untrusted_text.hpp"
 #include "net/host_name.hpp"
 
 namespace sshuttle::fwmgr {
@@ -203,7 +204,7 @@ std::vector<std::string> HostsFile::add(const std::vector<HostEntry>& hosts) {
     bool changed = false;
     for (const auto& host : hosts) {
         if (!is_safe_host_name(host.name)) {
-            refused.push_back("refusing host name '" + net::escaped_for_log(host.name) + "'");
+            refused.push_back("refusing host name '" + common::escape_untrusted(host.name, net::kShownHostBytes) + "'");
             continue;
         }
         const std::string ip = host.ip.to_string();

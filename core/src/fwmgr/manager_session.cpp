@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/untrusted_text.hpp"
 #include "fwmgr/hosts_file.hpp"
 #include "fwmgr/instance_lock.hpp"
 #include "fwmgr/line_channel.hpp"
@@ -182,12 +183,14 @@ class Session {
                 send(update_routes(std::move(routes)));
                 continue;
             }
-            if (!line.starts_with("HOST ")) throw ProtocolError("unexpected line '" + net::escaped_for_log(line) + "'");
+            if (!line.starts_with("HOST "))
+                throw ProtocolError("unexpected line '" + common::escape_untrusted(line, net::kShownHostBytes) + "'");
             // A bad name from the client is its problem, not a reason to drop everybody's capture.
             try {
                 batch.push_back(parse_host(line));
             } catch (const ProtocolError&) {
-                spdlog::error("refusing host line '{}': not <name>,<address>", net::escaped_for_log(line));
+                spdlog::error("refusing host line '{}': not <name>,<address>",
+                              common::escape_untrusted(line, net::kShownHostBytes));
             }
         }
         add_hosts(batch);
@@ -253,7 +256,8 @@ class Session {
     void add_hosts(std::vector<HostEntry>& batch) {
         if (batch.empty()) return;
         for (const auto& host : batch)
-            spdlog::debug("host {} is {}", net::escaped_for_log(host.name), host.ip.to_string());
+            spdlog::debug("host {} is {}", common::escape_untrusted(host.name, net::kShownHostBytes),
+                          host.ip.to_string());
         if (!options_.hosts_allowed) {
             if (!warned_hosts_not_allowed_)
                 spdlog::warn("refusing host lines: the firewall manager was not started with --auto-hosts");

@@ -51,22 +51,4 @@ bool is_localhost_name(std::string_view name) {
            name[name.size() - kLocal.size() - 1] == '.';
 }
 
-std::string escaped_for_log(std::string_view text, std::size_t max_bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    const std::string_view shown = text.substr(0, std::min(text.size(), max_bytes));
-    for (char c : shown) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 && byte <= 0x7e && c != '\\') {
-            out += c;
-        } else {
-            out += "\\x";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xf];
-        }
-    }
-    if (shown.size() < text.size()) out += "...";
-    return out;
-}
-
 }  // namespace sshuttle::net

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
 #include <string_view>
 
 namespace sshuttle::net {
@@ -21,8 +20,8 @@ bool is_valid_host_name(std::string_view name);
 /// so "LocalHost" would redirect localhost just as well).
 bool is_localhost_name(std::string_view name);
 
-/// text for a one-line log message: printable ASCII kept, everything else (newlines, escape sequences, bytes
-/// above 0x7e) as \xNN, and cut to max_bytes of input with "..." after it.
-std::string escaped_for_log(std::string_view text, std::size_t max_bytes = 80);
+/// How much of a refused host name or host line a log or error message shows, escaped with
+/// common::escape_untrusted: enough to recognise it, while a hostile peer cannot flood our log with it.
+inline constexpr std::size_t kShownHostBytes = 80;
 
 }  // namespace sshuttle::net

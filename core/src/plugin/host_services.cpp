@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_quote.hpp"
 #include "plugin/plugins.hpp"
 #include "util/process.hpp"
-#include "util/shell_words.hpp"
 
 namespace sshuttle::plugin {
 namespace {
@@ -66,7 +66,7 @@ int HostServices::run_cb(void* ctx, const char* const* argv, const char* stdin_t
         fill_error(err, "empty command");
         return SSHUTTLE_EINVAL;
     }
-    std::string command = util::join_shell_words(args);
+    std::string command = common::join_shell_words(args);
     HostServices& services = *binding->services;
     if (services.dry_run_) {
         services.recorded_.push_back(stdin_text != nullptr && *stdin_text != '\0' ? command + "\n" + stdin_text

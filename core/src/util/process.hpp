@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_quote.hpp"
+
 namespace sshuttle::util {
 
 /// PATH plus the sbin directories, so iptables & co are found when run by a plain user's sudo.
@@ -41,7 +43,7 @@ Child spawn_with_socketpair(const std::vector<std::string>& argv,
 /// Waits for pid; returns its exit code or 128+signal. Non-blocking when nohang (returns -1 if running).
 int wait_child(pid_t pid, bool nohang = false);
 
-/// Quotes s for /bin/sh when it contains anything but safe characters.
-std::string shell_quote(const std::string& s);
+// The quoting lives in common, where the plugins reach it too; the transport still calls it by this name.
+using common::shell_quote;
 
 }  // namespace sshuttle::util

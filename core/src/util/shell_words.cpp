@@ -3,8 +3,6 @@
 
 #include <cstring>
 
-#include "util/process.hpp"
-
 namespace sshuttle::util {
 
 std::vector<std::string> split_shell_words(const std::string& text) {
@@ -40,12 +38,6 @@ std::vector<std::string> split_shell_words(const std::string& text) {
     if (quote != 0) throw std::invalid_argument(std::string("no closing ") + quote + " quote");
     if (in_word) words.push_back(word);
     return words;
-}
-
-std::string join_shell_words(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& word : words) out += (out.empty() ? "" : " ") + shell_quote(word);
-    return out;
 }
 
 }  // namespace sshuttle::util

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_quote.hpp"
+
 namespace sshuttle::util {
 
 /// Splits text into words: whitespace separates, '...' is literal, "..." lets a backslash escape only '"' and
@@ -14,7 +16,7 @@ namespace sshuttle::util {
 /// ("no closing ' quote", "nothing after the final '\\'") for unterminated input.
 std::vector<std::string> split_shell_words(const std::string& text);
 
-/// The words joined by spaces, each quoted with shell_quote() where needed.
-std::string join_shell_words(const std::vector<std::string>& words);
+// Joining is common's (the plugins show commands too); the transport still calls it by this name.
+using common::join_shell_words;
 
 }  // namespace sshuttle::util
