@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include "common/shell_quote.hpp"
 #include "mux_probe.hpp"
 #include "scratch.hpp"
 #include "transport/remote_script.hpp"
@@ -95,7 +96,7 @@ TEST_CASE("remote command: upload script under /bin/sh -c") {
     LaunchConfig options = remote_options("", "example.org", 0);
     UploadSpec spec{"abc123", 4096, "\"Linux \"x86_64"};
     const std::string script = upload_script(spec, server_arguments(options, 0));
-    CHECK(remote_command(options, script) == "/bin/sh -c " + util::shell_quote(script));
+    CHECK(remote_command(options, script) == "/bin/sh -c " + common::shell_quote(script));
     // The parts a reader of the remote side relies on.
     CHECK(script.find("d=\"${XDG_CACHE_HOME:-$HOME/.cache}/sshuttle\"; h=abc123; f=\"$d/sshuttle-server-$h\"; ") == 0);
     CHECK(script.find("case \"$p\" in \"Linux \"x86_64) ;; *) echo \"SSHUTTLE-ERROR platform $p\"; exit 90;; esac")

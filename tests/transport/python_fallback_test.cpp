@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_quote.hpp"
 #include "python_test_support.hpp"
 #include "stand_in_server.hpp"
 #include "transport/server_helper.hpp"
@@ -54,7 +55,7 @@ struct Remote {
                           embedded()};
     }
     ScriptRun run(const std::string& script) const {
-        return run_remote_script("PATH=" + util::shell_quote(dir / "bin") + ":$PATH; " + script, helper,
+        return run_remote_script("PATH=" + common::shell_quote(dir / "bin") + ":$PATH; " + script, helper,
                                  transport::sha256_hex(helper));
     }
     ScriptRun run_upload() const { return run(transport::upload_script(spec(), kServerArgs)); }
@@ -206,7 +207,7 @@ TEST_CASE("remote cache: a copy that arrives altered is not run") {
     const std::string other_hash = transport::sha256_hex("something else");
     UploadSpec spec = remote.spec();
     spec.hash = other_hash;
-    ScriptRun run = run_remote_script("PATH=" + util::shell_quote(remote.dir / "bin") + ":$PATH; " +
+    ScriptRun run = run_remote_script("PATH=" + common::shell_quote(remote.dir / "bin") + ":$PATH; " +
                                           transport::upload_script(spec, kServerArgs),
                                       remote.helper, other_hash);
     CHECK_FALSE(run.synced);
@@ -224,7 +225,7 @@ TEST_CASE("remote cache: without a SHA-256 program nothing is cached; a fresh pr
         const std::string path = util::run_command({"/bin/sh", "-c", std::string("command -v ") + tool}).output;
         std::filesystem::create_symlink(path.substr(0, path.size() - 1), remote.dir / (std::string("tools/") + tool));
     }
-    const std::string script = "PATH=" + util::shell_quote(remote.dir / "tools") + "; " +
+    const std::string script = "PATH=" + common::shell_quote(remote.dir / "tools") + "; " +
                                transport::upload_script(remote.spec(), kServerArgs);
     for (int start = 0; start < 2; ++start) {
         ScriptRun run = run_remote_script(script, remote.helper, transport::sha256_hex(remote.helper));

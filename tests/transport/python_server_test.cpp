@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "common/shell_quote.hpp"
 #include "python_test_support.hpp"
 #include "started_child.hpp"
 #include "transport/server_helper.hpp"
@@ -45,7 +46,7 @@ struct LoopbackSocket {
 struct PythonServer {
     test::StartedChild launch;
     explicit PythonServer(transport::LaunchConfig options = {}) {
-        options.server_cmd = "python3 " + util::shell_quote(python_server_path());
+        options.server_cmd = "python3 " + common::shell_quote(python_server_path());
         launch = test::take_child(transport::start_server(options, transport::LaunchParams{}));
         guard_reads(launch.fd);
         Frame ping = read_frame(launch.fd);  // like the native server: PING first, then ROUTES
@@ -215,7 +216,7 @@ TEST_CASE("python server: a bad frame magic ends the server with status 1") {
 }
 
 TEST_CASE("python server: the same command line errors as the native helper") {
-    const std::string py = "python3 " + util::shell_quote(python_server_path());
+    const std::string py = "python3 " + common::shell_quote(python_server_path());
     auto result = util::run_command({"/bin/sh", "-c", py + " --server --to-ns nowhere 2>&1"});
     CHECK(result.exit_status == 2);
     CHECK(result.output == "sshuttle-server.py: invalid --to-ns 'nowhere': expected a numeric ip[@port]\n");

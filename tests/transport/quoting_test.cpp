@@ -3,6 +3,7 @@
 // quoted twice (the login shell runs "/bin/sh -c '<script>'", which runs the script).
 #include <doctest/doctest.h>
 
+#include "common/shell_quote.hpp"
 #include "transport/remote_script.hpp"
 #include "transport/server_args.hpp"
 #include "util/process.hpp"
@@ -34,14 +35,14 @@ Words split_nul(const std::string& output) {
 }  // namespace
 
 TEST_CASE("quoting: join_shell_words round-trips through /bin/sh -c") {
-    const std::string script = "printf '%s\\0' " + sshuttle::util::join_shell_words(kNasty);
+    const std::string script = "printf '%s\\0' " + common::join_shell_words(kNasty);
     util::RunResult result = util::run_command({"/bin/sh", "-c", script});
     REQUIRE(result.exit_status == 0);
     CHECK(split_nul(result.output) == kNasty);
 }
 
 TEST_CASE("quoting: sh_command survives a second shell, as on the remote") {
-    const std::string script = "printf '%s\\0' " + sshuttle::util::join_shell_words(kNasty);
+    const std::string script = "printf '%s\\0' " + common::join_shell_words(kNasty);
     // What sshd does with the command string: the login shell runs it with -c.
     util::RunResult result = util::run_command({"/bin/sh", "-c", transport::sh_command(script)});
     REQUIRE(result.exit_status == 0);

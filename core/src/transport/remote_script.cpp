@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "common/shell_quote.hpp"
 #include "transport/server_args.hpp"
 #include "util/process.hpp"
 #include "util/shell_words.hpp"
@@ -19,7 +20,7 @@ std::string choose_python(const PythonSpec& python, const std::string& reason) {
     const std::string no_python = std::string("echo \"") + kErrorMarker + " python " + reason + "\"; exit " +
                                   std::to_string(kExitNoPython) + ";";
     if (!python.interpreter.empty()) {
-        return "P=" + util::shell_quote(python.interpreter) + "; " +
+        return "P=" + common::shell_quote(python.interpreter) + "; " +
                "if command -v \"$P\" >/dev/null 2>&1; then :; else echo \"python interpreter '$P' not found on the "
                "remote\"; " + no_python + " fi; ";
     }
@@ -35,8 +36,8 @@ std::string choose_python(const PythonSpec& python, const std::string& reason) {
 // Announces the upload and execs the interpreter on the source the client sends in answer.
 std::string exec_python(const PythonSpec& python, const std::vector<std::string>& server_args) {
     return std::string("echo \"") + kUploadPythonMarker + " " + python.hash + " " + std::to_string(python.size) +
-           "\"; exec \"$P\" -c " + util::shell_quote(python_stage1(python.size)) + " " +
-           util::join_shell_words(server_args) + "; ";
+           "\"; exec \"$P\" -c " + common::shell_quote(python_stage1(python.size)) + " " +
+           common::join_shell_words(server_args) + "; ";
 }
 
 // `sshuttle_py REASON`: the fallback, defined once and called wherever the helper turns out not to run.
@@ -118,8 +119,8 @@ std::string upload_script(const UploadSpec& spec, const std::vector<std::string>
     }
     s += "fi; ";
     s += "echo \"" + std::string(kExecMarker) + " $f\"; ";
-    s += "if [ -n \"$e\" ]; then \"$f\" " + util::join_shell_words(server_args) + "; n=$?; rm -f \"$f\"; exit $n; fi; ";
-    s += "exec \"$f\" " + util::join_shell_words(server_args) + "; ";
+    s += "if [ -n \"$e\" ]; then \"$f\" " + common::join_shell_words(server_args) + "; n=$?; rm -f \"$f\"; exit $n; fi; ";
+    s += "exec \"$f\" " + common::join_shell_words(server_args) + "; ";
     s += "echo \"" + std::string(kErrorMarker) + " exec $f\"; exit " + std::to_string(kExitExecFailed);
     return s;
 }
@@ -144,9 +145,9 @@ std::string describe_fallback(const std::string& reason) {
 }
 
 std::string server_cmd_script(const std::string& cmd, const std::vector<std::string>& server_args) {
-    return cmd + " " + util::join_shell_words(server_args);
+    return cmd + " " + common::join_shell_words(server_args);
 }
 
-std::string sh_command(const std::string& script) { return "/bin/sh -c " + util::shell_quote(script); }
+std::string sh_command(const std::string& script) { return "/bin/sh -c " + common::shell_quote(script); }
 
 }  // namespace sshuttle::transport

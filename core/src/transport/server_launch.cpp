@@ -19,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/shell_quote.hpp"
 #include "common/untrusted_text.hpp"
 #include "server_py/python_server.hpp"
 #include "transport/child_server.hpp"
@@ -161,7 +162,7 @@ LaunchPlan plan_local(const LaunchConfig& options, const LaunchParams& params) {
 }
 
 std::unique_ptr<PendingServer::State> spawn_plan(LaunchPlan plan) {
-    spdlog::debug("starting the server: {}", util::join_shell_words(plan.argv));
+    spdlog::debug("starting the server: {}", common::join_shell_words(plan.argv));
     auto state = std::make_unique<PendingServer::State>();
     try {
         std::string password = plan.password;

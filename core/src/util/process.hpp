@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "common/shell_quote.hpp"
 
 namespace sshuttle::util {
 
@@ -42,8 +41,5 @@ Child spawn_with_socketpair(const std::vector<std::string>& argv,
 
 /// Waits for pid; returns its exit code or 128+signal. Non-blocking when nohang (returns -1 if running).
 int wait_child(pid_t pid, bool nohang = false);
-
-// The quoting lives in common, where the plugins reach it too; the transport still calls it by this name.
-using common::shell_quote;
 
 }  // namespace sshuttle::util
