@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "common/shell_quote.hpp"
+
 namespace sshuttle::plugins::ipfw {
 namespace {
 
@@ -12,12 +14,6 @@ Argv ipfw(std::initializer_list<std::string> args) {
     Argv argv{"ipfw", "-q"};
     argv.insert(argv.end(), args);
     return argv;
-}
-
-std::string join(const Argv& argv) {
-    std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-    return out;
 }
 
 }  // namespace
@@ -70,9 +66,9 @@ std::vector<Argv> update_commands(const std::vector<sdk::Subnet>& installed, con
 
 std::string render(const sdk::FwRequest& req) {
     std::string out = "# ipv4 setup (ipfw): teardown below first (errors ignored), then:\n";
-    for (const auto& cmd : setup_commands(req)) out += join(cmd) + "\n";
+    for (const auto& cmd : setup_commands(req)) out += common::join_shell_words(cmd) + "\n";
     out += "# ipv4 teardown:\n";
-    for (const auto& cmd : teardown_commands()) out += join(cmd) + "\n";
+    for (const auto& cmd : teardown_commands()) out += common::join_shell_words(cmd) + "\n";
     return out;
 }
 
