@@ -100,6 +100,19 @@ TEST_CASE("manager session: a bad line is an ERROR and nothing is installed") {
         h.send(std::string(kOrder) + "GO 1 - - 0x01\n");
         CHECK(h.next_line().starts_with("ERROR invalid GO line 'GO 1 - - 0x01'"));
     }
+    // The caller may be a local user: what it sent reaches the root manager's log and its ERROR only escaped.
+    SUBCASE("control bytes in a bad line") {
+        h.send("\x1b[2JROUTES\r\n");
+        CHECK(h.next_line() == "ERROR expected ROUTES, got '\\x1b[2JROUTES\\x0d'");
+    }
+    SUBCASE("control bytes in a bad route") {
+        h.send("ROUTES\n2,24,0,\x1b[31m,0,0\n");
+        CHECK(h.next_line().starts_with("ERROR invalid route line '2,24,0,\\x1b[31m,0,0'"));
+    }
+    SUBCASE("control bytes in an overlong line") {
+        h.send("ROUTES\n\x1b]0;owned\x07" + std::string(200, '1') + "\n");
+        CHECK(h.next_line().starts_with("ERROR line longer than 128 bytes: '\\x1b]0;owned\\x07111"));
+    }
     CHECK(h.join() == 1);
     CHECK(h.backend.calls.empty());
 }

@@ -8,14 +8,22 @@
 #include <cerrno>
 #include <system_error>
 
+#include "common/untrusted_text.hpp"
+
 namespace sshuttle::fwmgr {
+namespace {
+
+// How much of a refused line an error shows (escaped: the peer may be a local user feeding the root manager).
+constexpr std::size_t kShownBytes = 40;
+
+}  // namespace
 
 bool LineReader::take_buffered_line(std::string& line) {
     size_t newline = buffer_.find('\n');
     size_t limit = max_bytes_ - 1;  // bytes before the '\n'
     if (newline == std::string::npos ? buffer_.size() > limit : newline > limit)
-        throw ProtocolError("line longer than " + std::to_string(max_bytes_) + " bytes: '" + buffer_.substr(0, 40) +
-                            "...'");
+        throw ProtocolError("line longer than " + std::to_string(max_bytes_) + " bytes: '" +
+                            common::escape_untrusted(std::string_view(buffer_).substr(0, kShownBytes)) + "...'");
     if (newline == std::string::npos) return false;
     line = buffer_.substr(0, newline);
     buffer_.erase(0, newline + 1);

@@ -9,11 +9,14 @@
 #include <limits>
 #include <vector>
 
+#include "common/untrusted_text.hpp"
+
 namespace sshuttle::fwmgr {
 namespace {
 
 [[noreturn]] void fail(std::string_view kind, std::string_view line, const std::string& why) {
-    throw ProtocolError("invalid " + std::string(kind) + " line '" + std::string(line) + "': " + why);
+    // Escaped: the line may come from a local user feeding the root manager.
+    throw ProtocolError("invalid " + std::string(kind) + " line '" + common::escape_untrusted(line, 128) + "': " + why);
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
