@@ -17,6 +17,12 @@ constexpr std::size_t kReadBytes = 256 * 1024;
 constexpr std::string_view kPingPayload = "chicken";  // what upstream sends; any payload is echoed
 // Our RTT probe's payload, unlike upstream's two ("chicken", "rttest"), so only its own PONG is timed.
 constexpr std::string_view kRttProbePayload = "sshuttle-rtt";
+// While windows are in use, a round-trip sample at most this often (one PING and PONG: nothing next to the data).
+constexpr std::chrono::seconds kRttProbeInterval{1};
+// The yardstick's floor. Under load the pipeline below the mux (ssh, sshd and our two processes on this 2-core
+// class of machine) takes about a millisecond to move a window even on a ~0 ms link; tuned to the 0.1-0.3 ms of
+// an idle round trip, a lone bulk flow's window stayed too small (bench, -e ssh: 2.1 against 3.2 Gbit/s up).
+constexpr std::chrono::steady_clock::duration kMinRtt = std::chrono::milliseconds(1);
 
 bool is_opening(uint16_t cmd) {
     const auto c = static_cast<Command>(cmd);
@@ -200,11 +206,16 @@ void Mux::delivered(uint16_t channel, ChannelFlow& flow, std::size_t bytes) {
     flow.backlog -= bytes;
     receive_backlog_ -= bytes;
     if (flow.backlog == 0 && bytes > 0) --backlogged_channels_;
-    if (bytes > 0) flow.quiet_since = std::chrono::steady_clock::now();
+    const auto now = std::chrono::steady_clock::now();
+    if (bytes > 0) flow.quiet_since = now;
     // Resume at half the budget so a slow receiver does not toggle reading for every write.
     if (!reading_ && receive_backlog_ <= limits_.receive_backlog_bytes / 2) read_more();
     if (!flow.receive || !flow.attached || closed_) return;
-    if (const uint32_t grant = flow.receive->on_delivered(bytes, std::chrono::steady_clock::now(), rtt_)) {
+    if (rtt_measured_ && now >= next_rtt_probe_) {
+        next_rtt_probe_ = now + kRttProbeInterval;
+        send_rtt_probe();
+    }
+    if (const uint32_t grant = flow.receive->on_delivered(bytes, now, rtt_)) {
         send(channel, static_cast<Command>(kWindowCommand), encode_window(grant));
     }
 }
@@ -403,6 +414,7 @@ void Mux::dispatch_control(const FrameView& frame) {
             if (rtt_probe_sent_ && as_text(frame.payload) == kRttProbePayload) {
                 last_rtt_ = std::chrono::steady_clock::now() - *rtt_probe_sent_;
                 rtt_probe_sent_.reset();
+                if (rtt_measured_) rtt_ = std::max(std::min(rtt_, *last_rtt_), kMinRtt);
             }
             return;
         case Command::kExit:
@@ -448,8 +460,7 @@ void Mux::on_pong() {
     // The first PONG answers the PING of start(): a round-trip time for window auto-tuning.
     if (rtt_measured_) return;
     rtt_measured_ = true;
-    rtt_ = std::max<std::chrono::steady_clock::duration>(std::chrono::steady_clock::now() - ping_sent_at_,
-                                                         std::chrono::microseconds(100));
+    rtt_ = std::max<std::chrono::steady_clock::duration>(std::chrono::steady_clock::now() - ping_sent_at_, kMinRtt);
     spdlog::debug("round-trip time {} us", std::chrono::duration_cast<std::chrono::microseconds>(rtt_).count());
 }
 
