@@ -120,7 +120,8 @@ class Session {
         std::string line;
         Event event = next_line(line);
         if (event != Event::kLine) return event;
-        if (line != kRoutesLine) throw ProtocolError("expected ROUTES, got '" + common::escape_untrusted(line, net::kShownHostBytes) + "'");
+        if (line != kRoutesLine)
+            throw ProtocolError("expected ROUTES, got '" + common::escape_untrusted(line, net::kShownHostBytes) + "'");
         while ((event = next_line(line)) == Event::kLine && line != kNslistLine)
             order.routes.push_back(parse_route(line));
         if (event != Event::kLine) return event;

@@ -108,8 +108,8 @@ class FlowLimits(object):
 
 
 STUCK_TIMEOUT = 45.0  # seconds, as MuxOptions::stuck_timeout of the native server
-# As Mux::stuck_grace: a socket that took nothing for this long since its bound is stuck, not descheduled or
-# still connecting; before, the receive budget bounds it instead.
+# As Mux::stuck_grace: a socket that took nothing for this long while over its bound is stuck, not descheduled
+# or still connecting; until then the receive budget bounds it.
 STUCK_GRACE = min(STUCK_TIMEOUT, 1.0)
 MAX_PENDING_PONGS = 16  # as Mux::kMaxPendingPongs
 
@@ -355,7 +355,7 @@ class Mux(object):
 
     def update_reading(self):
         # Over the receive budget (and while paused by it), stuck sockets (over their bound, nothing taken for the
-        # grace since) are reset first, so a pause only ever waits for sockets that are draining; one stuck
+        # grace) are reset first, so a pause only ever waits for sockets that are draining; one stuck
         # socket never stalls the transport.
         if self.closed:
             return

@@ -119,7 +119,8 @@ std::string upload_script(const UploadSpec& spec, const std::vector<std::string>
     }
     s += "fi; ";
     s += "echo \"" + std::string(kExecMarker) + " $f\"; ";
-    s += "if [ -n \"$e\" ]; then \"$f\" " + common::join_shell_words(server_args) + "; n=$?; rm -f \"$f\"; exit $n; fi; ";
+    s += "if [ -n \"$e\" ]; then \"$f\" " + common::join_shell_words(server_args) +
+         "; n=$?; rm -f \"$f\"; exit $n; fi; ";
     s += "exec \"$f\" " + common::join_shell_words(server_args) + "; ";
     s += "echo \"" + std::string(kErrorMarker) + " exec $f\"; exit " + std::to_string(kExitExecFailed);
     return s;

@@ -373,7 +373,9 @@ std::shared_ptr<PluginConnection> load_transport(const TransportChoice& choice, 
     auto plugin_options = choice.options;
     // Our ssh transport's switch; another plugin would refuse an option it does not know.
     if (params.batch_mode && choice.name == "ssh") plugin_options.emplace_back("batch-mode", "yes");
-    const auto load = [&] { return std::make_shared<PluginConnection>(choice.name, options.plugin_dirs, plugin_options); };
+    const auto load = [&] {
+        return std::make_shared<PluginConnection>(choice.name, options.plugin_dirs, plugin_options);
+    };
     if (choice.explicit_choice) return load();
     try {
         return load();
