@@ -5,16 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_quote.hpp"
 #include "tproxy_rules.hpp"
 
 namespace sshuttle::plugins::tproxy::test {
 
 inline std::string joined(const std::vector<Argv>& commands) {
     std::string out;
-    for (const auto& argv : commands) {
-        for (const auto& a : argv) out += a + " ";
-        out.back() = '\n';
-    }
+    for (const auto& argv : commands) out += common::join_shell_words(argv) + "\n";
     return out;
 }
 
