@@ -5,13 +5,12 @@
 # test reads, only the PONGs of the capped queue (16 pending, plus what fit in the pipe) arrive.
 # Usage: pong_limit_test.py SERVER-COMMAND...
 import os
-import struct
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from mux_client import PING, PONG, frame, start_server  # noqa: E402
+from mux_client import HEADER, PING, PONG, frame, start_server  # noqa: E402
 
 PINGS = 20000
 PAYLOAD = b"p" * 1000
@@ -29,12 +28,12 @@ def count_pongs(fd, seconds):
         if not data:
             break
         buffer += data
-        while len(buffer) >= 8:
-            _, cmd, length = struct.unpack("!HHH", buffer[2:8])
-            if len(buffer) < 8 + length:
+        while len(buffer) >= HEADER.size:
+            _, _, cmd, length = HEADER.unpack_from(buffer)
+            if len(buffer) < HEADER.size + length:
                 break
             pongs += cmd == PONG
-            buffer = buffer[8 + length:]
+            buffer = buffer[HEADER.size + length:]
     return pongs
 
 
