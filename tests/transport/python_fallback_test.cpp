@@ -17,7 +17,6 @@
 #include "stand_in_server.hpp"
 #include "transport/server_helper.hpp"
 #include "transport/server_launch.hpp"
-#include "util/shell_words.hpp"
 
 using namespace sshuttle;
 using namespace sshuttle::test;

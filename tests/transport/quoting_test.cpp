@@ -7,7 +7,6 @@
 #include "transport/remote_script.hpp"
 #include "transport/server_args.hpp"
 #include "util/process.hpp"
-#include "util/shell_words.hpp"
 
 using namespace sshuttle;
 using Words = std::vector<std::string>;

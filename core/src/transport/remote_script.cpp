@@ -6,8 +6,6 @@
 
 #include "common/shell_quote.hpp"
 #include "transport/server_args.hpp"
-#include "util/process.hpp"
-#include "util/shell_words.hpp"
 
 namespace sshuttle::transport {
 namespace {

@@ -40,7 +40,6 @@
 #include "transport/sync_reader.hpp"
 #include "util/daemon.hpp"
 #include "util/process.hpp"
-#include "util/shell_words.hpp"
 #include "util/stderr_relay.hpp"
 
 namespace sshuttle::transport {
