@@ -102,6 +102,7 @@ std::string describe_options(const Options& o) {
     out << "reconnect: " << yes_no(o.reconnect) << "\n";
     out << "reconnect-max-wait: " << o.reconnect_max_wait << "\n";
     out << "max-channels: " << o.max_channels << "\n";
+    out << "ssh-forwarding: " << yes_no(o.ssh_forwarding) << "\n";
     out << "verbose: " << o.verbose << "\n";
     out << "daemon: " << yes_no(o.daemon) << "\n";
     out << "syslog: " << yes_no(o.syslog) << "\n";

@@ -240,6 +240,9 @@ const std::vector<OptionSpec>& option_table() {
                  throw UsageError("invalid value '" + v.back() + "' for --max-channels: above " +
                                   std::to_string(kMaxChannels));
          }},
+        {"--no-ssh-forwarding", "no-ssh-forwarding", F, nullptr,
+         "carry every TCP connection through the sshuttle server, never as a forward of ssh's own",
+         [](Options& o, const Values&, std::size_t) { o.ssh_forwarding = false; }},
         {"-s,--subnets", "subnets-file", L, "PATH", "file of subnets to route (one per line)",
          [](Options& o, const Values& v, std::size_t) { add_subnet_files(o.subnets, v, false, &o.warnings); }},
         {"--syslog", "syslog", F, nullptr, "send log messages to syslog",

@@ -85,6 +85,7 @@ struct Options {
     bool reconnect = true;               // --no-reconnect: exit when the server connection is lost
     int reconnect_max_wait = 60;         // --reconnect-max-wait SECONDS: the longest back-off between attempts
     int max_channels = 8;                // --max-channels N: SSH channels TCP connections are spread over
+    bool ssh_forwarding = true;          // --no-ssh-forwarding: TCP never as the ssh program's own forward
     std::string namespace_name;          // --namespace
     int namespace_pid = 0;               // --namespace-pid
 

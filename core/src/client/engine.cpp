@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/channel_pick.hpp"
+#include "client/tcp_handoff.hpp"
 #include "client/dns_proxy.hpp"
 #include "util/fd_limit.hpp"
 #include "client/host_list.hpp"
@@ -154,6 +155,9 @@ class ClientEngine::Impl {
         mux_->send(0, mux::Command::kHostReq, mux::text_bytes(payload));
     }
 
+    void set_tcp_handoff(std::shared_ptr<TcpHandoff> handoff) { handoff_ = std::move(handoff); }
+    const std::shared_ptr<TcpHandoff>& tcp_handoff() const { return handoff_; }
+
     void stop(const std::string& reason) {
         stop_listeners();
         // The owner asked for this: on_closed is for endings it did not cause (engine.hpp).
@@ -162,6 +166,7 @@ class ClientEngine::Impl {
         close_extras(reason, false);
         for (auto& held : std::exchange(held_, {})) reset_and_close(held.fd);
         held_timer_.cancel();
+        handoff_.reset();  // its connections end with it
     }
 
     std::size_t open_channels() const {
@@ -321,7 +326,24 @@ class ClientEngine::Impl {
             hold(fd, target, protocol);
             return;
         }
+        if (handoff_ && offer(fd, *destination, protocol)) return;
         route({fd, target, protocol});
+    }
+
+    // The handoff first (the ssh program's own forwarding); what it gives back later goes over the mux.
+    bool offer(int fd, const net::Endpoint& destination, boost::asio::ip::tcp protocol) {
+        const auto target = net::to_asio<boost::asio::ip::tcp>(destination);
+        return handoff_->take(fd, destination, [this, alive = std::weak_ptr<void>(alive_), target, protocol](int back) {
+            if (alive.expired()) {
+                ::close(back);
+                return;
+            }
+            if (mux_->is_closed()) {
+                hold(back, target, protocol);
+                return;
+            }
+            route({back, target, protocol});
+        });
     }
 
     Extra* find_extra(uint64_t id) {
@@ -474,6 +496,8 @@ class ClientEngine::Impl {
     bool warned_unrequested_hosts_ = false;
     HostListReader host_list_;
     bool closed_by_protocol_error_ = false;
+    std::shared_ptr<TcpHandoff> handoff_;  // tried before the mux for each new connection; null = none
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // a handoff's give-back after we are gone is dropped
 };
 
 ClientEngine::ClientEngine(boost::asio::io_context& io, std::unique_ptr<stream::ByteStream> server,
@@ -511,6 +535,10 @@ void ClientEngine::request_hosts(const std::vector<std::string>& seed_hosts) { i
 void ClientEngine::attach(std::unique_ptr<stream::ByteStream> server) { impl_->attach(std::move(server)); }
 
 void ClientEngine::stop() { impl_->stop("stopped"); }
+
+void ClientEngine::set_tcp_handoff(std::shared_ptr<TcpHandoff> handoff) { impl_->set_tcp_handoff(std::move(handoff)); }
+
+const std::shared_ptr<TcpHandoff>& ClientEngine::tcp_handoff() const { return impl_->tcp_handoff(); }
 
 void ClientEngine::add_channel(uint64_t id, std::unique_ptr<stream::ByteStream> stream) {
     impl_->add_channel(id, std::move(stream));

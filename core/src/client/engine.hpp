@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "client/connection_table.hpp"
+#include "client/tcp_handoff.hpp"
 #include "client/transparent_udp.hpp"
 #include "net/address.hpp"
 #include "stream/byte_stream.hpp"
@@ -95,6 +96,11 @@ class ClientEngine {
     void channel_failed(uint64_t id, const std::string& reason);
     /// Server streams carrying TCP now: the primary (when attached) and the open extras.
     std::size_t server_channels() const;
+
+    /// Offers each new TCP connection to `handoff` before the mux (the ssh program's own forwarding); null:
+    /// every connection rides the mux. Connections it gives back ride the mux.
+    void set_tcp_handoff(std::shared_ptr<TcpHandoff> handoff);
+    const std::shared_ptr<TcpHandoff>& tcp_handoff() const;
 
     /// Stops accepting, closes every channel and the server stream. Does not call on_closed.
     void stop();

@@ -56,6 +56,7 @@ struct LaunchPlan {
     PluginTarget target;    // what the plugin connects to and runs
     bool may_fall_back = false;  // the plugin was not asked for by name: the ssh command may stand in
     std::vector<std::string> extra_argv;  // the ssh program for one more channel (connection sharing); empty = none
+    std::string control_socket;  // the connection-sharing master's socket when it is ours; empty = none
 };
 
 struct PendingServer::State {
@@ -222,6 +223,7 @@ class SharedSshChannels final : public ExtraChannelSource {
    public:
     explicit SharedSshChannels(LaunchPlan plan) : plan_(std::move(plan)) {}
     std::unique_ptr<ServerConnection> open() const override;
+    std::string forward_socket() const override { return plan_.control_socket; }
 
    private:
     LaunchPlan plan_;
@@ -348,6 +350,7 @@ std::vector<std::string> share_connection(LaunchPlan& plan, const LaunchConfig& 
     }
     const std::string socket = next_control_socket(params.control_dir);
     plan.extra_argv = ssh_argv(options, command, {"-S", socket, "-o", "ControlMaster=no"}, true);
+    plan.control_socket = socket;
     // ControlPersist=no: the master ends with its own session, which is the primary channel's server.
     return {"-o", "ControlMaster=yes", "-o", "ControlPath=" + socket, "-o", "ControlPersist=no"};
 }

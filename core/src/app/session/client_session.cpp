@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include "app/rule_plan.hpp"
 #include "app/owner_ids.hpp"
 #include "app/udp_plugin_bridge.hpp"
+#include "app/session/ssh_forward_handoff.hpp"
 #include "net/sockaddr.hpp"
 #include "transport/ssh_addresses.hpp"
 #include "util/daemon.hpp"
@@ -39,6 +41,8 @@ namespace {
 using util::kExitFatal;
 // A connection attempt still running at exit (ssh stuck connecting) is given this long before we leave it.
 constexpr auto kAttemptGrace = std::chrono::seconds(2);
+// Connections forwarded by ssh itself at once; the mux carries the ones past it (offer_ssh_forwarding).
+constexpr std::size_t kMaxSshForwards = 512;
 
 std::optional<net::Endpoint> socket_endpoint(int fd, bool peer) {
     sockaddr_storage ss{};
@@ -134,9 +138,27 @@ ClientSession::ClientSession(const cli::Options& options)
         io_, *engine_, status::session_info(options, firewall_->method().name()));
     status_ticker_ = std::make_unique<util::StatusTicker>(io_, [this] { return status_service_->brief(); });
     wire_engine();
+    offer_ssh_forwarding();
 }
 
 ClientSession::~ClientSession() = default;
+
+// Each new TCP connection goes to the ssh program's own forwarding first, when the master is ours (issue 17).
+void ClientSession::offer_ssh_forwarding() {
+    std::shared_ptr<client::TcpHandoff> handoff;
+    const auto& extra = server_ ? server_->extra_channels() : nullptr;
+    const std::string socket = extra ? extra->forward_socket() : std::string();
+    if (options_.ssh_forwarding && !socket.empty()) {
+        // A forward costs the master three descriptors and us three (socket, pipe, control connection); a pipe
+        // is 64 KiB of the user's pipe allowance. Past the bound the mux carries the rest, at one descriptor each.
+        rlimit limit{};
+        const rlim_t soft = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 1024;
+        const std::size_t max_open = std::min<std::size_t>(kMaxSshForwards, static_cast<std::size_t>(soft / 8));
+        handoff = std::make_shared<SshForwardHandoff>(io_, socket, max_open);
+        spdlog::debug("TCP connections are forwarded by ssh itself (up to {} at once), then by the server", max_open);
+    }
+    engine_->set_tcp_handoff(std::move(handoff));
+}
 
 void ClientSession::wire_engine() {
     engine_->on_routes = [this](const std::vector<client::Route>& routes) { got_routes(routes); };
@@ -284,6 +306,7 @@ void ClientSession::end_extra_channels() {
 void ClientSession::lost_server(const std::string& reason) {
     if (state_.phase == SessionPhase::kStopping) return;
     ++server_generation_;
+    engine_->set_tcp_handoff(nullptr);  // its master went with the connection
     end_extra_channels();  // the engine closed their streams already; they go before their connection
     std::string why = reason;
     const std::string server_end = server_ ? server_->end() : std::string();
@@ -330,6 +353,7 @@ void ClientSession::attempt_finished(std::unique_ptr<transport::ServerConnection
     backoff_.reset();
     spdlog::info("server connection is back: {}", server_->description());
     engine_->attach(server_->stream(io_));
+    offer_ssh_forwarding();
 }
 
 void ClientSession::fail(const std::string& why) {

@@ -63,6 +63,7 @@ class ClientSession {
     void open_extra_channel(uint64_t id);
     void extra_channel_closed(uint64_t id, const std::string& reason);
     void end_extra_channels();
+    void offer_ssh_forwarding();
     std::optional<net::Endpoint> original_dst(int fd, uint16_t own_port);
     void fail(const std::string& why);
     void stop();

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "app/session/ssh_forward_handoff.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+namespace sshuttle::app {
+
+using Refusal = transport::SshStdioForward::Refusal;
+
+SshForwardHandoff::SshForwardHandoff(boost::asio::io_context& io, std::string control_socket, std::size_t max_open)
+    : io_(io), control_socket_(std::move(control_socket)), max_open_(max_open) {}
+
+SshForwardHandoff::~SshForwardHandoff() {
+    // Closing the control connections makes the master drop their channels.
+    for (auto& [id, forward] : forwards_) forward->close();
+}
+
+bool SshForwardHandoff::take(int fd, const net::Endpoint& target, GiveBack give_back) {
+    if (off_ || forwards_.size() >= max_open_) return false;
+    const uint64_t id = next_id_++;
+    spdlog::debug("accept: ssh forwards the connection to {} ({} open)", target.to_string(), forwards_.size() + 1);
+    std::weak_ptr<void> alive = alive_;
+    auto on_open = [this, alive, id, target, give_back = std::move(give_back)](Refusal refusal, const std::string& why,
+                                                                              int returned_fd) {
+        if (alive.expired()) {
+            if (returned_fd >= 0) ::close(returned_fd);
+            return;
+        }
+        answered(id, refusal, why);
+        if (refusal == Refusal::kNone) return;
+        spdlog::debug("ssh did not forward the connection to {} ({}); the sshuttle server carries it",
+                      target.to_string(), why);
+        give_back(returned_fd);
+    };
+    auto on_end = [this, alive, id] {
+        if (!alive.expired()) forwards_.erase(id);
+    };
+    forwards_.emplace(id, transport::SshStdioForward::start(io_, control_socket_, fd, target, std::move(on_open),
+                                                            std::move(on_end)));
+    return true;
+}
+
+void SshForwardHandoff::answered(uint64_t id, Refusal refusal, const std::string& why) {
+    if (refusal == Refusal::kNone) {
+        ever_opened_ = true;
+        refusals_in_a_row_ = 0;
+        return;
+    }
+    forwards_.erase(id);
+    if (off_) return;
+    if (refusal == Refusal::kNoMaster) {
+        off_ = true;
+        spdlog::info("the ssh master cannot forward connections ({}); TCP goes through the sshuttle server", why);
+        return;
+    }
+    // A refusal is either the destination's (it refused or is unreachable) or the server's policy; only the
+    // latter repeats for every destination before any forward has ever opened.
+    if (!ever_opened_ && ++refusals_in_a_row_ >= kRefusalsBeforeOff) {
+        off_ = true;
+        spdlog::info("the server refused {} forwards in a row and opened none (AllowTcpForwarding no?); TCP goes "
+                     "through the sshuttle server", refusals_in_a_row_);
+    }
+}
+
+}  // namespace sshuttle::app

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Another way to carry an accepted TCP connection than a mux channel: the ssh program's own forwarding of it
+// (app/session/ssh_forward_handoff.hpp, issue 17). The engine offers each new connection to its handoff first.
+#pragma once
+
+#include <functional>
+
+#include "net/address.hpp"
+
+namespace sshuttle::client {
+
+class TcpHandoff {
+   public:
+    virtual ~TcpHandoff() = default;
+    /// Gives a connection back, untouched (no byte read from it), for the engine to carry over the mux.
+    using GiveBack = std::function<void(int fd)>;
+    /// Takes `fd` (true; it is the handoff's from here) or declines it at once (false). A connection taken may
+    /// still come back through `give_back` (on the caller's io_context, later) when the other way refuses it.
+    virtual bool take(int fd, const net::Endpoint& target, GiveBack give_back) = 0;
+    /// Connections carried now.
+    virtual std::size_t carried() const = 0;
+};
+
+}  // namespace sshuttle::client

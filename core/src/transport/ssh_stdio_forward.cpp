@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "transport/ssh_stdio_forward.hpp"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/untrusted_text.hpp"
+#include "transport/ssh_mux_messages.hpp"
+
+namespace sshuttle::transport {
+namespace {
+
+using boost::asio::local::stream_protocol;
+using boost::asio::posix::stream_descriptor;
+
+constexpr std::size_t kSpliceChunk = 1 << 20;
+// Splices in a row before the loop serves others: a fast download must not starve the other connections.
+constexpr int kSplicesPerTurn = 16;
+constexpr std::size_t kShownReasonBytes = 120;
+
+// One descriptor over the control socket as ssh's mm_send_fd does: one byte of data carrying SCM_RIGHTS.
+bool send_descriptor(int socket, int fd) {
+    char byte = 0;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    ssize_t sent;
+    while ((sent = ::sendmsg(socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    return sent == 1;
+}
+
+// All of `bytes` on a fresh, non-blocking socket: a few dozen bytes always fit its empty buffer.
+bool send_small(int socket, const std::vector<uint8_t>& bytes) {
+    std::size_t at = 0;
+    while (at < bytes.size()) {
+        const ssize_t n = ::send(socket, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        at += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+uint32_t next_request_id() {
+    static uint32_t id = 0;
+    return ++id;
+}
+
+class Forward final : public SshStdioForward, public std::enable_shared_from_this<Forward> {
+   public:
+    Forward(boost::asio::io_context& io, int socket_fd, net::Endpoint target, OnOpen on_open, OnEnd on_end)
+        : io_(io),
+          control_(io),
+          socket_(io, socket_fd),
+          pipe_(io),
+          target_(std::move(target)),
+          on_open_(std::move(on_open)),
+          on_end_(std::move(on_end)),
+          request_id_(next_request_id()) {}
+
+    void begin(const std::string& control_socket) {
+        auto self = shared_from_this();
+        control_.async_connect(stream_protocol::endpoint(control_socket),
+                               [self](const boost::system::error_code& ec) {
+                                   if (ec) return self->refused(Refusal::kNoMaster, "connect: " + ec.message());
+                                   self->ask();
+                               });
+    }
+
+    void close() override {
+        on_open_ = nullptr;
+        on_end_ = nullptr;
+        finish();
+    }
+
+    uint64_t bytes_down() const override { return bytes_down_; }
+
+   private:
+    // Hello, the request, then the socket as input and our pipe's write end as output.
+    void ask() {
+        int ends[2];
+        if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) {
+            return refused(Refusal::kNoMaster, std::string("pipe: ") + std::strerror(errno));
+        }
+        pipe_.assign(ends[0]);
+        const int write_end = ends[1];
+        std::vector<uint8_t> request = sshmux::hello_message();
+        const auto forward = sshmux::stdio_forward_message(request_id_, target_.address.to_string(), target_.port);
+        request.insert(request.end(), forward.begin(), forward.end());
+        const int control = control_.native_handle();
+        const bool sent = send_small(control, request) && send_descriptor(control, socket_.native_handle()) &&
+                          send_descriptor(control, write_end);
+        ::close(write_end);  // the master holds its own copy now (or never will)
+        if (!sent) return refused(Refusal::kNoMaster, std::string("send: ") + std::strerror(errno));
+        read_answers();
+    }
+
+    void read_answers() {
+        auto self = shared_from_this();
+        control_.async_read_some(boost::asio::buffer(answer_buffer_),
+                                 [self](const boost::system::error_code& ec, std::size_t n) {
+                                     self->got_answer_bytes(ec, n);
+                                 });
+    }
+
+    void got_answer_bytes(const boost::system::error_code& ec, std::size_t n) {
+        if (ec) {
+            // After the forward opened, the master closing the control connection means the channel is gone.
+            if (opened_) return control_ended();
+            if (ec == boost::asio::error::operation_aborted && finished_) return;
+            return refused(Refusal::kNoMaster, "the ssh master closed the control connection");
+        }
+        if (opened_) return read_answers();  // nothing more is expected; whatever comes is ignored
+        reader_.feed(std::span<const uint8_t>(answer_buffer_.data(), n));
+        std::string error;
+        while (auto answer = reader_.next(error)) {
+            using Kind = sshmux::Answer::Kind;
+            if (answer->kind == Kind::kHello) {
+                if (answer->version != sshmux::kProtocolVersion)
+                    return refused(Refusal::kNoMaster, "mux protocol version " + std::to_string(answer->version));
+                continue;
+            }
+            if (answer->request_id != request_id_) continue;
+            if (answer->kind == Kind::kRefused) {
+                return refused(Refusal::kByServer,
+                               "the ssh master: " + common::escape_untrusted(answer->reason, kShownReasonBytes));
+            }
+            if (answer->kind == Kind::kOpened) return opened();
+        }
+        if (!error.empty()) return refused(Refusal::kNoMaster, error);
+        read_answers();
+    }
+
+    void opened() {
+        opened_ = true;
+        if (auto on_open = std::exchange(on_open_, nullptr)) on_open(Refusal::kNone, "", -1);
+        read_answers();  // until the master closes it
+        pump_down();
+    }
+
+    // The forward did not open: the socket goes back to the caller, who has not lost a byte of it.
+    void refused(Refusal refusal, const std::string& why) {
+        const int fd = socket_.is_open() ? socket_.release() : -1;
+        on_end_ = nullptr;
+        auto on_open = std::exchange(on_open_, nullptr);
+        finish();
+        if (on_open) {
+            on_open(refusal, why, fd);
+        } else if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+
+    // Pipe -> socket until the pipe's end (the remote's EOF), in turns of kSplicesPerTurn.
+    void pump_down() {
+        if (down_done_ || finished_) return;
+        for (int turn = 0; turn < kSplicesPerTurn; ++turn) {
+            const ssize_t n = ::splice(pipe_.native_handle(), nullptr, socket_.native_handle(), nullptr, kSpliceChunk,
+                                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (n > 0) {
+                bytes_down_ += static_cast<uint64_t>(n);
+                continue;
+            }
+            if (n == 0) {
+                ::shutdown(socket_.native_handle(), SHUT_WR);
+                return down_ended();
+            }
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return wait_for_pump();
+            // The application is gone (reset): ssh's writes into the pipe now fail, and it drops the channel.
+            spdlog::debug("ssh forward to {}: {}", target_.to_string(), std::strerror(errno));
+            pipe_.close();
+            return down_ended();
+        }
+        boost::asio::post(io_, [self = shared_from_this()] { self->pump_down(); });
+    }
+
+    // EAGAIN means an empty pipe or a full socket: the pipe's count of queued bytes tells which.
+    void wait_for_pump() {
+        int queued = 0;
+        ::ioctl(pipe_.native_handle(), FIONREAD, &queued);
+        auto self = shared_from_this();
+        const auto resume = [self](const boost::system::error_code& ec) {
+            if (!ec) self->pump_down();
+        };
+        if (queued > 0) {
+            socket_.async_wait(stream_descriptor::wait_write, resume);
+        } else {
+            pipe_.async_wait(stream_descriptor::wait_read, resume);
+        }
+    }
+
+    void down_ended() {
+        down_done_ = true;
+        if (control_done_) finish();
+    }
+
+    void control_ended() {
+        control_done_ = true;
+        // ssh closed the pipe's write end with the channel: what is left in the pipe still goes out first.
+        if (down_done_) finish();
+    }
+
+    void finish() {
+        if (finished_) return;
+        finished_ = true;
+        boost::system::error_code ignored;
+        control_.close(ignored);
+        pipe_.close(ignored);
+        socket_.close(ignored);
+        if (auto on_end = std::exchange(on_end_, nullptr)) on_end();
+    }
+
+    boost::asio::io_context& io_;
+    stream_protocol::socket control_;
+    stream_descriptor socket_;  // the application's connection
+    stream_descriptor pipe_;    // read end; ssh writes the remote's bytes into the other
+    net::Endpoint target_;
+    OnOpen on_open_;
+    OnEnd on_end_;
+    uint32_t request_id_;
+    sshmux::AnswerReader reader_;
+    std::array<uint8_t, 512> answer_buffer_{};
+    uint64_t bytes_down_ = 0;
+    bool opened_ = false;
+    bool down_done_ = false;
+    bool control_done_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<SshStdioForward> SshStdioForward::start(boost::asio::io_context& io, const std::string& control_socket,
+                                                        int socket_fd, const net::Endpoint& target, OnOpen on_open,
+                                                        OnEnd on_end) {
+    auto forward = std::make_shared<Forward>(io, socket_fd, target, std::move(on_open), std::move(on_end));
+    forward->begin(control_socket);
+    return forward;
+}
+
+}  // namespace sshuttle::transport

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// One captured TCP connection handed to the ssh program's connection-sharing master as a stdio forward (what
+// `ssh -W host:port` asks of a master; issue 17). sshd opens a direct-tcpip channel to the destination, as for
+// `ssh -L`, and ssh itself reads the connection's socket, so the upload never passes through us or the sshuttle
+// server: the cost per byte and the per-connection window are those of `ssh -L`.
+//
+// ssh takes two descriptors, an input and an output, and at the remote's EOF only closes the output. Were both
+// the socket, the application would never see that EOF (the input still holds the socket open). So the output
+// is a pipe of ours: we splice it into the socket (no copy through user space) and shut the socket's write side
+// down at the pipe's end. The control connection stays open for the forward's life: the master closes it when
+// the channel is gone, and closing it ourselves ends the forward.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "net/address.hpp"
+
+namespace sshuttle::transport {
+
+class SshStdioForward {
+   public:
+    enum class Refusal {
+        kNone,      // opened
+        kByServer,  // the master asked and sshd (or the destination) said no
+        kNoMaster,  // the control socket could not be used: the master is gone or speaks something else
+    };
+    /// Called once when the forward is open (kNone), or when it is not: then the socket is handed back untouched
+    /// (nothing was read from it) as `returned_fd`, for the caller to carry another way; `why` says why.
+    using OnOpen = std::function<void(Refusal refusal, const std::string& why, int returned_fd)>;
+    /// Called once when an opened forward has ended and its socket is closed.
+    using OnEnd = std::function<void()>;
+
+    /// Starts handing `socket_fd` (a connected, accepted TCP socket; owned from here) to the master listening on
+    /// `control_socket`, for `target`. The callbacks run on `io`.
+    static std::shared_ptr<SshStdioForward> start(boost::asio::io_context& io, const std::string& control_socket,
+                                                  int socket_fd, const net::Endpoint& target, OnOpen on_open,
+                                                  OnEnd on_end);
+
+    virtual ~SshStdioForward() = default;
+    /// Ends the forward now (the master drops its channel); no callback runs after this.
+    virtual void close() = 0;
+    /// Bytes spliced towards the application so far.
+    virtual uint64_t bytes_down() const = 0;
+};
+
+}  // namespace sshuttle::transport

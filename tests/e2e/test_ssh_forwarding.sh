@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# TCP carried by the ssh program's own forwarding (issue 17): with -e ssh the client hands each connection to its
+# ssh master as a stdio forward, so sshd itself connects to the destination (as for ssh -L):
+#   1. downloads and uploads arrive intact, v4 and v6; a client that half-closes gets its answer (upload), and a
+#      server that closes first is seen to close by an application that keeps its own side open (the EOF must
+#      come through ssh's pipe to the socket);
+#   2. the destination's peer is sshd, not the sshuttle server, and the client logged the forwards;
+#   3. 8 parallel downloads intact, each on its own forward;
+#   4. a server that does not forward (AllowTcpForwarding no, sshd reloaded): connections still work, through the
+#      sshuttle server, and the client says that it stopped asking;
+#   5. --no-ssh-forwarding: the sshuttle server carries everything.
+set -euo pipefail
+source "$(dirname "$0")/lib/lab.sh"
+LAB_FIXTURE_MB=8 lab_setup
+STREAMS=8
+
+log_count() { grep -c -- "$1" "$SST_LOG" || true; }
+
+# The process on the server side that holds a connection to the echo server, while held_echo.py keeps one open.
+echo_peer_comm() {
+    lab_in client "$LAB_PY" "$LAB_DIR_SRC/held_echo.py" "$TARGET_V4" "$ECHO_PORT" 3 >"$LAB_TMP/held.out" 2>&1 &
+    local held=$! pid="" deadline=$((SECONDS + 10))
+    while ((SECONDS < deadline)) && [[ -z $pid ]]; do
+        pid=$(lab_in server ss -Htnp state established "( dport = :$ECHO_PORT )" | grep -o 'pid=[0-9]*' |
+            head -n 1 | cut -d= -f2 || true)
+        [[ -n $pid ]] || sleep 0.2
+    done
+    [[ -n $pid ]] && cat "/proc/$pid/comm"
+    wait "$held" || lab_fail "the held echo connection failed: $(cat "$LAB_TMP/held.out")"
+}
+
+eof_checks() {
+    local host body
+    for host in "$TARGET_V4" "$TARGET_V6"; do
+        body=$(lab_in client "$LAB_PY" "$LAB_DIR_SRC/read_to_eof.py" "$host" "$HTTP_PORT" /index.txt 10) ||
+            lab_fail "the server's close did not reach the application ($host)"
+        [[ $body == "hello from the target" ]] || lab_fail "read to EOF via $host returned '$body'"
+    done
+}
+
+# 1. and 2.
+sst_start_remote forwarding "$PRIVATE_V4" "$PRIVATE_V6"
+sst_wait_tunnel "$TARGET_V4"
+sst_transfer_checks client "$TARGET_V4"
+sst_transfer_checks client "$TARGET_V6"
+lab_pass "download and half-closed upload intact through ssh's forwards (v4, v6)"
+eof_checks
+lab_pass "a server's close reaches an application that keeps its side open (v4, v6)"
+comm=$(echo_peer_comm)
+[[ $comm == sshd ]] || lab_fail "the echo server's peer is '$comm', expected sshd (a direct-tcpip channel)"
+forwards=$(log_count "ssh forwards the connection")
+((forwards >= 6)) || lab_fail "the client logged $forwards ssh forwards, expected one per connection"
+lab_pass "the destination's peer is sshd; $forwards connections forwarded by ssh"
+
+# 3. Parallel downloads, each its own forward.
+pids=()
+for ((i = 0; i < STREAMS; i++)); do
+    (lab_in client curl -sS --max-time 120 "$(sst_url "$TARGET_V4" "$HTTP_PORT" /big.bin)" | sha256sum |
+        cut -d' ' -f1 >"$LAB_TMP/down.$i") &
+    pids+=($!)
+done
+wait "${pids[@]}"  # not a bare wait: the lab's services are this shell's children too
+for ((i = 0; i < STREAMS; i++)); do
+    [[ "$(cat "$LAB_TMP/down.$i")" == "$LAB_FIXTURE_SHA" ]] || lab_fail "parallel download $i arrived damaged"
+done
+lab_pass "$STREAMS parallel downloads intact"
+sst_stop
+
+# 4. A server that does not forward: sshd re-reads its configuration at SIGHUP (same pid, same socket).
+echo "AllowTcpForwarding no" >>"$LAB_TMP/ssh/sshd_config"
+kill -HUP "$(sshd_pids | head -n 1)"
+sleep 1
+lab_wait_listen server 22
+sst_start_remote refused "$PRIVATE_V4" "$PRIVATE_V6"
+sst_wait_tunnel "$TARGET_V4"
+for ((i = 0; i < 4; i++)); do sst_expect_proxied client "$TARGET_V4" >/dev/null; done
+sst_transfer_checks client "$TARGET_V4"
+eof_checks
+grep -q "opened none (AllowTcpForwarding no?)" "$SST_LOG" ||
+    lab_fail "the client did not say that it stopped asking ssh to forward"
+comm=$(echo_peer_comm)
+[[ $comm == sshuttle-serve* ]] || lab_fail "the echo server's peer is '$comm', expected the sshuttle server"
+lab_pass "sshd refuses forwarding: connections go through the sshuttle server, intact"
+sst_stop
+
+# 5. --no-ssh-forwarding (the server forwards again).
+sed -i '/^AllowTcpForwarding no$/d' "$LAB_TMP/ssh/sshd_config"
+kill -HUP "$(sshd_pids | head -n 1)"
+sleep 1
+lab_wait_listen server 22
+sst_start_remote nofwd --no-ssh-forwarding "$PRIVATE_V4"
+sst_wait_tunnel "$TARGET_V4"
+sst_transfer_checks client "$TARGET_V4"
+((($(log_count "ssh forwards the connection")) == 0)) || lab_fail "--no-ssh-forwarding: ssh forwarded connections"
+comm=$(echo_peer_comm)
+[[ $comm == sshuttle-serve* ]] || lab_fail "--no-ssh-forwarding: the echo server's peer is '$comm'"
+lab_pass "--no-ssh-forwarding: the sshuttle server carries every connection"
+sst_stop
