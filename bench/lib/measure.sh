@@ -23,7 +23,10 @@ bench_start() {
     for option in ${BENCH_OURS_OPTIONS:-}; do ours_extra+=("$option"); done
     BENCH_HOST=$TARGET_V4 BENCH_IPERF_PORT=$IPERF_PORT BENCH_ECHO_PORT=$ECHO_PORT
     case $mode in
-        ours | ours-ctr)
+        ours | ours-ctr | ours-mux)
+            # ours-mux: every TCP connection through our server, none as ssh's own forward (the path of any
+            # connection ssh does not forward).
+            [[ $mode == ours-mux ]] && ours_extra+=(--no-ssh-forwarding)
             # No -v: the bench wants the quiet default (sst_start would add -v).
             lab_spawn client "$LAB_TMP/$name.log" "$OURS_BIN" -r "root@$SERVER_V4" -e "$(bench_ssh_cmd "$mode")" \
                 --method "$SSHUTTLE_METHOD" "${ours_extra[@]}" "$@" "$PRIVATE_V4"
@@ -46,7 +49,7 @@ bench_start() {
                 "root@$SERVER_V4"
             BENCH_HOST=127.0.0.1 BENCH_IPERF_PORT=$FWD_IPERF BENCH_ECHO_PORT=$FWD_ECHO
             ;;
-        *) lab_fail "unknown bench mode '$mode' (ours, ours-libssh2, ours-ctr, upstream, sshL, sshL-gcm, sshL-ctr)" ;;
+        *) lab_fail "unknown bench mode '$mode' (ours, ours-libssh2, ours-ctr, ours-mux, upstream, sshL, sshL-gcm, sshL-ctr)" ;;
     esac
     BENCH_PID=$LAB_LAST_PID
 }

@@ -69,8 +69,9 @@ wait_syslog() {
 # Facility daemon (3): PRI is 3*8 + severity, i.e. 24..31.
 DAEMON_PRI='^<(2[4-9]|3[01])>'
 
-# 1. --syslog in the foreground: client, firewall manager and server all log there, and not to stderr.
-sst_start_remote syslog --syslog "$PRIVATE_V4"
+# 1. --syslog in the foreground: client, firewall manager and server all log there, and not to stderr. The
+# server's line for a connection is the one looked for, so connections go through it (--no-ssh-forwarding).
+sst_start_remote syslog --syslog --no-ssh-forwarding "$PRIVATE_V4"
 sst_wait_tunnel "$TARGET_V4"
 wait_syslog "${DAEMON_PRI}.* sshuttle\[[0-9]+\]: c: Connected to server\.$"
 wait_syslog "${DAEMON_PRI}.* sshuttle\[[0-9]+\]: fw: "
@@ -86,7 +87,7 @@ grep -E ': (c|fw|s): ' "$SYSLOG" | sed -E 's/^<[0-9]+>[A-Z][a-z]{2} [ 0-9:]+ //'
 # 2. -D implies --syslog: once detached, the daemon's lines go to syslog.
 : >"$SYSLOG"
 (cd "$LAB_TMP" && timeout 120 ip netns exec "sst-c-$LAB_ID" "$SSHUTTLE_BIN" -v -D -r "root@$SERVER_V4" \
-    -e "$LAB_SSH_CMD" --method "$SSHUTTLE_METHOD" "$PRIVATE_V4" >"$LAB_TMP/daemon.log" 2>&1) ||
+    -e "$LAB_SSH_CMD" --no-ssh-forwarding --method "$SSHUTTLE_METHOD" "$PRIVATE_V4" >"$LAB_TMP/daemon.log" 2>&1) ||
     lab_fail "sshuttle -D failed: $(cat "$LAB_TMP/daemon.log")"
 DAEMON_PID=$(cat "$LAB_TMP/sshuttle.pid")
 wait_syslog "${DAEMON_PRI}.* sshuttle\[$DAEMON_PID\]: c: running as a daemon, pid $DAEMON_PID$"

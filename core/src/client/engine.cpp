@@ -26,6 +26,7 @@
 #include "mux/payloads.hpp"
 #include "mux/tcp_channel.hpp"
 #include "net/asio_address.hpp"
+#include "net/sockaddr.hpp"
 
 namespace sshuttle::client {
 namespace {
@@ -333,7 +334,18 @@ class ClientEngine::Impl {
     // The handoff first (the ssh program's own forwarding); what it gives back later goes over the mux.
     bool offer(int fd, const net::Endpoint& destination, boost::asio::ip::tcp protocol) {
         const auto target = net::to_asio<boost::asio::ip::tcp>(destination);
-        return handoff_->take(fd, destination, [this, alive = std::weak_ptr<void>(alive_), target, protocol](int back) {
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        std::optional<net::Endpoint> source;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
+            source = net::endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&peer));
+        auto opened = [this, alive = std::weak_ptr<void>(alive_), source = source.value_or(net::Endpoint{}),
+                       destination](std::weak_ptr<const void> carried) -> std::shared_ptr<mux::ChannelTraffic> {
+            if (alive.expired()) return std::make_shared<mux::ChannelTraffic>();
+            return connections_.add(0, source, destination, std::move(carried));
+        };
+        return handoff_->take(fd, destination, std::move(opened),
+                              [this, alive = std::weak_ptr<void>(alive_), target, protocol](int back) {
             if (alive.expired()) {
                 ::close(back);
                 return;

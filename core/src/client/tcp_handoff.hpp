@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
+#include "mux/channel_traffic.hpp"
 #include "net/address.hpp"
 
 namespace sshuttle::client {
@@ -14,9 +16,12 @@ class TcpHandoff {
     virtual ~TcpHandoff() = default;
     /// Gives a connection back, untouched (no byte read from it), for the engine to carry over the mux.
     using GiveBack = std::function<void(int fd)>;
-    /// Takes `fd` (true; it is the handoff's from here) or declines it at once (false). A connection taken may
-    /// still come back through `give_back` (on the caller's io_context, later) when the other way refuses it.
-    virtual bool take(int fd, const net::Endpoint& target, GiveBack give_back) = 0;
+    /// The connection is carried: `alive` expires when it is over. Returns the counters to add its bytes to.
+    using Opened = std::function<std::shared_ptr<mux::ChannelTraffic>(std::weak_ptr<const void> alive)>;
+    /// Takes `fd` (true; it is the handoff's from here) or declines it at once (false). A connection taken is
+    /// later either reported through `opened` or comes back through `give_back` (on the caller's io_context)
+    /// when the other way refuses it.
+    virtual bool take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) = 0;
     /// Connections carried now.
     virtual std::size_t carried() const = 0;
 };

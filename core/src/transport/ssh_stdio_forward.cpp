@@ -2,12 +2,15 @@
 #include "transport/ssh_stdio_forward.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -28,6 +31,10 @@ constexpr std::size_t kSpliceChunk = 1 << 20;
 // Splices in a row before the loop serves others: a fast download must not starve the other connections.
 constexpr int kSplicesPerTurn = 16;
 constexpr std::size_t kShownReasonBytes = 120;
+// Where tcpi_bytes_received sits in the kernel's struct tcp_info (include/uapi/linux/tcp.h): after the 104 bytes
+// glibc's struct also has, then tcpi_pacing_rate, tcpi_max_pacing_rate and tcpi_bytes_acked (8 bytes each).
+constexpr std::size_t kBytesReceivedAt = 128;
+static_assert(sizeof(tcp_info) == 104, "glibc's struct tcp_info is the kernel's first 104 bytes");
 
 // One descriptor over the control socket as ssh's mm_send_fd does: one byte of data carrying SCM_RIGHTS.
 bool send_descriptor(int socket, int fd) {
@@ -80,6 +87,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
           request_id_(next_request_id()) {}
 
     void begin(const std::string& control_socket) {
+        control_path_ = control_socket;
         auto self = shared_from_this();
         control_.async_connect(stream_protocol::endpoint(control_socket),
                                [self](const boost::system::error_code& ec) {
@@ -94,7 +102,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         finish();
     }
 
-    uint64_t bytes_down() const override { return bytes_down_; }
+    void count_traffic(std::shared_ptr<mux::ChannelTraffic> traffic) override { traffic_ = std::move(traffic); }
 
    private:
     // Hello, the request, then the socket as input and our pipe's write end as output.
@@ -154,6 +162,9 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
 
     void opened() {
         opened_ = true;
+        // As ssh -L does for the sockets it forwards: a small answer goes out at once, not after an ACK.
+        const int one = 1;
+        ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (auto on_open = std::exchange(on_open_, nullptr)) on_open(Refusal::kNone, "", -1);
         read_answers();  // until the master closes it
         pump_down();
@@ -179,13 +190,10 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
             const ssize_t n = ::splice(pipe_.native_handle(), nullptr, socket_.native_handle(), nullptr, kSpliceChunk,
                                        SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
             if (n > 0) {
-                bytes_down_ += static_cast<uint64_t>(n);
+                traffic_->to_socket += static_cast<uint64_t>(n);
                 continue;
             }
-            if (n == 0) {
-                ::shutdown(socket_.native_handle(), SHUT_WR);
-                return down_ended();
-            }
+            if (n == 0) return remote_ended();
             if (errno == EINTR) continue;
             if (errno == EAGAIN) return wait_for_pump();
             // The application is gone (reset): ssh's writes into the pipe now fail, and it drops the channel.
@@ -196,8 +204,22 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         boost::asio::post(io_, [self = shared_from_this()] { self->pump_down(); });
     }
 
+    // What ssh has read of the application's bytes: all the socket received, as the kernel counts it
+    // (tcpi_bytes_received of the kernel's struct tcp_info, Linux 4.1; glibc's tcp_info stops before it).
+    void count_upload() {
+        std::array<uint8_t, 256> info{};
+        socklen_t length = info.size();
+        uint64_t received = 0;
+        if (::getsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_INFO, info.data(), &length) == 0 &&
+            length >= kBytesReceivedAt + sizeof received) {
+            std::memcpy(&received, info.data() + kBytesReceivedAt, sizeof received);
+            traffic_->from_socket = received;
+        }
+    }
+
     // EAGAIN means an empty pipe or a full socket: the pipe's count of queued bytes tells which.
     void wait_for_pump() {
+        count_upload();
         int queued = 0;
         ::ioctl(pipe_.native_handle(), FIONREAD, &queued);
         auto self = shared_from_this();
@@ -209,6 +231,39 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         } else {
             pipe_.async_wait(stream_descriptor::wait_read, resume);
         }
+    }
+
+    // The pipe's end: the remote's EOF, or ssh gone (it closes every descriptor as it exits). An application must
+    // not take a dead tunnel for the server's end of the data (a truncated download would look complete), so
+    // then the socket is reset, as the mux resets its connections at a loss.
+    void remote_ended() {
+        if (control_at_eof() && !master_listening()) {
+            spdlog::debug("ssh forward to {}: the ssh master is gone; reset", target_.to_string());
+            const linger abort_on_close{1, 0};
+            ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+            return finish();
+        }
+        ::shutdown(socket_.native_handle(), SHUT_WR);
+        down_ended();
+    }
+
+    // ssh closes its descriptors in order as it exits, and it took the control connection before our pipe: so at
+    // the pipe's end a dead master's control connection is at its end already.
+    bool control_at_eof() {
+        if (control_done_) return true;
+        char byte;
+        const ssize_t n = ::recv(control_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    }
+
+    // Whether the master still accepts control connections (it does until it exits).
+    bool master_listening() const {
+        const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe < 0) return false;
+        const stream_protocol::endpoint endpoint(control_path_);
+        const bool listening = ::connect(probe, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0;
+        ::close(probe);
+        return listening;
     }
 
     void down_ended() {
@@ -225,6 +280,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     void finish() {
         if (finished_) return;
         finished_ = true;
+        if (opened_ && socket_.is_open()) count_upload();
         boost::system::error_code ignored;
         control_.close(ignored);
         pipe_.close(ignored);
@@ -233,6 +289,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     }
 
     boost::asio::io_context& io_;
+    std::string control_path_;
     stream_protocol::socket control_;
     stream_descriptor socket_;  // the application's connection
     stream_descriptor pipe_;    // read end; ssh writes the remote's bytes into the other
@@ -242,7 +299,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     uint32_t request_id_;
     sshmux::AnswerReader reader_;
     std::array<uint8_t, 512> answer_buffer_{};
-    uint64_t bytes_down_ = 0;
+    std::shared_ptr<mux::ChannelTraffic> traffic_ = std::make_shared<mux::ChannelTraffic>();
     bool opened_ = false;
     bool down_done_ = false;
     bool control_done_ = false;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "mux/channel_traffic.hpp"
 #include "net/address.hpp"
 
 namespace sshuttle::transport {
@@ -44,8 +45,9 @@ class SshStdioForward {
     virtual ~SshStdioForward() = default;
     /// Ends the forward now (the master drops its channel); no callback runs after this.
     virtual void close() = 0;
-    /// Bytes spliced towards the application so far.
-    virtual uint64_t bytes_down() const = 0;
+    /// Where to count the connection's bytes from here on: towards the application as spliced, and from it as
+    /// its socket's TCP_INFO tells (ssh reads that side, not us) whenever the forward wakes and at its end.
+    virtual void count_traffic(std::shared_ptr<mux::ChannelTraffic> traffic) = 0;
 };
 
 }  // namespace sshuttle::transport

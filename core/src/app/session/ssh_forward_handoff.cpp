@@ -17,19 +17,23 @@ SshForwardHandoff::~SshForwardHandoff() {
     for (auto& [id, forward] : forwards_) forward->close();
 }
 
-bool SshForwardHandoff::take(int fd, const net::Endpoint& target, GiveBack give_back) {
+bool SshForwardHandoff::take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) {
     if (off_ || forwards_.size() >= max_open_) return false;
     const uint64_t id = next_id_++;
     spdlog::debug("accept: ssh forwards the connection to {} ({} open)", target.to_string(), forwards_.size() + 1);
     std::weak_ptr<void> alive = alive_;
-    auto on_open = [this, alive, id, target, give_back = std::move(give_back)](Refusal refusal, const std::string& why,
-                                                                              int returned_fd) {
+    auto on_open = [this, alive, id, target, opened = std::move(opened), give_back = std::move(give_back)](
+                       Refusal refusal, const std::string& why, int returned_fd) {
         if (alive.expired()) {
             if (returned_fd >= 0) ::close(returned_fd);
             return;
         }
         answered(id, refusal, why);
-        if (refusal == Refusal::kNone) return;
+        if (refusal == Refusal::kNone) {
+            if (const auto it = forwards_.find(id); it != forwards_.end())
+                it->second->count_traffic(opened(std::weak_ptr<const void>(it->second)));
+            return;
+        }
         spdlog::debug("ssh did not forward the connection to {} ({}); the sshuttle server carries it",
                       target.to_string(), why);
         give_back(returned_fd);

@@ -29,7 +29,7 @@ class SshForwardHandoff final : public client::TcpHandoff {
     SshForwardHandoff(const SshForwardHandoff&) = delete;
     SshForwardHandoff& operator=(const SshForwardHandoff&) = delete;
 
-    bool take(int fd, const net::Endpoint& target, GiveBack give_back) override;
+    bool take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) override;
     std::size_t carried() const override { return forwards_.size(); }
 
    private:
