@@ -202,7 +202,7 @@ TEST_CASE("options: argparse-style unique prefixes of long options") {
           "ambiguous option: --excl could match --exclude, --exclude-from");
     CHECK(error_of({"--no", "-N"}) ==
           "ambiguous option: --no could match --no-cmd-delimiter, --no-latency-control, --no-reconnect, "
-          "--no-sudo-pythonpath");
+          "--no-ssh-forwarding, --no-sudo-pythonpath");
 }
 
 TEST_CASE("options: errors are one line naming the bad value") {
