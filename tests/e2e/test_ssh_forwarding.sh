@@ -9,7 +9,8 @@
 #   3. 8 parallel downloads intact, each on its own forward;
 #   4. a server that does not forward (AllowTcpForwarding no, sshd reloaded): connections still work, through the
 #      sshuttle server, and the client says that it stopped asking;
-#   5. --no-ssh-forwarding: the sshuttle server carries everything.
+#   5. an ssh configuration with its own ControlMaster/ControlPath: that master forwards the connections;
+#   6. --no-ssh-forwarding: the sshuttle server carries everything.
 set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
 LAB_FIXTURE_MB=8 lab_setup
@@ -84,11 +85,24 @@ comm=$(echo_peer_comm)
 lab_pass "sshd refuses forwarding: connections go through the sshuttle server, intact"
 sst_stop
 
-# 5. --no-ssh-forwarding (the server forwards again).
+# 5. The user's ssh configuration shares connections itself: its master forwards the connections.
+cp "$LAB_SSH_CONFIG" "$LAB_TMP/ssh_config.shared"
+printf '    ControlMaster auto\n    ControlPath %s/cm-%%C\n    ControlPersist no\n' "$LAB_TMP" >>"$LAB_TMP/ssh_config.shared"
 sed -i '/^AllowTcpForwarding no$/d' "$LAB_TMP/ssh/sshd_config"
 kill -HUP "$(sshd_pids | head -n 1)"
 sleep 1
 lab_wait_listen server 22
+sst_start client shared -r "root@$SERVER_V4" -e "ssh -F $LAB_TMP/ssh_config.shared" --method "$SSHUTTLE_METHOD" \
+    "$PRIVATE_V4"
+sst_wait_tunnel "$TARGET_V4"
+sst_transfer_checks client "$TARGET_V4"
+((($(log_count "ssh forwards the connection")) >= 2)) || lab_fail "the configuration's master forwarded nothing"
+comm=$(echo_peer_comm)
+[[ $comm == sshd ]] || lab_fail "with the configuration's master, the echo server's peer is '$comm'"
+lab_pass "the ssh configuration's own ControlMaster forwards the connections"
+sst_stop
+
+# 6. --no-ssh-forwarding.
 sst_start_remote nofwd --no-ssh-forwarding "$PRIVATE_V4"
 sst_wait_tunnel "$TARGET_V4"
 sst_transfer_checks client "$TARGET_V4"

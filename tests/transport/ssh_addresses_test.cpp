@@ -46,6 +46,18 @@ TEST_CASE("ssh -G output: HostName, first ProxyJump hop, ProxyCommand") {
     CHECK(parse_ssh_g("proxyjump none\n").proxy_jump.empty());
 }
 
+TEST_CASE("ssh -G output: connection sharing, its socket, and a master that asks") {
+    SshTarget none = parse_ssh_g("controlmaster false\ncontrolpath none\n");
+    CHECK_FALSE(none.shares_connection);
+    CHECK(none.control_path.empty());
+    SshTarget shared = parse_ssh_g("controlmaster auto\ncontrolpath /home/u/.ssh/cm-u@h:22\n");
+    CHECK(shared.shares_connection);
+    CHECK(shared.control_path == "/home/u/.ssh/cm-u@h:22");
+    CHECK_FALSE(shared.master_asks);
+    CHECK(parse_ssh_g("controlmaster autoask\ncontrolpath /s\n").master_asks);
+    CHECK(parse_ssh_g("controlmaster ask\ncontrolpath /s\n").master_asks);
+}
+
 TEST_CASE("ssh -G output: the first jump hop's host in each form (common/proxy_jump.hpp)") {
     const auto first_hop = [](const std::string& value) { return parse_ssh_g("proxyjump " + value + "\n").proxy_jump; };
     CHECK(first_hop("host") == "host");

@@ -25,8 +25,9 @@ class ExtraChannelSource {
     /// Starts the server (no new authentication) and blocks until its sync header has been read. Throws
     /// TransportError. Safe on another thread than the one using the primary connection.
     virtual std::unique_ptr<ServerConnection> open() const = 0;
-    /// The socket of the ssh program's connection-sharing master when it is ours (we started it and nothing
-    /// else uses it), for stdio forwards of single connections (transport/ssh_stdio_forward.hpp); "" = none.
+    /// The socket of the ssh program's connection-sharing master (ours, or the one the user's ssh configuration
+    /// names, unless that one asks about each session), for stdio forwards of single connections
+    /// (transport/ssh_stdio_forward.hpp); "" = none.
     virtual std::string forward_socket() const { return {}; }
 };
 

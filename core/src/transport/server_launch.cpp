@@ -56,7 +56,7 @@ struct LaunchPlan {
     PluginTarget target;    // what the plugin connects to and runs
     bool may_fall_back = false;  // the plugin was not asked for by name: the ssh command may stand in
     std::vector<std::string> extra_argv;  // the ssh program for one more channel (connection sharing); empty = none
-    std::string control_socket;  // the connection-sharing master's socket when it is ours; empty = none
+    std::string control_socket;  // the connection-sharing master's socket (ours or the configuration's); "" = none
 };
 
 struct PendingServer::State {
@@ -346,6 +346,8 @@ std::vector<std::string> share_connection(LaunchPlan& plan, const LaunchConfig& 
         spdlog::debug("the ssh configuration shares connections itself (ControlMaster/ControlPath): using it");
         // An extra channel never prompts: the tunnel authenticates once (batch mode).
         plan.extra_argv = ssh_argv(options, command, {"-o", "ControlMaster=no"}, true);
+        // Their master forwards single connections too, unless it would ask the user about each one.
+        if (!settings->master_asks) plan.control_socket = settings->control_path;
         return {};
     }
     const std::string socket = next_control_socket(params.control_dir);

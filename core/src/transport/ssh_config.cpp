@@ -32,8 +32,14 @@ SshTarget parse_ssh_g(const std::string& output) {
         }
     });
     each("proxycommand", [&](const std::string& v) { target.proxy_command |= v != "none"; });
-    each("controlmaster", [&](const std::string& v) { target.shares_connection |= v != "false"; });
-    each("controlpath", [&](const std::string& v) { target.shares_connection |= v != "none"; });
+    each("controlmaster", [&](const std::string& v) {
+        target.shares_connection |= v != "false";
+        target.master_asks = v == "ask" || v == "autoask";
+    });
+    each("controlpath", [&](const std::string& v) {
+        target.shares_connection |= v != "none";
+        target.control_path = v == "none" ? "" : v;  // ssh -G prints it with its %-tokens expanded
+    });
     each("ciphers", [&](const std::string& v) { target.ciphers = v; });
     return target;
 }

@@ -19,6 +19,8 @@ struct SshTarget {
     std::string proxy_jump;     // first ProxyJump hop's host, empty if none
     bool proxy_command = false; // a ProxyCommand is set: the address cannot be known
     bool shares_connection = false;  // the configuration sets ControlMaster or ControlPath itself
+    std::string control_path;        // its ControlPath, expanded; empty = none
+    bool master_asks = false;        // ControlMaster ask/autoask: the master asks the user about each session
     std::string ciphers;             // the cipher list ssh offers, in its order
 };
 
