@@ -267,6 +267,13 @@ TEST_CASE("the remote's bytes and its EOF reach the application, which can still
     run_until(io, [&] { return out.refusal.has_value(); });
     REQUIRE(*out.refusal == SshStdioForward::Refusal::kNone);
     master.wait_served();
+    auto traffic = std::make_shared<sshuttle::mux::ChannelTraffic>();
+    forward->count_traffic(traffic);
+    REQUIRE(::write(pair.app, "upload", 6) == 6);  // ssh's to read; the kernel counts what the socket got
+    run_until(io, [&] {
+        forward->refresh_traffic();
+        return traffic->from_socket == 6;
+    });
     write_all(master.output(), {'r', 'e', 'p', 'l', 'y'});
     master.close_output();  // the remote's EOF; the channel (and the control connection) stay open
     char got[5];
@@ -281,6 +288,7 @@ TEST_CASE("the remote's bytes and its EOF reach the application, which can still
     reader.join();
     CHECK(std::string(got, 5) == "reply");
     CHECK(last == 0);
+    CHECK(traffic->to_socket == 5);
     CHECK(::write(pair.app, "more", 4) == 4);  // the application's side is still open
     CHECK_FALSE(out.ended);
     master.close_control();  // the channel is gone

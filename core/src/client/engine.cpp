@@ -178,7 +178,10 @@ class ClientEngine::Impl {
     std::size_t held_connections() const { return held_.size(); }
     bool closed_by_protocol_error() const { return closed_by_protocol_error_; }
 
-    TrafficSnapshot traffic() { return connections_.snapshot(); }
+    TrafficSnapshot traffic() {
+        if (handoff_) handoff_->refresh_traffic();
+        return connections_.snapshot();
+    }
 
     uint64_t dns_queries() const {
         uint64_t count = dns_queries_of_stopped_;

@@ -22,8 +22,8 @@ class TcpHandoff {
     /// later either reported through `opened` or comes back through `give_back` (on the caller's io_context)
     /// when the other way refuses it.
     virtual bool take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) = 0;
-    /// Connections carried now.
-    virtual std::size_t carried() const = 0;
+    /// Brings the byte counts of the connections it carries up to date (before a status snapshot).
+    virtual void refresh_traffic() {}
 };
 
 }  // namespace sshuttle::client

@@ -143,7 +143,8 @@ ClientSession::ClientSession(const cli::Options& options)
 
 ClientSession::~ClientSession() = default;
 
-// Each new TCP connection goes to the ssh program's own forwarding first, when the master is ours (issue 17).
+// Each new TCP connection goes to the ssh program's own forwarding first, when there is a connection-sharing
+// master to ask (issue 17).
 void ClientSession::offer_ssh_forwarding() {
     std::shared_ptr<client::TcpHandoff> handoff;
     const auto& extra = server_ ? server_->extra_channels() : nullptr;

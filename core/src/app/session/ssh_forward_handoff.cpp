@@ -46,6 +46,10 @@ bool SshForwardHandoff::take(int fd, const net::Endpoint& target, Opened opened,
     return true;
 }
 
+void SshForwardHandoff::refresh_traffic() {
+    for (auto& [id, forward] : forwards_) forward->refresh_traffic();
+}
+
 void SshForwardHandoff::answered(uint64_t id, Refusal refusal, const std::string& why) {
     if (refusal == Refusal::kNone) {
         ever_opened_ = true;

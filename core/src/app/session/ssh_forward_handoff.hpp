@@ -30,7 +30,7 @@ class SshForwardHandoff final : public client::TcpHandoff {
     SshForwardHandoff& operator=(const SshForwardHandoff&) = delete;
 
     bool take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) override;
-    std::size_t carried() const override { return forwards_.size(); }
+    void refresh_traffic() override;
 
    private:
     void answered(uint64_t id, transport::SshStdioForward::Refusal refusal, const std::string& why);
