@@ -213,106 +213,95 @@ sshuttle::net::Endpoint destination() {
     return target;
 }
 
-std::shared_ptr<SshStdioForward> start(boost::asio::io_context& io, const std::string& path, int fd, Outcome& out) {
-    return SshStdioForward::start(
-        io, path, fd, destination(),
-        [&out](SshStdioForward::Refusal refusal, const std::string&, int returned) {
-            out.refusal = refusal;
-            out.returned_fd = returned;
-        },
-        [&out] { out.ended = true; });
-}
+// One captured connection handed to a stand-in master (or to a socket nobody listens on), up to the answer.
+struct Handoff {
+    sshuttle::test::ScratchDir dir;
+    TcpPair pair;
+    boost::asio::io_context io;
+    std::optional<StandInMaster> master;
+    Outcome out;
+    std::shared_ptr<SshStdioForward> forward;
+
+    // `early`: what the application sends before the handoff starts.
+    explicit Handoff(std::optional<StandInMaster::Answer> answer, const std::string& early = "") {
+        if (!early.empty()) REQUIRE(::write(pair.app, early.data(), early.size()) == static_cast<ssize_t>(early.size()));
+        if (answer) master.emplace(dir / "master", *answer);
+        forward = SshStdioForward::start(
+            io, dir / "master", pair.captured, destination(),
+            [this](SshStdioForward::Refusal refusal, const std::string&, int returned) {
+                out.refusal = refusal;
+                out.returned_fd = returned;
+            },
+            [this] { out.ended = true; });
+        run_until(io, [&] { return out.refusal.has_value(); });
+        if (master) master->wait_served();  // its thread has written all it keeps
+    }
+};
 
 }  // namespace
 
 TEST_CASE("a refused forward gives the socket back untouched") {
-    sshuttle::test::ScratchDir dir;
-    TcpPair pair;
-    REQUIRE(::write(pair.app, "early", 5) == 5);  // sent before the refusal: must still be there for the mux
-    boost::asio::io_context io;
-    StandInMaster master(dir / "master", StandInMaster::Answer::kRefuse);
-    Outcome out;
-    auto forward = start(io, dir / "master", pair.captured, out);
-    run_until(io, [&] { return out.refusal.has_value(); });
-    CHECK(*out.refusal == SshStdioForward::Refusal::kByServer);
-    CHECK(master.request_host() == "2001:db8::7");
-    CHECK(master.request_port() == 8080);
-    REQUIRE(out.returned_fd == pair.captured);
+    Handoff h(StandInMaster::Answer::kRefuse, "early");  // sent before the refusal: still there for the mux
+    CHECK(*h.out.refusal == SshStdioForward::Refusal::kByServer);
+    CHECK(h.master->request_host() == "2001:db8::7");
+    CHECK(h.master->request_port() == 8080);
+    REQUIRE(h.out.returned_fd == h.pair.captured);
     char got[5];
-    REQUIRE(read_exact(out.returned_fd, got, 5));
+    REQUIRE(read_exact(h.out.returned_fd, got, 5));
     CHECK(std::string(got, 5) == "early");
-    CHECK_FALSE(out.ended);
-    ::close(out.returned_fd);
+    CHECK_FALSE(h.out.ended);
+    ::close(h.out.returned_fd);
 }
 
 TEST_CASE("no master: the socket comes back at once") {
-    sshuttle::test::ScratchDir dir;
-    TcpPair pair;
-    boost::asio::io_context io;
-    Outcome out;
-    auto forward = start(io, dir / "nobody-listens", pair.captured, out);
-    run_until(io, [&] { return out.refusal.has_value(); });
-    CHECK(*out.refusal == SshStdioForward::Refusal::kNoMaster);
-    CHECK(out.returned_fd == pair.captured);
-    ::close(out.returned_fd);
+    Handoff h(std::nullopt);
+    CHECK(*h.out.refusal == SshStdioForward::Refusal::kNoMaster);
+    CHECK(h.out.returned_fd == h.pair.captured);
+    ::close(h.out.returned_fd);
 }
 
 TEST_CASE("the remote's bytes and its EOF reach the application, which can still send") {
-    sshuttle::test::ScratchDir dir;
-    TcpPair pair;
-    boost::asio::io_context io;
-    StandInMaster master(dir / "master", StandInMaster::Answer::kOpen);
-    Outcome out;
-    auto forward = start(io, dir / "master", pair.captured, out);
-    run_until(io, [&] { return out.refusal.has_value(); });
-    REQUIRE(*out.refusal == SshStdioForward::Refusal::kNone);
-    master.wait_served();
+    Handoff h(StandInMaster::Answer::kOpen);
+    REQUIRE(*h.out.refusal == SshStdioForward::Refusal::kNone);
     auto traffic = std::make_shared<sshuttle::mux::ChannelTraffic>();
-    forward->count_traffic(traffic);
-    REQUIRE(::write(pair.app, "upload", 6) == 6);  // ssh's to read; the kernel counts what the socket got
-    run_until(io, [&] {
-        forward->refresh_traffic();
+    h.forward->count_traffic(traffic);
+    REQUIRE(::write(h.pair.app, "upload", 6) == 6);  // ssh's to read; the kernel counts what the socket got
+    run_until(h.io, [&] {
+        h.forward->refresh_traffic();
         return traffic->from_socket == 6;
     });
-    write_all(master.output(), {'r', 'e', 'p', 'l', 'y'});
-    master.close_output();  // the remote's EOF; the channel (and the control connection) stay open
+    write_all(h.master->output(), {'r', 'e', 'p', 'l', 'y'});
+    h.master->close_output();  // the remote's EOF; the channel (and the control connection) stay open
     char got[5];
     std::atomic<bool> read_done{false};
     ssize_t last = -1;
     std::thread reader([&] {
-        read_exact(pair.app, got, 5);
-        last = ::read(pair.app, got, 1);  // the EOF
+        read_exact(h.pair.app, got, 5);
+        last = ::read(h.pair.app, got, 1);  // the EOF
         read_done = true;
     });
-    run_until(io, [&] { return read_done.load(); });
+    run_until(h.io, [&] { return read_done.load(); });
     reader.join();
     CHECK(std::string(got, 5) == "reply");
     CHECK(last == 0);
     CHECK(traffic->to_socket == 5);
-    CHECK(::write(pair.app, "more", 4) == 4);  // the application's side is still open
-    CHECK_FALSE(out.ended);
-    master.close_control();  // the channel is gone
-    run_until(io, [&] { return out.ended; });
+    CHECK(::write(h.pair.app, "more", 4) == 4);  // the application's side is still open
+    CHECK_FALSE(h.out.ended);
+    h.master->close_control();  // the channel is gone
+    run_until(h.io, [&] { return h.out.ended; });
 }
 
 TEST_CASE("a master that dies resets the application's connection, after the bytes it had") {
-    sshuttle::test::ScratchDir dir;
-    TcpPair pair;
-    boost::asio::io_context io;
-    StandInMaster master(dir / "master", StandInMaster::Answer::kOpen);
-    Outcome out;
-    auto forward = start(io, dir / "master", pair.captured, out);
-    run_until(io, [&] { return out.refusal.has_value(); });
-    REQUIRE(*out.refusal == SshStdioForward::Refusal::kNone);
-    master.wait_served();
-    write_all(master.output(), {'p', 'a', 'r', 't'});
-    master.die();
-    run_until(io, [&] { return out.ended; });
+    Handoff h(StandInMaster::Answer::kOpen);
+    REQUIRE(*h.out.refusal == SshStdioForward::Refusal::kNone);
+    write_all(h.master->output(), {'p', 'a', 'r', 't'});
+    h.master->die();
+    run_until(h.io, [&] { return h.out.ended; });
     char got[4];
-    REQUIRE(read_exact(pair.app, got, 4));
+    REQUIRE(read_exact(h.pair.app, got, 4));
     CHECK(std::string(got, 4) == "part");
     errno = 0;
-    const ssize_t n = ::read(pair.app, got, 1);
+    const ssize_t n = ::read(h.pair.app, got, 1);
     CHECK(n < 0);
     CHECK(errno == ECONNRESET);
 }
