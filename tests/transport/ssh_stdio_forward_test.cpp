@@ -6,7 +6,9 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -304,4 +306,59 @@ TEST_CASE("a master that dies resets the application's connection, after the byt
     const ssize_t n = ::read(h.pair.app, got, 1);
     CHECK(n < 0);
     CHECK(errno == ECONNRESET);
+}
+
+TEST_CASE("a control socket of another user is not given the connection") {
+    if (::geteuid() == 0) {
+        // Root: the foreign master is a child that became nobody, listening in a directory anyone may write (as a
+        // ControlPath in /tmp would be).
+        sshuttle::test::ScratchDir dir;
+        REQUIRE(::chmod(dir.path().c_str(), 0777) == 0);
+        const std::string path = dir / "master";
+        const pid_t child = ::fork();
+        if (child == 0) {
+            // Only async-signal-safe calls after fork().
+            if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+            sockaddr_un address{};
+            address.sun_family = AF_UNIX;
+            std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+            const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            if (::bind(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || ::listen(s, 1) != 0)
+                ::_exit(4);
+            const int c = ::accept(s, nullptr, nullptr);
+            char buffer[256];
+            while (c >= 0 && ::read(c, buffer, sizeof buffer) > 0) {
+            }
+            ::_exit(0);
+        }
+        struct stat st{};
+        for (int i = 0; i < 500 && ::stat(path.c_str(), &st) != 0; ++i) ::usleep(10000);
+        TcpPair pair;
+        boost::asio::io_context io;
+        Outcome out;
+        std::string why;
+        auto forward = SshStdioForward::start(
+            io, path, pair.captured, destination(),
+            [&](SshStdioForward::Refusal refusal, const std::string& reason, int returned) {
+                out.refusal = refusal;
+                out.returned_fd = returned;
+                why = reason;
+            },
+            [&out] { out.ended = true; });
+        run_until(io, [&] { return out.refusal.has_value(); });
+        CHECK(*out.refusal == SshStdioForward::Refusal::kNoMaster);
+        CHECK(why.find("belongs to uid 65534") != std::string::npos);
+        CHECK(out.returned_fd == pair.captured);
+        ::close(out.returned_fd);
+        forward.reset();
+        io.restart();
+        io.poll();  // the control connection closes: the child's read ends
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        CHECK(WEXITSTATUS(status) == 0);
+        return;
+    }
+    // Not root: no other user to be; the uid check still runs against our own master in the cases above.
+    Handoff h(StandInMaster::Answer::kOpen);
+    CHECK(*h.out.refusal == SshStdioForward::Refusal::kNone);
 }

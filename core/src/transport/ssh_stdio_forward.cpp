@@ -100,6 +100,8 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         control_.async_connect(stream_protocol::endpoint(control_socket),
                                [self](const boost::system::error_code& ec) {
                                    if (ec) return self->refused(Refusal::kNoMaster, "connect: " + ec.message());
+                                   if (std::string why = self->foreign_master(); !why.empty())
+                                       return self->refused(Refusal::kNoMaster, why);
                                    self->ask();
                                });
     }
@@ -117,6 +119,19 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     }
 
    private:
+    // The socket may sit in a directory another user can write (a ControlPath in /tmp): only a master running as
+    // our own user is given the application's connection. Empty when it is ours.
+    std::string foreign_master() {
+        ucred peer{};
+        socklen_t length = sizeof peer;
+        if (::getsockopt(control_.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
+            return std::string("SO_PEERCRED: ") + std::strerror(errno);
+        if (peer.uid != ::geteuid())
+            return "the control socket " + control_path_ + " belongs to uid " + std::to_string(peer.uid) +
+                   ", not to us (uid " + std::to_string(::geteuid()) + ")";
+        return {};
+    }
+
     // Hello, the request, then the socket as input and our pipe's write end as output.
     void ask() {
         int ends[2];
