@@ -9,7 +9,7 @@
 # is there (other clients on the machine do not show up); every status command enters that namespace.
 set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
-LAB_FIXTURE_MB=20 lab_setup
+LAB_FIXTURE_MB=64 lab_setup
 
 mkdir -p /run/sshuttle  # the mount point; the client's namespace mounts a tmpfs over it
 SST_WRAPPER=(unshare -m --propagation private sh -c
@@ -29,8 +29,10 @@ mode=$(in_client_mounts stat -c '%a %U' "$SOCKET")
 [[ $mode == "600 root" ]] || lab_fail "control socket $SOCKET is '$mode', expected '600 root'"
 lab_pass "status: control socket $SOCKET, mode 600, owned by root"
 
-# A slow download: 20 MB at 256 KB/s keeps one connection busy for over a minute (killed at the end), so a
-# loaded machine cannot let it finish between two status calls.
+# A slow download: 64 MB at 256 KB/s keeps one connection busy for minutes (killed at the end), so a loaded
+# machine cannot let it finish between two status calls. It is larger than what the kernel buffers on the way:
+# with ssh's own forwards the connection leaves the status once the server's last byte is in the
+# application's socket buffers (ssh ends a stdio forward at the remote's EOF), and here those hold 15 MB.
 lab_spawn client "$LAB_TMP/download.log" curl -sS --limit-rate 256K -o /dev/null \
     "$(sst_url "$TARGET_V4" "$HTTP_PORT" /big.bin)"
 DOWNLOAD=$LAB_LAST_PID

@@ -262,7 +262,9 @@ TEST_CASE("no master: the socket comes back at once") {
     ::close(h.out.returned_fd);
 }
 
-TEST_CASE("the remote's bytes and its EOF reach the application, which can still send") {
+// Our side only: the real ssh ends a stdio forward's input at the remote's EOF (its force_drain), so what the
+// application sends after that is not carried; here the stand-in keeps the channel open.
+TEST_CASE("the remote's bytes and its EOF reach the application, whose side stays open") {
     Handoff h(StandInMaster::Answer::kOpen);
     REQUIRE(*h.out.refusal == SshStdioForward::Refusal::kNone);
     auto traffic = std::make_shared<sshuttle::mux::ChannelTraffic>();
