@@ -20,6 +20,7 @@
 
 #include "common/untrusted_text.hpp"
 #include "transport/ssh_mux_messages.hpp"
+#include "transport/sync_reader.hpp"
 
 namespace sshuttle::transport {
 namespace {
@@ -57,18 +58,6 @@ bool send_descriptor(int socket, int fd) {
     while ((sent = ::sendmsg(socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
     }
     return sent == 1;
-}
-
-// All of `bytes` on a fresh, non-blocking socket: a few dozen bytes always fit its empty buffer.
-bool send_small(int socket, const std::vector<uint8_t>& bytes) {
-    std::size_t at = 0;
-    while (at < bytes.size()) {
-        const ssize_t n = ::send(socket, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        at += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 uint32_t next_request_id() {
@@ -140,11 +129,13 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         }
         pipe_.assign(ends[0]);
         const int write_end = ends[1];
-        std::vector<uint8_t> request = sshmux::hello_message();
+        const auto hello = sshmux::hello_message();
         const auto forward = sshmux::stdio_forward_message(request_id_, target_.address.to_string(), target_.port);
-        request.insert(request.end(), forward.begin(), forward.end());
+        std::string request(hello.begin(), hello.end());
+        request.append(forward.begin(), forward.end());
         const int control = control_.native_handle();
-        const bool sent = send_small(control, request) && send_descriptor(control, socket_fd_) &&
+        // The socket is fresh and non-blocking: a few dozen bytes always fit its empty buffer.
+        const bool sent = send_all(control, request) && send_descriptor(control, socket_fd_) &&
                           send_descriptor(control, write_end);
         ::close(write_end);  // the master holds its own copy now (or never will)
         if (!sent) return refused(Refusal::kNoMaster, std::string("send: ") + std::strerror(errno));

@@ -23,7 +23,8 @@ using ByteReader = std::function<bool(char& c)>;
 /// The same over any byte source.
 bool read_sync_header(const ByteReader& read_byte, const JunkLineHandler& on_line);
 
-/// Writes all of data to a socket (blocking, no SIGPIPE). False when the peer has gone.
+/// Writes all of data to a socket (no SIGPIPE). False when the peer has gone, or when a non-blocking socket is
+/// full.
 bool send_all(int fd, const std::string& data);
 
 }  // namespace sshuttle::transport
