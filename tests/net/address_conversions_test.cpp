@@ -78,3 +78,30 @@ TEST_CASE("socket_family: from the socket's own address") {
     close(v4);
     if (v6 >= 0) close(v6);
 }
+
+TEST_CASE("local_endpoint and peer_endpoint: a connected loopback pair seen from both ends") {
+    const int listener = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in any{};
+    any.sin_family = AF_INET;
+    any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener, reinterpret_cast<const sockaddr*>(&any), sizeof any) == 0);
+    REQUIRE(listen(listener, 1) == 0);
+    const auto listening = local_endpoint(listener);
+    REQUIRE(listening);
+    CHECK(listening->address.to_string() == "127.0.0.1");
+    CHECK(listening->port != 0);
+    CHECK_FALSE(peer_endpoint(listener));  // not connected
+    const int client = socket(AF_INET, SOCK_STREAM, 0);
+    socklen_t to_length = 0;
+    const sockaddr_storage to = to_sockaddr(*listening, to_length);
+    REQUIRE(connect(client, reinterpret_cast<const sockaddr*>(&to), to_length) == 0);
+    const int accepted = accept(listener, nullptr, nullptr);
+    REQUIRE(accepted >= 0);
+    CHECK(peer_endpoint(client) == listening);
+    CHECK(peer_endpoint(accepted) == local_endpoint(client));
+    CHECK_FALSE(local_endpoint(-1));
+    close(accepted);
+    close(client);
+    close(listener);
+}

@@ -337,12 +337,8 @@ class ClientEngine::Impl {
     // The handoff first (the ssh program's own forwarding); what it gives back later goes over the mux.
     bool offer(int fd, const net::Endpoint& destination, boost::asio::ip::tcp protocol) {
         const auto target = net::to_asio<boost::asio::ip::tcp>(destination);
-        sockaddr_storage peer{};
-        socklen_t length = sizeof peer;
-        std::optional<net::Endpoint> source;
-        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
-            source = net::endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&peer));
-        auto opened = [this, alive = std::weak_ptr<void>(alive_), source = source.value_or(net::Endpoint{}),
+        const net::Endpoint source = net::peer_endpoint(fd).value_or(net::Endpoint{});
+        auto opened = [this, alive = std::weak_ptr<void>(alive_), source,
                        destination](std::weak_ptr<const void> carried) -> std::shared_ptr<mux::ChannelTraffic> {
             if (alive.expired()) return std::make_shared<mux::ChannelTraffic>();
             return connections_.add(0, source, destination, std::move(carried));

@@ -43,6 +43,20 @@ std::optional<Endpoint> endpoint_from_sockaddr(const sockaddr* address) {
     return endpoint;
 }
 
+std::optional<Endpoint> local_endpoint(int fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return std::nullopt;
+    return endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&address));
+}
+
+std::optional<Endpoint> peer_endpoint(int fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return std::nullopt;
+    return endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&address));
+}
+
 Family socket_family(int fd) {
     sockaddr_storage local{};
     socklen_t length = sizeof local;

@@ -17,6 +17,11 @@ sockaddr_storage to_sockaddr(const Endpoint& endpoint, socklen_t& len);
 /// id is dropped.
 std::optional<Endpoint> endpoint_from_sockaddr(const sockaddr* address);
 
+/// The socket's own address (getsockname) and its peer's (getpeername); nullopt when the call fails (errno says
+/// why) or the family is neither AF_INET nor AF_INET6.
+std::optional<Endpoint> local_endpoint(int fd);
+std::optional<Endpoint> peer_endpoint(int fd);
+
 /// The family of the socket's local address: kIPv6 for an AF_INET6 socket, else (also when getsockname fails)
 /// kIPv4.
 Family socket_family(int fd);

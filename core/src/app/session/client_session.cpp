@@ -44,21 +44,12 @@ constexpr auto kAttemptGrace = std::chrono::seconds(2);
 // Connections forwarded by ssh itself at once; the mux carries the ones past it (offer_ssh_forwarding).
 constexpr std::size_t kMaxSshForwards = 512;
 
-std::optional<net::Endpoint> socket_endpoint(int fd, bool peer) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if ((peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len)
-              : getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len)) != 0)
-        return std::nullopt;
-    return net::endpoint_from_sockaddr(reinterpret_cast<const sockaddr*>(&ss));
-}
-
 /// QUERY_PF_NAT through the manager. When the kernel has no answer the listener's own address is used, as
 /// upstream does (with OpenBSD's divert-to that is the original destination; with rdr it is dropped as a
 /// connection to ourselves).
 std::optional<net::Endpoint> original_dst_from_manager(fwmgr::FirewallClient& firewall, int fd, std::string& why) {
-    auto local = socket_endpoint(fd, false);
-    auto peer = socket_endpoint(fd, true);
+    auto local = net::local_endpoint(fd);
+    auto peer = net::peer_endpoint(fd);
     if (!local || !peer) {
         why = std::string("getsockname/getpeername: ") + std::strerror(errno);
         return std::nullopt;
