@@ -237,7 +237,6 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
 
     // EAGAIN means an empty pipe or a full socket: the pipe's count of queued bytes tells which.
     void wait_for_pump() {
-        count_upload();
         int queued = 0;
         ::ioctl(pipe_.native_handle(), FIONREAD, &queued);
         auto self = shared_from_this();

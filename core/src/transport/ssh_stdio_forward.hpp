@@ -46,8 +46,8 @@ class SshStdioForward {
     /// Ends the forward now (the master drops its channel); no callback runs after this.
     virtual void close() = 0;
     /// Where to count the connection's bytes from here on: towards the application as spliced, and from it as
-    /// its socket's TCP_INFO tells (ssh reads that side, not us) whenever the forward wakes, at refresh_traffic()
-    /// and at its end.
+    /// its socket's TCP_INFO tells (ssh reads that side, not us) at refresh_traffic() and at its end: not on the
+    /// download's path, where nobody looks at it.
     virtual void count_traffic(std::shared_ptr<mux::ChannelTraffic> traffic) = 0;
     /// Reads the upload count now (a status snapshot is taken).
     virtual void refresh_traffic() = 0;
