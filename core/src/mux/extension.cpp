@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "common/big_endian.hpp"
+
 namespace sshuttle::mux {
 namespace {
 
@@ -41,14 +43,14 @@ std::optional<ExtensionHello> parse_hello(std::span<const uint8_t> payload) {
 }
 
 std::vector<uint8_t> encode_window(uint32_t increment) {
-    return {static_cast<uint8_t>(increment >> 24), static_cast<uint8_t>(increment >> 16),
-            static_cast<uint8_t>(increment >> 8), static_cast<uint8_t>(increment)};
+    std::vector<uint8_t> payload;
+    common::append_be32(payload, increment);
+    return payload;
 }
 
 std::optional<uint32_t> parse_window(std::span<const uint8_t> payload) {
     if (payload.size() != 4) return std::nullopt;
-    const uint32_t value = (uint32_t{payload[0]} << 24) | (uint32_t{payload[1]} << 16) |
-                           (uint32_t{payload[2]} << 8) | uint32_t{payload[3]};
+    const uint32_t value = common::load_be32(payload.data());
     if (value == 0 || value > kMaxWindow) return std::nullopt;
     return value;
 }

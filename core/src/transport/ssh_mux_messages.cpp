@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "transport/ssh_mux_messages.hpp"
 
-#include <algorithm>
+#include "common/big_endian.hpp"
 
 namespace sshuttle::transport::sshmux {
 namespace {
 
-void put_u32(std::vector<uint8_t>& out, uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(value >> shift));
-}
+using common::append_be32;
 
 void put_string(std::vector<uint8_t>& out, const std::string& text) {
-    put_u32(out, static_cast<uint32_t>(text.size()));
+    append_be32(out, static_cast<uint32_t>(text.size()));
     out.insert(out.end(), text.begin(), text.end());
 }
 
@@ -19,7 +17,7 @@ void put_string(std::vector<uint8_t>& out, const std::string& text) {
 std::vector<uint8_t> framed(const std::vector<uint8_t>& body) {
     std::vector<uint8_t> out;
     out.reserve(body.size() + 4);
-    put_u32(out, static_cast<uint32_t>(body.size()));
+    append_be32(out, static_cast<uint32_t>(body.size()));
     out.insert(out.end(), body.begin(), body.end());
     return out;
 }
@@ -30,8 +28,7 @@ class Fields {
     explicit Fields(std::span<const uint8_t> body) : body_(body) {}
     bool u32(uint32_t& value) {
         if (body_.size() - at_ < 4) return false;
-        value = 0;
-        for (int i = 0; i < 4; ++i) value = (value << 8) | body_[at_ + static_cast<std::size_t>(i)];
+        value = common::load_be32(body_.data() + at_);
         at_ += 4;
         return true;
     }
@@ -53,18 +50,18 @@ class Fields {
 
 std::vector<uint8_t> hello_message() {
     std::vector<uint8_t> body;
-    put_u32(body, kHello);
-    put_u32(body, kProtocolVersion);
+    append_be32(body, kHello);
+    append_be32(body, kProtocolVersion);
     return framed(body);
 }
 
 std::vector<uint8_t> stdio_forward_message(uint32_t request_id, const std::string& host, uint16_t port) {
     std::vector<uint8_t> body;
-    put_u32(body, kNewStdioForward);
-    put_u32(body, request_id);
+    append_be32(body, kNewStdioForward);
+    append_be32(body, request_id);
     put_string(body, "");  // reserved
     put_string(body, host);
-    put_u32(body, port);
+    append_be32(body, port);
     return framed(body);
 }
 
@@ -72,8 +69,7 @@ void AnswerReader::feed(std::span<const uint8_t> bytes) { buffer_.insert(buffer_
 
 std::optional<Answer> AnswerReader::next(std::string& error) {
     if (buffer_.size() < 4) return std::nullopt;
-    const std::size_t length = (std::size_t{buffer_[0]} << 24) | (std::size_t{buffer_[1]} << 16) |
-                               (std::size_t{buffer_[2]} << 8) | std::size_t{buffer_[3]};
+    const std::size_t length = common::load_be32(buffer_.data());
     if (length > kMaxMessage) {
         error = "a message of " + std::to_string(length) + " bytes from the ssh master";
         return std::nullopt;
