@@ -157,7 +157,6 @@ class ClientEngine::Impl {
     }
 
     void set_tcp_handoff(std::shared_ptr<TcpHandoff> handoff) { handoff_ = std::move(handoff); }
-    const std::shared_ptr<TcpHandoff>& tcp_handoff() const { return handoff_; }
 
     void stop(const std::string& reason) {
         stop_listeners();
@@ -548,8 +547,6 @@ void ClientEngine::attach(std::unique_ptr<stream::ByteStream> server) { impl_->a
 void ClientEngine::stop() { impl_->stop("stopped"); }
 
 void ClientEngine::set_tcp_handoff(std::shared_ptr<TcpHandoff> handoff) { impl_->set_tcp_handoff(std::move(handoff)); }
-
-const std::shared_ptr<TcpHandoff>& ClientEngine::tcp_handoff() const { return impl_->tcp_handoff(); }
 
 void ClientEngine::add_channel(uint64_t id, std::unique_ptr<stream::ByteStream> stream) {
     impl_->add_channel(id, std::move(stream));

@@ -100,7 +100,6 @@ class ClientEngine {
     /// Offers each new TCP connection to `handoff` before the mux (the ssh program's own forwarding); null:
     /// every connection rides the mux. Connections it gives back ride the mux.
     void set_tcp_handoff(std::shared_ptr<TcpHandoff> handoff);
-    const std::shared_ptr<TcpHandoff>& tcp_handoff() const;
 
     /// Stops accepting, closes every channel and the server stream. Does not call on_closed.
     void stop();
