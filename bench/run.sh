@@ -36,7 +36,6 @@ OURS_BIN=$SSHUTTLE_BIN
 # Local ports of the ssh -L forwards (in the client namespace); the relay's port in the server namespace.
 FWD_IPERF=15201 FWD_ECHO=17000 RELAY_PORT=2222
 
-[[ -x $RELAY_BIN ]] || lab_fail "no delay relay at $RELAY_BIN: cmake --build build --target sshuttle-bench-delay-relay"
 [[ $BENCH_CONCURRENCY =~ ^[0-9]+$ ]] || lab_fail "BENCH_CONCURRENCY '$BENCH_CONCURRENCY' is not a number"
 [[ $BENCH_DELAY_MS =~ ^[0-9]+$ ]] || lab_fail "BENCH_DELAY_MS '$BENCH_DELAY_MS' is not a number"
 
@@ -70,12 +69,8 @@ bench_raise_netns_limits
 
 # The long link: the relay in the server namespace delays both directions between the client and sshd; an
 # ssh_config that differs from the lab's only in its port makes every mode go through it.
-lab_spawn server "$LAB_TMP/relay.log" "$RELAY_BIN" "$SERVER_V4:$RELAY_PORT" "$SERVER_V4:22" "$BENCH_DELAY_MS"
-RELAY_PID=$LAB_LAST_PID
-lab_wait_listen server "$RELAY_PORT"
-RELAY_SSH_CONFIG="$LAB_TMP/ssh/ssh_config_relay"
-sed "s/^Host \*\$/Host *\n    Port $RELAY_PORT/" "$LAB_SSH_CONFIG" >"$RELAY_SSH_CONFIG"
-grep -q "Port $RELAY_PORT" "$RELAY_SSH_CONFIG" || lab_fail "could not write $RELAY_SSH_CONFIG"
+lab_start_delay_relay "$RELAY_BIN" "$RELAY_PORT" "$BENCH_DELAY_MS"
+RELAY_PID=$LAB_RELAY_PID RELAY_SSH_CONFIG=$LAB_RELAY_SSH_CONFIG
 
 RESULTS="$LAB_TMP/results"
 mkdir -p "$RESULTS" "$BENCH_DIR/results"

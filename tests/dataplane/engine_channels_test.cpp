@@ -4,6 +4,7 @@
 // its own connections, extras going with the primary, and no growth when the owner cannot open streams.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,10 +34,13 @@ struct Channels {
     std::vector<std::string> closed_reasons;
     bool answer = true;  // open the streams asked for (else leave them to the test)
 
-    explicit Channels(std::size_t max_channels, bool survive = false) {
+    // growth_rtt zero: the in-process path is microseconds long, and most cases test growth itself.
+    explicit Channels(std::size_t max_channels, bool survive = false,
+                      std::chrono::steady_clock::duration growth_rtt = {}) {
         client::EngineOptions options;
         options.max_channels = max_channels;
         options.survive_server_loss = survive;
+        options.growth_rtt = growth_rtt;
         engine = std::make_unique<client::ClientEngine>(io, new_server(primary), options);
         engine->on_channel_wanted = [this](uint64_t id) {
             wanted.push_back(id);
@@ -88,6 +92,29 @@ TEST_CASE("engine channels: one more stream per busy stream, up to the maximum, 
     CHECK(t.engine->server_channels() == 3);
     CHECK(t.engine->open_channels() == 5);
     for (auto& app : apps) CHECK_FALSE(app->read_error);
+}
+
+TEST_CASE("engine channels: more streams only on a path whose round trip reaches growth_rtt") {
+    SUBCASE("a short path keeps one stream, however busy") {
+        Channels t(4, false, std::chrono::seconds(1));
+        test::EchoServer echo(t.io);
+        t.target = test::loopback(echo.port());
+        REQUIRE(t.run_until([&] { return t.engine->last_rtt().has_value(); }));  // the path was measured
+        auto apps = t.open_many(4);
+        CHECK(t.wanted.empty());
+        CHECK(t.engine->server_channels() == 1);
+        CHECK(t.engine->open_channels() == 4);
+    }
+    SUBCASE("a long enough path grows once its round trip is measured") {
+        // The mux counts any round trip as at least 1 ms, so 1 ms is reached by every measured path.
+        Channels t(3, false, std::chrono::milliseconds(1));
+        test::EchoServer echo(t.io);
+        t.target = test::loopback(echo.port());
+        REQUIRE(t.run_until([&] { return t.engine->last_rtt().has_value(); }));
+        auto apps = t.open_many(3);
+        CHECK(t.wanted.size() == 2);
+        CHECK(t.engine->server_channels() == 3);
+    }
 }
 
 TEST_CASE("engine channels: losing an extra stream resets only its connections; the others carry on") {

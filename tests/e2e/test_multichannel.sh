@@ -7,7 +7,10 @@
 #      authentication for the whole tunnel;
 #   2. 8 connections held open at once, then one extra channel's server is killed: only its connection is
 #      reset, the others go on intact and the tunnel goes on;
-#   3. --max-channels 1 keeps one channel.
+#   3. --max-channels 1 keeps one channel;
+#   4. on a short path (the lab's veth, well under 2 ms) one channel is enough: no other is opened.
+# 1 to 3 run through a delay relay in front of sshd (5 ms each way): more channels are asked for only where one
+# channel's window could cap the path (a round trip of 2 ms or more, EngineOptions::growth_rtt).
 set -euo pipefail
 source "$(dirname "$0")/lib/lab.sh"
 LAB_FIXTURE_MB=8 lab_setup
@@ -21,6 +24,14 @@ server_pids() {
         [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == sshuttle-serve* ]] && echo "$(awk '{print $22}' "/proc/$p/stat") $p"
     done | sort -n | awk '{print $2}'
     return 0
+}
+
+wait_servers_gone() {
+    local deadline=$((SECONDS + 20))
+    while [[ -n "$(server_pids)" ]]; do
+        ((SECONDS < deadline)) || lab_fail "server processes still running 20 s after the client stopped: $(server_pids)"
+        sleep 0.2
+    done
 }
 
 log_count() { grep -c -- "$1" "$SST_LOG" || true; }
@@ -44,6 +55,20 @@ parallel_downloads() {
     for ((i = 0; i < n; i++)); do cat "$LAB_TMP/down.$i"; done
 }
 
+# downloads_intact N: N parallel downloads, each complete and undamaged.
+downloads_intact() {
+    local bad=0 rc sha
+    while read -r rc sha; do
+        [[ $rc == 0 && $sha == "$LAB_FIXTURE_SHA" ]] || bad=$((bad + 1))
+    done < <(parallel_downloads "$1")
+    ((bad == 0)) || lab_fail "$bad of $1 parallel downloads failed or arrived damaged"
+}
+
+# The long path: the bench's delay relay in front of sshd, 5 ms each way.
+lab_start_delay_relay "$SSHUTTLE_BUILD_DIR/bin/sshuttle-bench-delay-relay" 2222 5
+short_ssh_cmd=$LAB_SSH_CMD short_ssh_config=$LAB_SSH_CONFIG
+LAB_SSH_CMD="ssh -F $LAB_RELAY_SSH_CONFIG" LAB_SSH_CONFIG=$LAB_RELAY_SSH_CONFIG
+
 # The mux's channels are under test: with the ssh program, TCP would otherwise ride ssh's own forwards
 # (test_ssh_forwarding.sh).
 no_forwards=()
@@ -53,11 +78,7 @@ sst_start_remote multichannel "${no_forwards[@]}" "$PRIVATE_V4" "$PRIVATE_V6"
 sst_wait_tunnel "$TARGET_V4"
 
 # 1. Parallel transfers, intact, over several channels, one authentication.
-bad=0
-while read -r rc sha; do
-    [[ $rc == 0 && $sha == "$LAB_FIXTURE_SHA" ]] || bad=$((bad + 1))
-done < <(parallel_downloads "$STREAMS")
-((bad == 0)) || lab_fail "$bad of $STREAMS parallel downloads failed or arrived damaged"
+downloads_intact "$STREAMS"
 lab_pass "$STREAMS parallel downloads intact"
 uploads=()
 for ((i = 0; i < STREAMS; i++)); do
@@ -131,16 +152,24 @@ lab_pass "the tunnel goes on after the loss"
 sst_stop
 
 # 3. --max-channels 1: one channel, one server.
-deadline=$((SECONDS + 20))
-while [[ -n "$(server_pids)" ]]; do
-    ((SECONDS < deadline)) || lab_fail "server processes still running 20 s after the client stopped: $(server_pids)"
-    sleep 0.2
-done
+wait_servers_gone
 sst_start_remote one_channel --max-channels 1 "${no_forwards[@]}" "$PRIVATE_V4"
 sst_wait_tunnel "$TARGET_V4"
 parallel_downloads 4 >/dev/null
 (($(log_count "SSH channel [0-9]* is open") == 0)) || lab_fail "--max-channels 1 opened another channel"
 (($(server_pids | wc -l) == 1)) || lab_fail "--max-channels 1: $(server_pids | wc -l) server processes"
 lab_pass "--max-channels 1 keeps one channel"
+sst_stop
+
+# 4. The short path: the same load, one channel.
+wait_servers_gone
+LAB_SSH_CMD=$short_ssh_cmd LAB_SSH_CONFIG=$short_ssh_config
+sst_start_remote short_path "${no_forwards[@]}" "$PRIVATE_V4"
+sst_wait_tunnel "$TARGET_V4"
+downloads_intact "$STREAMS"
+(($(log_count "SSH channel [0-9]* is open") == 0)) || lab_fail "the short path opened another SSH channel"
+(($(server_pids | wc -l) == 1)) || lab_fail "short path: $(server_pids | wc -l) server processes"
+(($(log_count "no more SSH channels while the round trip") == 1)) || lab_fail "the client did not say why it kept one channel"
+lab_pass "short path: $STREAMS parallel downloads intact on one channel ($(grep -o 'round trip ([0-9-]* us' "$SST_LOG" | head -1)))"
 sst_stop
 lab_pass "multichannel"

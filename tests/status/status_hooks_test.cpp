@@ -74,6 +74,20 @@ TEST_CASE("RTT probe: our PING's PONG gives the round trip; upstream's PONGs do 
     CHECK(test::run_until(f.io, [&] { return f.peer->received.find(ping) != f.peer->received.rfind(ping); }));
 }
 
+TEST_CASE("path_rtt: the start-up PING's round trip, which includes the peer's start, is followed by a probe") {
+    Fixture f;
+    REQUIRE(f.run_until_received(frame(0, Command::kPing, "chicken")));
+    CHECK(!f.mux->path_rtt());
+    f.peer->write(frame(0, Command::kPong, "chicken"));
+    // The client probes at once, and knows the path's round trip only from that probe's answer.
+    REQUIRE(f.run_until_received(frame(0, Command::kPing, "sshuttle-rtt")));
+    CHECK(!f.mux->path_rtt());
+    f.peer->write(frame(0, Command::kPong, "sshuttle-rtt"));
+    REQUIRE(test::run_until(f.io, [&] { return f.mux->path_rtt().has_value(); }));
+    CHECK(*f.mux->path_rtt() >= std::chrono::milliseconds(1));  // the floor window tuning also uses
+    CHECK(*f.mux->path_rtt() <= *f.mux->last_rtt() + std::chrono::milliseconds(1));
+}
+
 TEST_CASE("TcpChannel counts the bytes it moves each way into the shared counters") {
     Fixture f;
     // A connected TCP pair on loopback: `app` is the application, `proxied` the channel's socket.

@@ -78,6 +78,7 @@ class ClientEngine::Impl {
         mux_ = make_mux(std::move(server));
         routes_seen_ = false;
         growth_failed_ = false;  // a new SSH connection may well take the extra channels the old one refused
+        told_short_path_ = false;  // and its path is measured anew
         host_list_ = HostListReader{};  // a line cut off with the old stream must not join the new one
         start_mux();
         start_udp_proxies();
@@ -356,6 +357,21 @@ class ClientEngine::Impl {
         });
     }
 
+    // True when one SSH channel's window could cap the path (EngineOptions::growth_rtt).
+    bool path_is_long() {
+        if (options_.growth_rtt <= std::chrono::steady_clock::duration::zero()) return true;
+        const auto rtt = mux_->path_rtt();
+        const bool is_long = rtt && *rtt >= options_.growth_rtt;
+        if (!is_long && !told_short_path_) {
+            told_short_path_ = true;
+            using std::chrono::microseconds;
+            spdlog::debug("no more SSH channels while the round trip ({} us; -1: not measured yet) is under {} us",
+                          rtt ? std::chrono::duration_cast<microseconds>(*rtt).count() : -1,
+                          std::chrono::duration_cast<microseconds>(options_.growth_rtt).count());
+        }
+        return is_long;
+    }
+
     Extra* find_extra(uint64_t id) {
         for (auto& extra : extras_)
             if (extra.id == id) return &extra;
@@ -368,8 +384,8 @@ class ClientEngine::Impl {
         for (const auto& extra : extras_) loads.push_back(extra.load());
         // Never more than one stream to a server without our extension (upstream's): it would not know that
         // the extra streams carry TCP only.
-        const bool may_grow =
-            options_.max_channels > 1 && owner_.on_channel_wanted && !growth_failed_ && mux_->extension_active();
+        const bool may_grow = options_.max_channels > 1 && owner_.on_channel_wanted && !growth_failed_ &&
+                              mux_->extension_active() && path_is_long();
         const ChannelPick pick = pick_channel(loads, options_.max_channels, may_grow);
         if (pick.open_new) {
             const uint64_t id = next_extra_id_++;
@@ -493,6 +509,7 @@ class ClientEngine::Impl {
     std::vector<Extra> extras_;       // the extra ones, in the order they were asked for
     uint64_t next_extra_id_ = 1;
     bool growth_failed_ = false;      // an extra stream could not be opened on this primary
+    bool told_short_path_ = false;    // the debug line on a path too short for more streams was written
     std::vector<std::shared_ptr<TcpListener>> listeners_;
     std::vector<UdpSocket> udp_sockets_;
     std::vector<std::shared_ptr<DnsProxy>> dns_proxies_;

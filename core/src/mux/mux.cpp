@@ -462,6 +462,8 @@ void Mux::on_pong() {
     rtt_measured_ = true;
     rtt_ = std::max<std::chrono::steady_clock::duration>(std::chrono::steady_clock::now() - ping_sent_at_, kMinRtt);
     spdlog::debug("round-trip time {} us", std::chrono::duration_cast<std::chrono::microseconds>(rtt_).count());
+    // That time includes the server's start: a probe now times the path alone (path_rtt()).
+    if (!options_.is_server) send_rtt_probe();
 }
 
 void Mux::on_window(const FrameView& frame) {

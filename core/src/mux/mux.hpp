@@ -105,6 +105,12 @@ class Mux : public std::enable_shared_from_this<Mux> {
     void send_rtt_probe();
     /// The round trip of the last answered probe; nullopt before the first answer.
     std::optional<std::chrono::steady_clock::duration> last_rtt() const { return last_rtt_; }
+    /// The smallest round trip of the path (at least 1 ms), once a probe was answered: the start-up PING's time
+    /// also includes the peer's start, so the client probes again as soon as that one is answered.
+    std::optional<std::chrono::steady_clock::duration> path_rtt() const {
+        if (!last_rtt_) return std::nullopt;
+        return rtt_;
+    }
 
     /// Queues one frame; payload must be at most kMaxPayload bytes.
     void send(uint16_t channel, Command cmd, std::span<const uint8_t> payload);

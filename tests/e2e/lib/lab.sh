@@ -124,6 +124,20 @@ lab_make_netns() {
     ip netns exec "$s" sysctl -qw net.ipv6.conf.all.forwarding=0
 }
 
+# A long path to sshd: lab_start_delay_relay RELAY-BIN PORT DELAY-MS starts the delay relay (bench/delay_relay.cpp)
+# in the server namespace on PORT, in front of sshd, holding each direction DELAY-MS, and writes an ssh_config that
+# differs from the lab's only in that port. Sets LAB_RELAY_PID and LAB_RELAY_SSH_CONFIG.
+lab_start_delay_relay() {
+    local bin=$1 port=$2 delay_ms=$3
+    [[ -x $bin ]] || lab_fail "no delay relay at $bin: cmake --build build --target sshuttle-bench-delay-relay"
+    lab_spawn server "$LAB_TMP/relay.log" "$bin" "$SERVER_V4:$port" "$SERVER_V4:22" "$delay_ms"
+    LAB_RELAY_PID=$LAB_LAST_PID
+    lab_wait_listen server "$port"
+    LAB_RELAY_SSH_CONFIG="$LAB_TMP/ssh/ssh_config_relay"
+    sed "s/^Host \*\$/Host *\n    Port $port/" "$LAB_SSH_CONFIG" >"$LAB_RELAY_SSH_CONFIG"
+    grep -q "Port $port" "$LAB_RELAY_SSH_CONFIG" || lab_fail "could not write $LAB_RELAY_SSH_CONFIG"
+}
+
 # A real sshd on its own config, keys and authorized_keys; root may log in by key only.
 lab_start_sshd() {
     local d="$LAB_TMP/ssh"
