@@ -232,7 +232,8 @@ const std::vector<OptionSpec>& option_table() {
          [](Options& o, const Values& v, std::size_t) {
              o.reconnect_max_wait = parse_int(v.back(), "--reconnect-max-wait", 1); }},
         {"--max-channels", "max-channels", V, "N",
-         "spread TCP connections over up to N SSH channels of the one SSH connection (1 = one channel) [8]",
+         "spread TCP connections over up to N SSH channels of the one SSH connection, on a path of 2 ms or more "
+         "(1 = one channel) [8]",
          [](Options& o, const Values& v, std::size_t) {
              o.max_channels = parse_int(v.back(), "--max-channels", 1);
              // Each channel is a server process; sshd allows 10 sessions per connection by default anyway.
