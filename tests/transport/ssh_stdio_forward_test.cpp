@@ -262,37 +262,30 @@ TEST_CASE("no master: the socket comes back at once") {
     ::close(h.out.returned_fd);
 }
 
-// Our side only: the real ssh ends a stdio forward's input at the remote's EOF (its force_drain), so what the
-// application sends after that is not carried; here the stand-in keeps the channel open.
-TEST_CASE("the remote's bytes and its EOF reach the application, whose side stays open") {
+// ssh is given the socket itself as its input and its output, and closes only its own copies: the application's
+// EOF comes from us, once the master closes the control connection (the channel is gone).
+TEST_CASE("the remote's bytes reach the application, then its EOF when the channel ends; its side stays open") {
     Handoff h(StandInMaster::Answer::kOpen);
     REQUIRE(*h.out.refusal == SshStdioForward::Refusal::kNone);
     auto traffic = std::make_shared<sshuttle::mux::ChannelTraffic>();
     h.forward->count_traffic(traffic);
     REQUIRE(::write(h.pair.app, "upload", 6) == 6);  // ssh's to read; the kernel counts what the socket got
+    write_all(h.master->output(), {'r', 'e', 'p', 'l', 'y'});  // ssh writes the remote's bytes into the socket
+    char got[5];
+    REQUIRE(read_exact(h.pair.app, got, 5));
+    CHECK(std::string(got, 5) == "reply");
     run_until(h.io, [&] {
         h.forward->refresh_traffic();
-        return traffic->from_socket == 6;
+        return traffic->from_socket == 6 && traffic->to_socket == 5;
     });
-    write_all(h.master->output(), {'r', 'e', 'p', 'l', 'y'});
-    h.master->close_output();  // the remote's EOF; the channel (and the control connection) stay open
-    char got[5];
-    std::atomic<bool> read_done{false};
-    ssize_t last = -1;
-    std::thread reader([&] {
-        read_exact(h.pair.app, got, 5);
-        last = ::read(h.pair.app, got, 1);  // the EOF
-        read_done = true;
-    });
-    run_until(h.io, [&] { return read_done.load(); });
-    reader.join();
-    CHECK(std::string(got, 5) == "reply");
-    CHECK(last == 0);
-    CHECK(traffic->to_socket == 5);
-    CHECK(::write(h.pair.app, "more", 4) == 4);  // the application's side is still open
+    h.master->close_output();  // the remote's EOF: ssh drops its own copy, ours keeps the socket open
     CHECK_FALSE(h.out.ended);
     h.master->close_control();  // the channel is gone
     run_until(h.io, [&] { return h.out.ended; });
+    CHECK(::read(h.pair.app, got, 1) == 0);  // the EOF
+    CHECK(::write(h.pair.app, "more", 4) == 4);  // the application's side is still open
+    CHECK(traffic->to_socket == 5);
+    CHECK(traffic->from_socket == 6);
 }
 
 TEST_CASE("a master that dies resets the application's connection, after the bytes it had") {

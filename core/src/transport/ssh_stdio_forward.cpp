@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "transport/ssh_stdio_forward.hpp"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,8 +12,6 @@
 #include <cstring>
 
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/untrusted_text.hpp"
@@ -26,16 +22,12 @@ namespace sshuttle::transport {
 namespace {
 
 using boost::asio::local::stream_protocol;
-using boost::asio::posix::stream_descriptor;
 
-constexpr std::size_t kSpliceChunk = 1 << 20;
-// Splices in a row before the loop serves others: a fast download must not starve the other connections. (With the
-// pipe's 64 KiB that is at most 1 MiB; a 128 or 256 KiB pipe moved more per download but doubled the echo's
-// p50 under it in the bench, so the pipe keeps the kernel's size.)
-constexpr int kSplicesPerTurn = 16;
 constexpr std::size_t kShownReasonBytes = 120;
-// Where tcpi_bytes_received sits in the kernel's struct tcp_info (include/uapi/linux/tcp.h): after the 104 bytes
-// glibc's struct also has, then tcpi_pacing_rate, tcpi_max_pacing_rate and tcpi_bytes_acked (8 bytes each).
+// Where the kernel's struct tcp_info (include/uapi/linux/tcp.h) keeps tcpi_bytes_acked and tcpi_bytes_received
+// (Linux 4.1): after the 104 bytes glibc's struct also has come tcpi_pacing_rate and tcpi_max_pacing_rate (8
+// bytes each), then these two.
+constexpr std::size_t kBytesAckedAt = 120;
 constexpr std::size_t kBytesReceivedAt = 128;
 static_assert(sizeof(tcp_info) == 104, "glibc's struct tcp_info is the kernel's first 104 bytes");
 
@@ -71,7 +63,6 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         : io_(io),
           control_(io),
           socket_fd_(socket_fd),
-          pipe_(io),
           target_(std::move(target)),
           on_open_(std::move(on_open)),
           on_end_(std::move(on_end)),
@@ -104,7 +95,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     void count_traffic(std::shared_ptr<mux::ChannelTraffic> traffic) override { traffic_ = std::move(traffic); }
 
     void refresh_traffic() override {
-        if (opened_ && !finished_) count_upload();
+        if (opened_ && !finished_) count_traffic_now();
     }
 
    private:
@@ -121,14 +112,8 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         return {};
     }
 
-    // Hello, the request, then the socket as input and our pipe's write end as output.
+    // Hello, the request, then the socket as ssh's input and again as its output.
     void ask() {
-        int ends[2];
-        if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) {
-            return refused(Refusal::kNoMaster, std::string("pipe: ") + std::strerror(errno));
-        }
-        pipe_.assign(ends[0]);
-        const int write_end = ends[1];
         const auto hello = sshmux::hello_message();
         const auto forward = sshmux::stdio_forward_message(request_id_, target_.address.to_string(), target_.port);
         std::string request(hello.begin(), hello.end());
@@ -136,8 +121,7 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         const int control = control_.native_handle();
         // The socket is fresh and non-blocking: a few dozen bytes always fit its empty buffer.
         const bool sent = send_all(control, request) && send_descriptor(control, socket_fd_) &&
-                          send_descriptor(control, write_end);
-        ::close(write_end);  // the master holds its own copy now (or never will)
+                          send_descriptor(control, socket_fd_);
         if (!sent) return refused(Refusal::kNoMaster, std::string("send: ") + std::strerror(errno));
         read_answers();
     }
@@ -185,7 +169,6 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         ::setsockopt(socket_fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (auto on_open = std::exchange(on_open_, nullptr)) on_open(Refusal::kNone, "", -1);
         read_answers();  // until the master closes it
-        pump_down();
     }
 
     // The forward did not open: the socket goes back to the caller, who has not lost a byte of it.
@@ -201,89 +184,38 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         }
     }
 
-    // Pipe -> socket until the pipe's end (the remote's EOF), in turns of kSplicesPerTurn.
-    void pump_down() {
-        if (down_done_ || finished_) return;
-        for (int turn = 0; turn < kSplicesPerTurn; ++turn) {
-            const ssize_t n = ::splice(pipe_.native_handle(), nullptr, socket_fd_, nullptr, kSpliceChunk,
-                                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-            if (n > 0) {
-                traffic_->to_socket += static_cast<uint64_t>(n);
-                continue;
-            }
-            if (n == 0) return remote_ended();
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) return wait_for_pump();
-            // The application is gone (reset): ssh's writes into the pipe now fail, and it drops the channel.
-            spdlog::debug("ssh forward to {}: {}", target_.to_string(), std::strerror(errno));
-            pipe_.close();
-            return down_ended();
-        }
-        boost::asio::post(io_, [self = shared_from_this()] { self->pump_down(); });
-    }
-
-    // What ssh has read of the application's bytes: all the socket received, as the kernel counts it
-    // (tcpi_bytes_received of the kernel's struct tcp_info, Linux 4.1; glibc's tcp_info stops before it).
-    void count_upload() {
+    // What went through the socket each way, as the kernel counts it (ssh reads and writes it, not us):
+    // tcpi_bytes_acked and tcpi_bytes_received of the kernel's struct tcp_info (glibc's stops before them).
+    void count_traffic_now() {
         std::array<uint8_t, 256> info{};
         socklen_t length = info.size();
+        if (::getsockopt(socket_fd_, IPPROTO_TCP, TCP_INFO, info.data(), &length) != 0 ||
+            length < kBytesReceivedAt + sizeof(uint64_t))
+            return;
+        uint64_t acked = 0;
         uint64_t received = 0;
-        if (::getsockopt(socket_fd_, IPPROTO_TCP, TCP_INFO, info.data(), &length) == 0 &&
-            length >= kBytesReceivedAt + sizeof received) {
-            std::memcpy(&received, info.data() + kBytesReceivedAt, sizeof received);
-            traffic_->from_socket = received;
-        }
+        std::memcpy(&acked, info.data() + kBytesAckedAt, sizeof acked);
+        std::memcpy(&received, info.data() + kBytesReceivedAt, sizeof received);
+        traffic_->to_socket = acked;
+        traffic_->from_socket = received;
     }
 
-    // EAGAIN means an empty pipe or a full socket: the pipe's count of queued bytes tells which.
-    void wait_for_pump() {
-        int queued = 0;
-        ::ioctl(pipe_.native_handle(), FIONREAD, &queued);
-        auto self = shared_from_this();
-        const auto resume = [self](const boost::system::error_code& ec) {
-            if (!ec) self->pump_down();
-        };
-        if (queued > 0) {
-            const int duplicate = ::fcntl(socket_fd_, F_DUPFD_CLOEXEC, 0);
-            if (duplicate < 0) {
-                spdlog::debug("ssh forward to {}: dup: {}", target_.to_string(), std::strerror(errno));
-                pipe_.close();
-                return down_ended();
-            }
-            write_waiter_ = std::make_shared<stream_descriptor>(io_, duplicate);
-            write_waiter_->async_wait(stream_descriptor::wait_write,
-                                      [self, waiter = write_waiter_](const boost::system::error_code& ec) {
-                                          boost::system::error_code ignored;
-                                          waiter->close(ignored);
-                                          if (self->write_waiter_ == waiter) self->write_waiter_.reset();
-                                          if (!ec) self->pump_down();
-                                      });
-        } else {
-            pipe_.async_wait(stream_descriptor::wait_read, resume);
-        }
-    }
-
-    // The pipe's end: the remote's EOF, or ssh gone (it closes every descriptor as it exits). An application must
-    // not take a dead tunnel for the server's end of the data (a truncated download would look complete), so
-    // then the socket is reset, as the mux resets its connections at a loss.
-    void remote_ended() {
-        if (control_at_eof() && !master_listening()) {
+    // The master closes the control connection once the forward's channel is gone, after ssh wrote the last of
+    // the remote's bytes into the socket. The application then gets its EOF from us: ssh closes only its own
+    // copies of the socket, and ours keeps it open. If ssh itself went (killed, or the link died), the socket is
+    // reset instead: a truncated download must not look complete (the mux resets its connections at a loss too).
+    // The one signal used is the master's socket: a dying ssh unlinks it before it exits (a SIGKILLed one closes
+    // its listener with its other descriptors). The order in which an exiting ssh closes the channel's
+    // descriptors and the control connection is no signal: it follows descriptor numbers, which ssh reuses.
+    void control_ended() {
+        if (!master_listening()) {
             spdlog::debug("ssh forward to {}: the ssh master is gone; reset", target_.to_string());
             const linger abort_on_close{1, 0};
             ::setsockopt(socket_fd_, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-            return finish();
+        } else {
+            ::shutdown(socket_fd_, SHUT_WR);
         }
-        ::shutdown(socket_fd_, SHUT_WR);
-        down_ended();
-    }
-
-    // ssh closes its descriptors in order as it exits, and it took the control connection before our pipe: so at
-    // the pipe's end a dead master's control connection is at its end already.
-    bool control_at_eof() {
-        if (control_done_) return true;
-        char byte;
-        const ssize_t n = ::recv(control_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        finish();
     }
 
     // Whether the master still accepts control connections (it does until it exits).
@@ -296,25 +228,12 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         return listening;
     }
 
-    void down_ended() {
-        down_done_ = true;
-        if (control_done_) finish();
-    }
-
-    void control_ended() {
-        control_done_ = true;
-        // ssh closed the pipe's write end with the channel: what is left in the pipe still goes out first.
-        if (down_done_) finish();
-    }
-
     void finish() {
         if (finished_) return;
         finished_ = true;
-        if (opened_ && socket_fd_ >= 0) count_upload();
+        if (opened_ && socket_fd_ >= 0) count_traffic_now();
         boost::system::error_code ignored;
         control_.close(ignored);
-        pipe_.close(ignored);
-        if (write_waiter_) write_waiter_->close(ignored);
         if (socket_fd_ >= 0) ::close(std::exchange(socket_fd_, -1));
         if (auto on_end = std::exchange(on_end_, nullptr)) on_end();
     }
@@ -322,12 +241,9 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     boost::asio::io_context& io_;
     std::string control_path_;
     stream_protocol::socket control_;
-    // The application's connection. Not in the loop's epoll set: every segment it receives would wake us for
-    // nothing, ssh being its reader (that wake-up cost a tenth of the machine uploading). Only while a splice
-    // waits for room is a duplicate of it watched (write_waiter_).
+    // The application's connection, ours until the forward ends. Never in the loop's epoll set: every segment it
+    // receives would wake us for nothing, ssh being its reader (that wake-up cost a tenth of the machine uploading).
     int socket_fd_;
-    std::shared_ptr<stream_descriptor> write_waiter_;
-    stream_descriptor pipe_;    // read end; ssh writes the remote's bytes into the other
     net::Endpoint target_;
     OnOpen on_open_;
     OnEnd on_end_;
@@ -336,8 +252,6 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     std::array<uint8_t, 512> answer_buffer_{};
     std::shared_ptr<mux::ChannelTraffic> traffic_ = std::make_shared<mux::ChannelTraffic>();
     bool opened_ = false;
-    bool down_done_ = false;
-    bool control_done_ = false;
     bool finished_ = false;
 };
 

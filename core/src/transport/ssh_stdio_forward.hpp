@@ -4,11 +4,11 @@
 // `ssh -L`, and ssh itself reads the connection's socket, so the upload never passes through us or the sshuttle
 // server: the cost per byte and the per-connection window are those of `ssh -L`.
 //
-// ssh takes two descriptors, an input and an output, and at the remote's EOF only closes the output. Were both
-// the socket, the application would never see that EOF (the input still holds the socket open). So the output
-// is a pipe of ours: we splice it into the socket (no copy through user space) and shut the socket's write side
-// down at the pipe's end. The control connection stays open for the forward's life: the master closes it when
-// the channel is gone, and closing it ourselves ends the forward.
+// ssh takes two descriptors, an input and an output: both are the socket, so ssh also writes the download
+// straight into it, as ssh -L does. (A pipe of ours in between, spliced into the socket, held the download to
+// ssh's writes into 64 KiB of pipe, at more CPU per byte.) ssh only closes its own copies at the end and we keep
+// one, so the application's EOF comes from us when the master closes the control connection, which it does once
+// the channel is gone; closing that connection ourselves ends the forward.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -45,11 +45,10 @@ class SshStdioForward {
     virtual ~SshStdioForward() = default;
     /// Ends the forward now (the master drops its channel); no callback runs after this.
     virtual void close() = 0;
-    /// Where to count the connection's bytes from here on: towards the application as spliced, and from it as
-    /// its socket's TCP_INFO tells (ssh reads that side, not us) at refresh_traffic() and at its end: not on the
-    /// download's path, where nobody looks at it.
+    /// Where to count the connection's bytes from here on, as its socket's TCP_INFO tells (ssh reads and writes
+    /// it, not us), at refresh_traffic() and at its end: not on the data's path, where nobody looks at it.
     virtual void count_traffic(std::shared_ptr<mux::ChannelTraffic> traffic) = 0;
-    /// Reads the upload count now (a status snapshot is taken).
+    /// Reads the counts now (a status snapshot is taken).
     virtual void refresh_traffic() = 0;
 };
 

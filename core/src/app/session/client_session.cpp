@@ -141,8 +141,8 @@ void ClientSession::offer_ssh_forwarding() {
     const auto& extra = server_ ? server_->extra_channels() : nullptr;
     const std::string socket = extra ? extra->forward_socket() : std::string();
     if (options_.ssh_forwarding && !socket.empty()) {
-        // A forward costs the master three descriptors and us three (socket, pipe, control connection); a pipe
-        // is 64 KiB of the user's pipe allowance. Past the bound the mux carries the rest, at one descriptor each.
+        // A forward costs the master three descriptors (the socket as input and output, the control connection)
+        // and us two (the socket, the control connection). Past the bound the mux carries the rest, at one each.
         rlimit limit{};
         const rlim_t soft = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 1024;
         const std::size_t max_open = std::min<std::size_t>(kMaxSshForwards, static_cast<std::size_t>(soft / 8));

@@ -2,7 +2,7 @@
 // TCP connections carried by the ssh program's own forwarding (issue 17): each new connection is handed to the
 // connection-sharing master as a stdio forward (transport/ssh_stdio_forward.hpp), so it gets its own SSH
 // channel and window, and its bytes cost what `ssh -L`'s cost. Declined, so that the mux carries the connection:
-// above a bound of open forwards (each one costs the master three descriptors and us three), and once the server
+// above a bound of open forwards (each one costs the master three descriptors and us two), and once the server
 // has shown that it does not forward (AllowTcpForwarding no, a restricted key). A connection the server refuses
 // comes back to the mux untouched, so a destination sshd may not reach is still tried by the sshuttle server.
 #pragma once
