@@ -143,6 +143,16 @@ class StandInMaster {
         ::close(std::exchange(input_, -1));
         close_output();
     }
+    // ssh exiting as seen in CI: its descriptors close in number order, and reused low numbers may put the
+    // channel's before the control connection; here the loop runs in between.
+    void die_channel_first(boost::asio::io_context& io) {
+        ::close(std::exchange(listener_, -1));
+        ::close(std::exchange(input_, -1));
+        close_output();
+        io.restart();
+        io.run_for(std::chrono::milliseconds(50));
+        close_control();
+    }
     int output() const { return output_; }
     const std::string& request_host() const { return host_; }
     uint32_t request_port() const { return port_; }
@@ -300,6 +310,21 @@ TEST_CASE("a master that dies resets the application's connection, after the byt
     errno = 0;
     const ssize_t n = ::read(h.pair.app, got, 1);
     CHECK(n < 0);
+    CHECK(errno == ECONNRESET);
+}
+
+TEST_CASE("a master whose channel descriptors close before its control connection still means a reset") {
+    Handoff h(StandInMaster::Answer::kOpen);
+    REQUIRE(*h.out.refusal == SshStdioForward::Refusal::kNone);
+    write_all(h.master->output(), {'p', 'a', 'r', 't'});
+    h.master->die_channel_first(h.io);
+    CHECK_FALSE(h.out.ended);  // the channel's end alone tells nothing yet
+    run_until(h.io, [&] { return h.out.ended; });
+    char got[4];
+    REQUIRE(read_exact(h.pair.app, got, 4));
+    CHECK(std::string(got, 4) == "part");
+    errno = 0;
+    CHECK(::read(h.pair.app, got, 1) < 0);
     CHECK(errno == ECONNRESET);
 }
 
