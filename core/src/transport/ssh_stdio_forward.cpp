@@ -204,9 +204,10 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
     // the remote's bytes into the socket. The application then gets its EOF from us: ssh closes only its own
     // copies of the socket, and ours keeps it open. If ssh itself went (killed, or the link died), the socket is
     // reset instead: a truncated download must not look complete (the mux resets its connections at a loss too).
-    // The one signal used is the master's socket: a dying ssh unlinks it before it exits (a SIGKILLed one closes
-    // its listener with its other descriptors). The order in which an exiting ssh closes the channel's
-    // descriptors and the control connection is no signal: it follows descriptor numbers, which ssh reuses.
+    // The one signal used is the master's socket: a dying ssh unlinks it before it exits, and a SIGKILLed one
+    // closes its listener before any control connection (descriptors close in number order, and the listener
+    // is older than all of them). The order of the channel's descriptors and the control connection is no
+    // signal: numbers freed by earlier forwards are reused.
     void control_ended() {
         if (!master_listening()) {
             spdlog::debug("ssh forward to {}: the ssh master is gone; reset", target_.to_string());
