@@ -60,8 +60,7 @@ uint32_t next_request_id() {
 class Forward final : public SshStdioForward, public std::enable_shared_from_this<Forward> {
    public:
     Forward(boost::asio::io_context& io, int socket_fd, net::Endpoint target, OnOpen on_open, OnEnd on_end)
-        : io_(io),
-          control_(io),
+        : control_(io),
           socket_fd_(socket_fd),
           target_(std::move(target)),
           on_open_(std::move(on_open)),
@@ -239,7 +238,6 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         if (auto on_end = std::exchange(on_end_, nullptr)) on_end();
     }
 
-    boost::asio::io_context& io_;
     std::string control_path_;
     stream_protocol::socket control_;
     // The application's connection, ours until the forward ends. Never in the loop's epoll set: every segment it
