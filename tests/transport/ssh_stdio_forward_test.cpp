@@ -298,19 +298,23 @@ TEST_CASE("the remote's bytes reach the application, then its EOF when the chann
     CHECK(traffic->from_socket == 6);
 }
 
+// After a master's death the application reads the bytes ssh had written ("part"), then a reset.
+void check_part_then_reset(int app) {
+    char got[4];
+    REQUIRE(read_exact(app, got, 4));
+    CHECK(std::string(got, 4) == "part");
+    errno = 0;
+    CHECK(::read(app, got, 1) < 0);
+    CHECK(errno == ECONNRESET);
+}
+
 TEST_CASE("a master that dies resets the application's connection, after the bytes it had") {
     Handoff h(StandInMaster::Answer::kOpen);
     REQUIRE(*h.out.refusal == SshStdioForward::Refusal::kNone);
     write_all(h.master->output(), {'p', 'a', 'r', 't'});
     h.master->die();
     run_until(h.io, [&] { return h.out.ended; });
-    char got[4];
-    REQUIRE(read_exact(h.pair.app, got, 4));
-    CHECK(std::string(got, 4) == "part");
-    errno = 0;
-    const ssize_t n = ::read(h.pair.app, got, 1);
-    CHECK(n < 0);
-    CHECK(errno == ECONNRESET);
+    check_part_then_reset(h.pair.app);
 }
 
 TEST_CASE("a master whose channel descriptors close before its control connection still means a reset") {
@@ -320,12 +324,7 @@ TEST_CASE("a master whose channel descriptors close before its control connectio
     h.master->die_channel_first(h.io);
     CHECK_FALSE(h.out.ended);  // the channel's end alone tells nothing yet
     run_until(h.io, [&] { return h.out.ended; });
-    char got[4];
-    REQUIRE(read_exact(h.pair.app, got, 4));
-    CHECK(std::string(got, 4) == "part");
-    errno = 0;
-    CHECK(::read(h.pair.app, got, 1) < 0);
-    CHECK(errno == ECONNRESET);
+    check_part_then_reset(h.pair.app);
 }
 
 TEST_CASE("a control socket of another user is not given the connection") {
