@@ -28,6 +28,7 @@
 #include "plugin/plugins.hpp"
 #include "server/hostwatch.hpp"
 #include "server/server.hpp"
+#include "transport/ssh_connect.hpp"
 #include "util/daemon.hpp"
 #include "util/exit_status.hpp"
 #include "util/log.hpp"
@@ -162,6 +163,9 @@ int run(int argc, char** argv) {
         // `sshuttle status ...`: a subcommand of its own, never mixed with the client's options or SSHUTTLE_ARGS.
         if (!args.empty() && args.front() == "status")
             return status::run_status_command({args.begin() + 1, args.end()}, std::cout, std::cerr);
+        // `sshuttle ssh-connect HOST PORT`: internal, the ProxyCommand our ssh runs (transport/ssh_connect.hpp).
+        if (!args.empty() && args.front() == "ssh-connect")
+            return transport::run_ssh_connect({args.begin() + 1, args.end()}, STDOUT_FILENO, std::cerr);
         cli::Options options = cli::parse_options(args, is_internal_mode(args) ? nullptr : std::getenv("SSHUTTLE_ARGS"));
         if (options.show_help) {
             std::cout << cli::help_text();

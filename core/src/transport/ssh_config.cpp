@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <stdexcept>
 
@@ -41,6 +42,15 @@ SshTarget parse_ssh_g(const std::string& output) {
         target.control_path = v == "none" ? "" : v;  // ssh -G prints it with its %-tokens expanded
     });
     each("ciphers", [&](const std::string& v) { target.ciphers = v; });
+    each("addressfamily", [&](const std::string& v) { target.address_family = v; });
+    each("connecttimeout", [&](const std::string& v) {
+        int seconds = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+        target.connect_timeout_s = ec == std::errc() && end == v.data() + v.size() && seconds > 0 ? seconds : 0;
+    });
+    each("tcpkeepalive", [&](const std::string& v) { target.tcp_keep_alive = v != "no"; });
+    each("bindaddress", [&](const std::string&) { target.binds_locally = true; });
+    each("bindinterface", [&](const std::string&) { target.binds_locally = true; });
     return target;
 }
 

@@ -22,6 +22,11 @@ struct SshTarget {
     std::string control_path;        // its ControlPath, expanded; empty = none
     bool master_asks = false;        // ControlMaster ask/autoask: the master asks the user about each session
     std::string ciphers;             // the cipher list ssh offers, in its order
+    // How ssh connects (for ssh_connect.hpp, which connects in its place).
+    std::string address_family = "any";  // AddressFamily: any, inet, inet6
+    int connect_timeout_s = 0;           // ConnectTimeout; 0: none
+    bool tcp_keep_alive = true;          // TCPKeepAlive
+    bool binds_locally = false;          // BindAddress or BindInterface is set
 };
 
 /// Parses `ssh -G` output ("key value" lines; keys are lower case).

@@ -27,12 +27,18 @@ std::vector<fs::path> own_and_prefix(const char* from_bin, const char* under_pre
 
 }  // namespace
 
-std::optional<fs::path> own_binary_dir() {
+std::optional<fs::path> own_binary() {
     std::error_code ec;
     // canonical, not read_symlink: /usr/bin/sshuttle may itself be a symlink into the real prefix.
     fs::path self = fs::canonical("/proc/self/exe", ec);
     if (ec || self.empty()) return std::nullopt;
-    return self.parent_path();
+    return self;
+}
+
+std::optional<fs::path> own_binary_dir() {
+    std::optional<fs::path> self = own_binary();
+    if (!self) return std::nullopt;
+    return self->parent_path();
 }
 
 std::vector<fs::path> own_plugin_dirs() {

@@ -10,7 +10,10 @@
 
 namespace sshuttle::util {
 
-/// The directory of the running binary, symlinks resolved (/proc/self/exe); nullopt when it cannot be read.
+/// The running binary, symlinks resolved (/proc/self/exe); nullopt when it cannot be read (or was deleted).
+std::optional<std::filesystem::path> own_binary();
+
+/// The directory of own_binary().
 std::optional<std::filesystem::path> own_binary_dir();
 
 /// The plugin directories of this installation: <own dir>/<kPluginDirFromBin>, then the configured prefix's
