@@ -5,7 +5,8 @@
 #   1. downloads and uploads arrive intact, v4 and v6; a client that half-closes gets its answer (upload), and a
 #      server that closes first is seen to close by an application that keeps its own side open (the EOF must
 #      come through ssh's pipe to the socket);
-#   2. the destination's peer is sshd, not the sshuttle server, and the client logged the forwards;
+#   2. the destination's peer is sshd, not the sshuttle server, and the client logged the forwards; ssh's own
+#      connection to sshd was made by `sshuttle ssh-connect`, with its TCP_NOTSENT_LOWAT;
 #   3. 8 parallel downloads intact, each on its own forward;
 #   4. a server that does not forward (AllowTcpForwarding no, sshd reloaded): connections still work, through the
 #      sshuttle server, and the client says that it stopped asking;
@@ -73,6 +74,17 @@ comm=$(echo_peer_comm)
 forwards=$(log_count "ssh forwards the connection")
 ((forwards >= 6)) || lab_fail "the client logged $forwards ssh forwards, expected one per connection"
 lab_pass "the destination's peer is sshd; $forwards connections forwarded by ssh"
+# ssh's own TCP connection was made by `sshuttle ssh-connect` and carries its unsent-bytes limit (the kernel's
+# figure, read from ssh's descriptor; transport/ssh_connect.hpp).
+grep -q "ssh's TCP connection is made by .* ssh-connect" "$SST_LOG" || lab_fail "the client did not log ssh-connect"
+lowats=""
+for pid in $(sst_pid_tree "$SST_PID"); do
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == ssh ]] || continue
+    lowats+=$("$LAB_PY" "$LAB_DIR_SRC/socket_notsent_lowat.py" "$pid" 22)
+done
+[[ $lowats == 131072 ]] ||
+    lab_fail "ssh's connection to sshd has TCP_NOTSENT_LOWAT '$lowats', expected 131072"
+lab_pass "ssh's connection to sshd was made by ssh-connect, with TCP_NOTSENT_LOWAT $lowats"
 
 # 3. Parallel downloads, each its own forward.
 pids=()

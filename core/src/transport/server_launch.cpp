@@ -37,8 +37,10 @@
 #include "transport/server_helper.hpp"
 #include "transport/ssh_addresses.hpp"
 #include "transport/ssh_command.hpp"
+#include "transport/ssh_connect.hpp"
 #include "transport/sync_reader.hpp"
 #include "util/daemon.hpp"
+#include "util/install_layout.hpp"
 #include "util/process.hpp"
 #include "util/stderr_relay.hpp"
 
@@ -330,6 +332,27 @@ std::vector<std::string> fast_cipher_for(const std::optional<SshTarget>& setting
     return cipher;
 }
 
+// The ssh program's connection, made by `sshuttle ssh-connect` (ssh_connect.hpp) where ssh's configuration lets
+// us connect in its place; empty: ssh connects itself.
+std::vector<std::string> ssh_connect_for(const std::optional<SshTarget>& settings) {
+    if (!settings) return {};
+    // Read once, at the first start: a package upgrade later deletes the file this process runs from, and the
+    // path then names the new binary, which a reconnection's ssh runs.
+    static const std::string self = [] {
+        const auto path = util::own_binary();
+        return path ? path->string() : std::string();
+    }();
+    std::vector<std::string> connect = ssh_connect_options(self, *settings);
+    if (connect.empty()) {
+        spdlog::debug("ssh makes its own TCP connection (its configuration proxies or binds it, or {} cannot be run)",
+                      self.empty() ? "this binary" : self);
+    } else {
+        spdlog::debug("ssh's TCP connection is made by {} ssh-connect (TCP_NOTSENT_LOWAT {} bytes)", self,
+                      kSshNotsentLowat);
+    }
+    return connect;
+}
+
 // Extra channels over the ssh program (issue 17): the first ssh becomes a connection-sharing master on a
 // socket in our private directory and the others are its clients, so the tunnel authenticates once. When the
 // user's configuration shares connections already, theirs is used and we start no master. Sets the extra
@@ -455,6 +478,8 @@ PendingServer launch_server(const LaunchConfig& options, const LaunchParams& par
     std::vector<std::string> first_ssh = share_connection(plan, options, params, settings);
     const std::vector<std::string> cipher = fast_cipher_for(settings);
     first_ssh.insert(first_ssh.end(), cipher.begin(), cipher.end());
+    const std::vector<std::string> connect = ssh_connect_for(settings);
+    first_ssh.insert(first_ssh.end(), connect.begin(), connect.end());
     if (!first_ssh.empty()) plan.argv = ssh_argv(options, plan.target.remote_command, first_ssh, params.batch_mode);
     pending.state_ = spawn_plan(std::move(plan));
     return pending;
