@@ -9,11 +9,11 @@
 # 1 and 8 streams up and down. Prints a table with ratios, writes bench/results/<UTC time>.json and a .png.
 # Needs root. Not part of CI. See bench/README.md for how each figure is measured.
 #
-# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL sshL-gcm sshL-ctr"; also ours-ctr), BENCH_ROUNDS (3; every
-# metric is the median over the rounds, with its spread), BENCH_BULK_S (4), BENCH_RTT_S (3), BENCH_LONG_S (4),
-# BENCH_DELAY_MS (25: each way, so 50 ms RTT), BENCH_CONCURRENCY (25000), BENCH_HANG_S (30: the concurrent
-# connections give up on an answer after this), BENCH_SCALE_ROUNDS (1: the concurrency test runs in this many
-# first rounds), SSHUTTLE_BIN (ours; default the build tree), UPSTREAM_BIN
+# Environment: BENCH_MODES (default "ours ours-libssh2 upstream sshL sshL-gcm sshL-ctr"; also ours-ctr, ours-mux,
+# ours-nolowat), BENCH_ROUNDS (3; every metric is the median over the rounds, with its spread), BENCH_BULK_S (4),
+# BENCH_RTT_S (3), BENCH_LONG_S (4), BENCH_DELAY_MS (25: each way, so 50 ms RTT), BENCH_CONCURRENCY (25000),
+# BENCH_HANG_S (30: the concurrent connections give up on an answer after this), BENCH_SCALE_ROUNDS (1: the
+# concurrency test runs in this many first rounds), SSHUTTLE_BIN (ours; default the build tree), UPSTREAM_BIN
 # (/usr/bin/sshuttle), BENCH_OURS_OPTIONS (words added to both our modes' command line, e.g. "--max-channels 4"),
 # BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with --transport-option),
 # BENCH_RELAY_BIN (default <build>/bin/sshuttle-bench-delay-relay).

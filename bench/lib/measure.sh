@@ -10,6 +10,15 @@ bench_ssh_cmd() {
         ours-ctr | sshL-ctr) echo "$LAB_SSH_CMD -c aes128-ctr -m hmac-sha2-256" ;;
         # What our ssh command transport asks for on a CPU with AES instructions (fast_cipher.hpp).
         sshL-gcm) echo "$LAB_SSH_CMD -c aes128-gcm@openssh.com" ;;
+        # ssh's connection made by ssh-connect as in ours, without its TCP_NOTSENT_LOWAT: a ProxyCommand of the
+        # configuration's own (a copy of the lab's config with it first), which ours leaves alone.
+        ours-nolowat)
+            local config
+            config="$LAB_TMP/nolowat.$(basename "$LAB_SSH_CONFIG")"
+            { echo "ProxyUseFdpass yes"
+              echo "ProxyCommand $OURS_BIN ssh-connect --notsent-lowat 0 %h %p"
+              cat "$LAB_SSH_CONFIG"; } >"$config"
+            echo "ssh -F $config" ;;
         *) echo "$LAB_SSH_CMD" ;;
     esac
 }
@@ -23,7 +32,7 @@ bench_start() {
     for option in ${BENCH_OURS_OPTIONS:-}; do ours_extra+=("$option"); done
     BENCH_HOST=$TARGET_V4 BENCH_IPERF_PORT=$IPERF_PORT BENCH_ECHO_PORT=$ECHO_PORT
     case $mode in
-        ours | ours-ctr | ours-mux)
+        ours | ours-ctr | ours-mux | ours-nolowat)
             # ours-mux: every TCP connection through our server, none as ssh's own forward (the path of any
             # connection ssh does not forward).
             [[ $mode == ours-mux ]] && ours_extra+=(--no-ssh-forwarding)
@@ -49,7 +58,8 @@ bench_start() {
                 "root@$SERVER_V4"
             BENCH_HOST=127.0.0.1 BENCH_IPERF_PORT=$FWD_IPERF BENCH_ECHO_PORT=$FWD_ECHO
             ;;
-        *) lab_fail "unknown bench mode '$mode' (ours, ours-libssh2, ours-ctr, ours-mux, upstream, sshL, sshL-gcm, sshL-ctr)" ;;
+        *) lab_fail "unknown bench mode '$mode' (ours, ours-libssh2, ours-ctr, ours-mux, ours-nolowat, upstream," \
+            "sshL, sshL-gcm, sshL-ctr)" ;;
     esac
     BENCH_PID=$LAB_LAST_PID
 }

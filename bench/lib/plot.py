@@ -16,9 +16,9 @@ matplotlib.use("Agg")  # no display: write a file
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
-MODES = ["ours", "ours-libssh2", "ours-ctr", "ours-mux", "upstream", "sshL", "sshL-gcm", "sshL-ctr"]
+MODES = ["ours", "ours-libssh2", "ours-ctr", "ours-mux", "ours-nolowat", "upstream", "sshL", "sshL-gcm", "sshL-ctr"]
 LABELS = {"ours": "ours (-e ssh)", "ours-libssh2": "ours (libssh2)", "ours-ctr": "ours (-e ssh, aes128-ctr)",
-          "ours-mux": "ours (-e ssh, --no-ssh-forwarding)",
+          "ours-mux": "ours (-e ssh, --no-ssh-forwarding)", "ours-nolowat": "ours (-e ssh, no TCP_NOTSENT_LOWAT)",
           "upstream": "upstream sshuttle", "sshL": "ssh -L", "sshL-gcm": "ssh -L (aes128-gcm)",
           "sshL-ctr": "ssh -L (aes128-ctr)"}
 

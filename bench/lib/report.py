@@ -13,12 +13,12 @@ import statistics
 import sys
 import time
 
-MODES = ["ours", "ours-libssh2", "ours-ctr", "ours-mux", "upstream", "sshL", "sshL-gcm", "sshL-ctr"]
+MODES = ["ours", "ours-libssh2", "ours-ctr", "ours-mux", "ours-nolowat", "upstream", "sshL", "sshL-gcm", "sshL-ctr"]
 # Ratio columns: (heading, numerator mode, denominator mode).
 RATIOS = [("ours/sshL", "ours", "sshL"), ("ours/upstream", "ours", "upstream"),
           ("libssh2/ours", "ours-libssh2", "ours"), ("libssh2/ours-ctr", "ours-libssh2", "ours-ctr"),
           ("ours/sshL-gcm", "ours", "sshL-gcm"), ("libssh2/sshL-ctr", "ours-libssh2", "sshL-ctr"),
-          ("ours/ours-mux", "ours", "ours-mux")]
+          ("ours/ours-mux", "ours", "ours-mux"), ("ours/ours-nolowat", "ours", "ours-nolowat")]
 # The ssh -L mode that runs the cipher a mode of ours negotiated (by the start of its cipher name).
 SAME_CIPHER_SSHL = [("aes128-gcm", "sshL-gcm"), ("aes128-ctr", "sshL-ctr"), ("chacha20", "sshL")]
 LOADS = ["up", "down", "down8"]              # under load at the lab's own RTT (~0)
