@@ -77,12 +77,14 @@ TEST_CASE("ssh-connect: ssh is given it where its configuration lets us connect 
           "/bin/true ssh-connect --family inet6 --timeout 7 --no-keepalive %h %p");
 }
 
-TEST_CASE("ssh-connect: ssh connects itself through a ProxyCommand or ProxyJump, or from a bound address") {
+TEST_CASE("ssh-connect: ssh connects itself through a ProxyCommand or ProxyJump, from a bound address, or retrying") {
     CHECK(ssh_connect_options("/bin/true", parse_ssh_g("proxycommand nc %h %p\n")).empty());
     CHECK(ssh_connect_options("/bin/true", parse_ssh_g("proxyjump bastion\n")).empty());
     CHECK(ssh_connect_options("/bin/true", parse_ssh_g("bindaddress 192.0.2.1\n")).empty());
     CHECK(ssh_connect_options("/bin/true", parse_ssh_g("bindinterface eth0\n")).empty());
     CHECK(ssh_connect_options("/bin/true", parse_ssh_g("addressfamily unix\n")).empty());
+    CHECK(ssh_connect_options("/bin/true", parse_ssh_g("connectionattempts 3\n")).empty());
+    CHECK_FALSE(ssh_connect_options("/bin/true", parse_ssh_g("connectionattempts 1\n")).empty());
     // This binary cannot be run (deleted by an upgrade, unreadable): ssh must not be handed a command that fails.
     CHECK(ssh_connect_options("", parse_ssh_g("hostname h\n")).empty());
     CHECK(ssh_connect_options("/nonexistent/sshuttle", parse_ssh_g("hostname h\n")).empty());
@@ -138,7 +140,7 @@ TEST_CASE("ssh-connect: arguments") {
     CHECK(refused({"--bogus", "h", "22"}) == "ssh-connect: unknown option '--bogus'");
 }
 
-TEST_CASE("ssh-connect: the connected socket reaches ssh, with the unsent-bytes limit and keepalive set") {
+TEST_CASE("ssh-connect: the connected socket reaches ssh, with the unsent-bytes limit, keepalive and no Nagle") {
     int port = 0;
     const int listener = listen_loopback(port);
     int pair[2];
@@ -155,6 +157,10 @@ TEST_CASE("ssh-connect: the connected socket reaches ssh, with the unsent-bytes 
     len = sizeof keepalive;
     REQUIRE(::getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &len) == 0);
     CHECK(keepalive == 1);
+    int nodelay = 0;
+    len = sizeof nodelay;
+    REQUIRE(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) == 0);
+    CHECK(nodelay == 1);
     // It is the connection to the listener: bytes written on it arrive there.
     const int accepted = ::accept(listener, nullptr, nullptr);
     REQUIRE(accepted >= 0);

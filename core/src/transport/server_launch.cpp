@@ -344,7 +344,8 @@ std::vector<std::string> ssh_connect_for(const std::optional<SshTarget>& setting
     }();
     std::vector<std::string> connect = ssh_connect_options(self, *settings);
     if (connect.empty()) {
-        spdlog::debug("ssh makes its own TCP connection (its configuration proxies or binds it, or {} cannot be run)",
+        spdlog::debug("ssh makes its own TCP connection (its configuration proxies, binds or retries it, or {} "
+                      "cannot be run)",
                       self.empty() ? "this binary" : self);
     } else {
         spdlog::debug("ssh's TCP connection is made by {} ssh-connect (TCP_NOTSENT_LOWAT {} bytes)", self,

@@ -51,6 +51,7 @@ SshTarget parse_ssh_g(const std::string& output) {
     each("tcpkeepalive", [&](const std::string& v) { target.tcp_keep_alive = v != "no"; });
     each("bindaddress", [&](const std::string&) { target.binds_locally = true; });
     each("bindinterface", [&](const std::string&) { target.binds_locally = true; });
+    each("connectionattempts", [&](const std::string& v) { target.retries_connect = v != "1"; });
     return target;
 }
 

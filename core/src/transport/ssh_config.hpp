@@ -27,6 +27,7 @@ struct SshTarget {
     int connect_timeout_s = 0;           // ConnectTimeout; 0: none
     bool tcp_keep_alive = true;          // TCPKeepAlive
     bool binds_locally = false;          // BindAddress or BindInterface is set
+    bool retries_connect = false;        // ConnectionAttempts above 1
 };
 
 /// Parses `ssh -G` output ("key value" lines; keys are lower case).

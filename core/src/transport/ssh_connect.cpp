@@ -103,7 +103,8 @@ int family_of(const std::string& family) {
 }  // namespace
 
 std::vector<std::string> ssh_connect_options(const std::string& self, const SshTarget& settings) {
-    if (settings.proxy_command || !settings.proxy_jump.empty() || settings.binds_locally) return {};
+    if (settings.proxy_command || !settings.proxy_jump.empty() || settings.binds_locally || settings.retries_connect)
+        return {};
     if (family_of(settings.address_family) == AF_UNSPEC && settings.address_family != "any") return {};
     if (self.empty() || ::access(self.c_str(), X_OK) != 0) return {};
     std::vector<std::string> words{self, "ssh-connect", "--family", settings.address_family};
@@ -217,6 +218,9 @@ int run_ssh_connect(const std::vector<std::string>& args, int to_ssh, std::ostre
             ::freeaddrinfo(list);
             const int one = 1;
             if (request->keepalive) ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            // ssh's own connect leaves Nagle on for a session without a terminal; our tunnel's small frames
+            // (the start-up exchange, pings, interactive bytes) must not wait for an acknowledgement.
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             if (!pass_descriptor(to_ssh, fd)) {
                 err << "sshuttle: ssh-connect: cannot pass the connection to ssh: " << std::strerror(errno) << "\n";
                 ::close(fd);

@@ -34,7 +34,8 @@ struct SshConnectRequest {
 
 /// The ssh options that make ssh connect through `<self> ssh-connect`, from its `ssh -G` settings. Empty where
 /// ssh must connect itself: the configuration has a ProxyCommand or ProxyJump, binds to a local address or
-/// interface, or `self` (this binary) cannot be run.
+/// interface, asks for more than one ConnectionAttempts (ssh does not retry a ProxyCommand), or `self` (this
+/// binary) cannot be run.
 std::vector<std::string> ssh_connect_options(const std::string& self, const SshTarget& settings);
 
 /// Parses `ssh-connect` arguments: `[--family F] [--timeout S] [--no-keepalive] [--notsent-lowat N] HOST PORT`.
