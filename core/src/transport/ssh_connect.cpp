@@ -218,8 +218,8 @@ int run_ssh_connect(const std::vector<std::string>& args, int to_ssh, std::ostre
             ::freeaddrinfo(list);
             const int one = 1;
             if (request->keepalive) ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-            // ssh's own connect leaves Nagle on for a session without a terminal; our tunnel's small frames
-            // (the start-up exchange, pings, interactive bytes) must not wait for an acknowledgement.
+            // Set here, whatever ssh sets later: the tunnel's small frames (the start-up exchange, pings,
+            // interactive bytes) must not wait for an acknowledgement.
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             if (!pass_descriptor(to_ssh, fd)) {
                 err << "sshuttle: ssh-connect: cannot pass the connection to ssh: " << std::strerror(errno) << "\n";
