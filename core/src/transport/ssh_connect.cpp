@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "common/shell_quote.hpp"
+#include "transport/send_descriptor.hpp"
 
 namespace sshuttle::transport {
 
@@ -71,27 +72,6 @@ int connect_within(int fd, const addrinfo* ai, const Deadline& deadline) {
     }
     fcntl(fd, F_SETFL, flags);  // ssh gets the socket as a connect() of its own would leave it
     return error;
-}
-
-// Sends fd over the socket `to` (one byte of data carries the SCM_RIGHTS message, as ssh expects).
-bool pass_descriptor(int to, int fd) {
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* header = CMSG_FIRSTHDR(&msg);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-    ssize_t n;
-    while ((n = ::sendmsg(to, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-    }
-    return n == 1;
 }
 
 int family_of(const std::string& family) {
@@ -221,7 +201,7 @@ int run_ssh_connect(const std::vector<std::string>& args, int to_ssh, std::ostre
             // Set here, whatever ssh sets later: the tunnel's small frames (the start-up exchange, pings,
             // interactive bytes) must not wait for an acknowledgement.
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            if (!pass_descriptor(to_ssh, fd)) {
+            if (!send_descriptor(to_ssh, fd)) {
                 err << "sshuttle: ssh-connect: cannot pass the connection to ssh: " << std::strerror(errno) << "\n";
                 ::close(fd);
                 return 255;

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/untrusted_text.hpp"
+#include "transport/send_descriptor.hpp"
 #include "transport/ssh_mux_messages.hpp"
 #include "transport/sync_reader.hpp"
 
@@ -30,27 +31,6 @@ constexpr std::size_t kShownReasonBytes = 120;
 constexpr std::size_t kBytesAckedAt = 120;
 constexpr std::size_t kBytesReceivedAt = 128;
 static_assert(sizeof(tcp_info) == 104, "glibc's struct tcp_info is the kernel's first 104 bytes");
-
-// One descriptor over the control socket as ssh's mm_send_fd does: one byte of data carrying SCM_RIGHTS.
-bool send_descriptor(int socket, int fd) {
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-    msghdr message{};
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-    ssize_t sent;
-    while ((sent = ::sendmsg(socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-    }
-    return sent == 1;
-}
 
 uint32_t next_request_id() {
     static uint32_t id = 0;
