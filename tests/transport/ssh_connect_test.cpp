@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "receive_descriptor.hpp"
 #include "transport/ssh_config.hpp"
 #include "transport/ssh_connect.hpp"
 
@@ -38,24 +39,6 @@ int listen_loopback(int& port) {
     socklen_t len = sizeof addr;
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
     port = ntohs(addr.sin_port);
-    return fd;
-}
-
-// What ssh does with ProxyUseFdpass: one byte, with the descriptor in an SCM_RIGHTS message; -1 when none came.
-int receive_descriptor(int from) {
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(from, &msg, 0) != 1) return -1;
-    const cmsghdr* header = CMSG_FIRSTHDR(&msg);
-    if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) return -1;
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
     return fd;
 }
 

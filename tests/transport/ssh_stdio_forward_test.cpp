@@ -24,6 +24,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "receive_descriptor.hpp"
 #include "scratch.hpp"
 #include "transport/ssh_mux_messages.hpp"
 #include "transport/ssh_stdio_forward.hpp"
@@ -68,23 +69,6 @@ bool read_exact(int fd, void* out, std::size_t length) {
         length -= static_cast<std::size_t>(n);
     }
     return true;
-}
-
-int receive_descriptor(int socket) {
-    char byte;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-    msghdr message{};
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    if (::recvmsg(socket, &message, MSG_CMSG_CLOEXEC) != 1) return -1;
-    const cmsghdr* header = CMSG_FIRSTHDR(&message);
-    if (header == nullptr || header->cmsg_type != SCM_RIGHTS) return -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
-    return fd;
 }
 
 void write_all(int fd, const std::vector<uint8_t>& bytes) { REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())); }
