@@ -106,6 +106,18 @@ std::optional<SshConnectRequest> parse_ssh_connect_args(const std::vector<std::s
             error = "ssh-connect: " + arg + " needs a value";
             return nullptr;
         };
+        // The option's value as a whole number in [0, max] into `out`; false, with the error, otherwise.
+        const auto number = [&](int& out, int max, const char* unit, const char* note) {
+            const std::string* v = value();
+            if (!v) return false;
+            const auto parsed = bounded_number(*v, 0, max);
+            if (!parsed) {
+                error = "ssh-connect: bad " + arg + " '" + *v + "' (" + unit + std::to_string(max) + note + ")";
+                return false;
+            }
+            out = *parsed;
+            return true;
+        };
         if (arg == "--family") {
             const std::string* v = value();
             if (!v) return std::nullopt;
@@ -115,24 +127,9 @@ std::optional<SshConnectRequest> parse_ssh_connect_args(const std::vector<std::s
             }
             request.family = *v;
         } else if (arg == "--timeout") {
-            const std::string* v = value();
-            if (!v) return std::nullopt;
-            const auto seconds = bounded_number(*v, 0, kMaxTimeoutS);
-            if (!seconds) {
-                error = "ssh-connect: bad --timeout '" + *v + "' (seconds, 0 to " + std::to_string(kMaxTimeoutS) + ")";
-                return std::nullopt;
-            }
-            request.timeout_s = *seconds;
+            if (!number(request.timeout_s, kMaxTimeoutS, "seconds, 0 to ", "")) return std::nullopt;
         } else if (arg == "--notsent-lowat") {
-            const std::string* v = value();
-            if (!v) return std::nullopt;
-            const auto bytes = bounded_number(*v, 0, kMaxNotsentLowat);
-            if (!bytes) {
-                error = "ssh-connect: bad --notsent-lowat '" + *v + "' (bytes, 0 to " +
-                        std::to_string(kMaxNotsentLowat) + "; 0: no limit)";
-                return std::nullopt;
-            }
-            request.notsent_lowat = *bytes;
+            if (!number(request.notsent_lowat, kMaxNotsentLowat, "bytes, 0 to ", "; 0: no limit")) return std::nullopt;
         } else if (arg == "--no-keepalive") {
             request.keepalive = false;
         } else if (arg.size() > 1 && arg[0] == '-') {
