@@ -13,7 +13,8 @@
 # ours-nolowat), BENCH_ROUNDS (3; every metric is the median over the rounds, with its spread), BENCH_BULK_S (4),
 # BENCH_RTT_S (3), BENCH_LONG_S (4), BENCH_DELAY_MS (25: each way, so 50 ms RTT), BENCH_CONCURRENCY (25000),
 # BENCH_HANG_S (30: the concurrent connections give up on an answer after this), BENCH_SCALE_ROUNDS (1: the
-# concurrency test runs in this many first rounds), SSHUTTLE_BIN (ours; default the build tree), UPSTREAM_BIN
+# concurrency test runs in this many first rounds), BENCH_START_SAMPLES (3: pairs of `ssh host true` and a warm
+# start per round), SSHUTTLE_BIN (ours; default the build tree), UPSTREAM_BIN
 # (/usr/bin/sshuttle), BENCH_OURS_OPTIONS (words added to both our modes' command line, e.g. "--max-channels 4"),
 # BENCH_SSH2_OPTIONS (KEY=VALUE words passed to the libssh2 transport with --transport-option),
 # BENCH_RELAY_BIN (default <build>/bin/sshuttle-bench-delay-relay).
@@ -30,6 +31,7 @@ BENCH_DELAY_MS=${BENCH_DELAY_MS:-25}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-25000}
 BENCH_HANG_S=${BENCH_HANG_S:-30}
 BENCH_SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-1}
+BENCH_START_SAMPLES=${BENCH_START_SAMPLES:-3}
 UPSTREAM_BIN=${UPSTREAM_BIN:-/usr/bin/sshuttle}
 RELAY_BIN=${BENCH_RELAY_BIN:-$SSHUTTLE_BUILD_DIR/bin/sshuttle-bench-delay-relay}
 OURS_BIN=$SSHUTTLE_BIN
@@ -38,6 +40,7 @@ FWD_IPERF=15201 FWD_ECHO=17000 RELAY_PORT=2222
 
 [[ $BENCH_CONCURRENCY =~ ^[0-9]+$ ]] || lab_fail "BENCH_CONCURRENCY '$BENCH_CONCURRENCY' is not a number"
 [[ $BENCH_DELAY_MS =~ ^[0-9]+$ ]] || lab_fail "BENCH_DELAY_MS '$BENCH_DELAY_MS' is not a number"
+[[ $BENCH_START_SAMPLES =~ ^[1-9][0-9]*$ ]] || lab_fail "BENCH_START_SAMPLES '$BENCH_START_SAMPLES' is not a positive number"
 
 source "$BENCH_DIR/lib/measure.sh"
 
@@ -76,7 +79,7 @@ RESULTS="$LAB_TMP/results"
 mkdir -p "$RESULTS" "$BENCH_DIR/results"
 cat >"$RESULTS/settings.json" <<EOF
 {"rounds": $BENCH_ROUNDS, "bulk_s": $BENCH_BULK_S, "rtt_s": $BENCH_RTT_S, "long_s": $BENCH_LONG_S,
- "delay_ms_each_way": $BENCH_DELAY_MS, "concurrency": $BENCH_CONCURRENCY,
+ "delay_ms_each_way": $BENCH_DELAY_MS, "start_samples": $BENCH_START_SAMPLES, "concurrency": $BENCH_CONCURRENCY,
  "concurrency_asked": $BENCH_CONCURRENCY_ASKED, "scale_rounds": $BENCH_SCALE_ROUNDS, "fd_hard_limit": $(ulimit -Hn), "hang_s": $BENCH_HANG_S,
  "ours_options": "${BENCH_OURS_OPTIONS:-}", "ssh2_options": "${BENCH_SSH2_OPTIONS:-}", "cpus": $(nproc)}
 EOF
