@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 
@@ -66,6 +67,89 @@ TEST_CASE("frame: decoder round trip survives every split of the input") {
         CHECK(payloads[1].empty());
         CHECK(payloads[2] == big);
     }
+}
+
+TEST_CASE("frame: borrowed feeds decode as copied ones, whole frames in place, at every split") {
+    std::vector<uint8_t> stream;
+    std::vector<uint8_t> big(kMaxPayload);
+    std::mt19937 random(11);
+    for (auto& b : big) b = static_cast<uint8_t>(random());
+    append_frame(stream, 1, Command::kTcpData, bytes("first"));
+    append_frame(stream, 2, Command::kTcpData, big);
+    append_frame(stream, 0, Command::kPing, {});
+    append_frame(stream, 3, Command::kTcpData, bytes("last"));
+
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, std::size_t{8}, std::size_t{13}, std::size_t{4096},
+                              std::size_t{40000}, stream.size()}) {
+        CAPTURE(chunk);
+        FrameDecoder decoder;
+        std::vector<std::vector<uint8_t>> payloads;
+        std::vector<uint16_t> channels;
+        for (std::size_t at = 0; at < stream.size(); at += chunk) {
+            // Each read gets its own buffer, overwritten after keep_rest() as the mux's read buffer is.
+            std::vector<uint8_t> read(stream.begin() + static_cast<std::ptrdiff_t>(at),
+                                      stream.begin() + static_cast<std::ptrdiff_t>(std::min(at + chunk, stream.size())));
+            decoder.feed_borrowed(read);
+            CHECK(decoder.pending_bytes() >= read.size());
+            for (const auto& frame : drain(decoder, payloads)) channels.push_back(frame.channel);
+            decoder.keep_rest();
+            std::fill(read.begin(), read.end(), uint8_t{0xee});
+        }
+        CHECK(decoder.error().empty());
+        CHECK(decoder.pending_bytes() == 0);
+        REQUIRE(channels == std::vector<uint16_t>{1, 2, 0, 3});
+        CHECK(payloads[0] == bytes("first"));
+        CHECK(payloads[1] == big);
+        CHECK(payloads[3] == bytes("last"));
+    }
+}
+
+TEST_CASE("frame: a borrowed feed hands out whole frames in place and copies only what completes a held one") {
+    std::vector<uint8_t> stream;
+    append_frame(stream, 1, Command::kTcpData, bytes("held across reads"));
+    append_frame(stream, 2, Command::kTcpData, bytes("in place"));
+    append_frame(stream, 3, Command::kTcpData, bytes("cut"));
+    const std::size_t first_read = 12;  // the header and a few bytes of frame 1
+    FrameDecoder decoder;
+    decoder.feed_borrowed(std::span<const uint8_t>(stream).first(first_read));
+    CHECK_FALSE(decoder.next());
+    decoder.keep_rest();
+    CHECK(decoder.pending_bytes() == first_read);
+
+    const std::vector<uint8_t> second(stream.begin() + first_read, stream.end() - 1);  // frame 3 one byte short
+    decoder.feed_borrowed(second);
+    auto one = decoder.next();
+    REQUIRE(one);
+    CHECK(std::string(one->payload.begin(), one->payload.end()) == "held across reads");
+    auto two = decoder.next();
+    REQUIRE(two);
+    CHECK(std::string(two->payload.begin(), two->payload.end()) == "in place");
+    CHECK(two->payload.data() >= second.data());  // not copied: it points into the read itself
+    CHECK(two->payload.data() < second.data() + second.size());
+    CHECK_FALSE(decoder.next());
+    decoder.keep_rest();
+    CHECK(decoder.pending_bytes() == kHeaderSize + 3 - 1);
+
+    decoder.feed(std::span<const uint8_t>(stream).last(1));
+    auto three = decoder.next();
+    REQUIRE(three);
+    CHECK(std::string(three->payload.begin(), three->payload.end()) == "cut");
+}
+
+TEST_CASE("frame: bad magic after a held tail is the same sticky error with borrowed feeds") {
+    std::vector<uint8_t> stream;
+    append_frame(stream, 1, Command::kTcpData, bytes("ok"));
+    const std::string bad("XY\0\1\x42\x06\0\0", 8);
+    stream.insert(stream.end(), bad.begin(), bad.end());
+    FrameDecoder decoder;
+    decoder.feed_borrowed(std::span<const uint8_t>(stream).first(5));
+    CHECK_FALSE(decoder.next());
+    decoder.keep_rest();
+    decoder.feed_borrowed(std::span<const uint8_t>(stream).subspan(5));
+    REQUIRE(decoder.next());
+    CHECK_FALSE(decoder.next());
+    CHECK(decoder.error() == "bad frame magic 'XY' (expected 'SS')");
+    decoder.keep_rest();
 }
 
 TEST_CASE("frame: bad magic is a sticky error naming the bytes") {

@@ -45,7 +45,8 @@ std::string command_name(uint16_t value);
 /// Appends one encoded frame to out. The payload must be at most kMaxPayload bytes.
 void append_frame(std::vector<uint8_t>& out, uint16_t channel, Command cmd, std::span<const uint8_t> payload);
 
-/// A decoded frame; payload points into the decoder's buffer and is valid until the next feed().
+/// A decoded frame; payload points into the decoder's buffer (or the borrowed bytes) and is valid until the next
+/// feed(), feed_borrowed() or keep_rest().
 struct FrameView {
     uint16_t channel = 0;
     uint16_t command = 0;
@@ -55,18 +56,30 @@ struct FrameView {
 /// Incremental frame decoder: accepts the byte stream split anywhere.
 class FrameDecoder {
    public:
-    /// Adds received bytes. Invalidates the payload of frames returned earlier.
+    /// Adds received bytes (a copy). Invalidates the payload of frames returned earlier.
     void feed(std::span<const uint8_t> bytes);
+    /// Adds received bytes without copying the frames they hold whole: next() returns those in place, so
+    /// `bytes` must stay unchanged until keep_rest(), which copies whatever is left undecoded. Only the bytes
+    /// that complete a frame held back from earlier are copied. The mux's receive path: a TCP_DATA payload then
+    /// goes from the transport's read buffer to its socket without a copy in between.
+    void feed_borrowed(std::span<const uint8_t> bytes);
+    /// Ends a feed_borrowed(): the undecoded tail of the borrowed bytes is copied in.
+    void keep_rest();
     /// Next complete frame, or nullopt when more bytes are needed or the stream is bad (see error()).
     std::optional<FrameView> next();
     /// Non-empty once the stream is known to be corrupt (e.g. bad magic); the decoder then stays stuck.
     const std::string& error() const { return error_; }
     /// Bytes of an incomplete frame held back; non-zero at EOF means a truncated frame.
-    std::size_t pending_bytes() const { return buffer_.size() - consumed_; }
+    std::size_t pending_bytes() const { return buffer_.size() - consumed_ + borrowed_.size(); }
 
    private:
+    void compact();
+    /// The frame at the start of bytes, if whole; sets error_ on a bad magic.
+    std::optional<FrameView> parse(std::span<const uint8_t> bytes);
+
     std::vector<uint8_t> buffer_;
     std::size_t consumed_ = 0;
+    std::span<const uint8_t> borrowed_;  // fed by feed_borrowed(), not yet decoded
     std::string error_;
 };
 
