@@ -294,7 +294,7 @@ void Mux::wait_for_room(uint16_t channel) {
 void Mux::read_more() {
     // Over the budget only live (draining) sockets and ones within their stuck grace hold it; stuck ones were
     // reset by over_receive_budget(), and one that stops while paused by a later look (the timer below).
-    if (closed_ || reading_ || !started_) return;
+    if (closed_ || reading_ || !started_ || dispatching_) return;
     if (over_receive_budget()) {
         // Paused: draining sockets resume reading (delivered), and a socket still within its grace is looked at
         // again when the grace is over, so that a stuck one is reset then instead of freezing every channel.
@@ -355,12 +355,17 @@ void Mux::on_read(std::size_t size) {
         if (!closed_) read_more();
         return;
     }
-    decoder_.feed(bytes);
+    // The frames are decoded in place in read_buffer_ (no copy), so no new read may go into it before they are
+    // dispatched: read_more() waits for dispatching_ to end (Asio may read at once when a read is started).
+    decoder_.feed_borrowed(bytes);
+    dispatching_ = true;
     while (!closed_) {
         auto frame = decoder_.next();
         if (!frame) break;
         dispatch(*frame);
     }
+    dispatching_ = false;
+    decoder_.keep_rest();
     if (closed_) return;
     if (!decoder_.error().empty()) {
         close("protocol error: " + decoder_.error());

@@ -180,6 +180,7 @@ class Mux : public std::enable_shared_from_this<Mux> {
     FrameDecoder decoder_;
     std::vector<uint8_t> read_buffer_;
     bool reading_ = false;
+    bool dispatching_ = false;                   // frames of read_buffer_ are being dispatched (on_read)
     boost::asio::steady_timer budget_timer_;     // paused over the budget: look again once a grace has passed
     bool budget_timer_armed_ = false;
     std::size_t receive_backlog_ = 0;            // sum of every live channel's backlog
