@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
 #include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 

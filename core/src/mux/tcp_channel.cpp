@@ -132,13 +132,11 @@ void TcpChannel::on_frame(Command cmd, std::span<const uint8_t> payload) {
         case Command::kTcpData:
             if (from_peer_done_) return;  // after STOP_SENDING the peer may still have had data in flight
             if (payload.empty()) return;
+            to_socket_.emplace_back(payload.begin(), payload.end());
+            to_socket_bytes_ += payload.size();
             if (!mux_->accept_data(channel_, *flow_, payload.size())) {
                 reset();
                 return;
-            }
-            if (const std::size_t taken = write_at_once(payload); taken < payload.size()) {
-                to_socket_.emplace_back(payload.begin() + static_cast<std::ptrdiff_t>(taken), payload.end());
-                to_socket_bytes_ += payload.size() - taken;
             }
             watch_stuck();
             write_socket();
@@ -198,26 +196,10 @@ void TcpChannel::write_socket() {
     });
 }
 
-std::size_t TcpChannel::write_at_once(std::span<const uint8_t> bytes) {
-    // Only with nothing queued or being written, so the order of bytes holds. The payload still lies in the
-    // mux's read buffer: what the socket takes now is never copied. Any failure (EAGAIN, or an error that the
-    // queued write then reports as it always has) leaves every byte to the queue.
-    if (!connected_ || writing_ || reset_ || mux_closed_ || !to_socket_.empty()) return 0;
-    boost::system::error_code ec;
-    const std::size_t n = socket_.write_some(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec) return 0;
-    count_written(n);
-    return n;
-}
-
-void TcpChannel::count_written(std::size_t bytes) {
-    if (traffic_) traffic_->to_socket += bytes;
-    progressed_ = progressed_ || bytes > 0;
-    mux_->delivered(channel_, *flow_, bytes);
-}
-
 void TcpChannel::consume_written(std::size_t bytes) {
     to_socket_bytes_ -= bytes;
+    if (traffic_) traffic_->to_socket += bytes;
+    progressed_ = progressed_ || bytes > 0;
     std::size_t left = bytes;
     while (left > 0) {
         const std::size_t rest = to_socket_.front().size() - front_written_;
@@ -229,7 +211,7 @@ void TcpChannel::consume_written(std::size_t bytes) {
         front_written_ = 0;
         to_socket_.pop_front();
     }
-    count_written(bytes);
+    mux_->delivered(channel_, *flow_, bytes);
 }
 
 void TcpChannel::watch_stuck() {

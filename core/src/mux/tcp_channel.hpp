@@ -15,11 +15,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <span>
 #include <vector>
 
 #include "mux/channel_traffic.hpp"
@@ -63,11 +61,6 @@ class TcpChannel : public ChannelEndpoint, public std::enable_shared_from_this<T
     void watch_stuck();
     /// Ends the channel at once: RST to the socket, TCP_EOF and TCP_STOP_SENDING to the peer.
     void reset();
-    /// A TCP_DATA payload written to the socket at once when nothing waits before it; the bytes it took.
-    std::size_t write_at_once(std::span<const uint8_t> bytes);
-    /// Bytes the socket took: traffic, progress, and the mux's backlog and grants.
-    void count_written(std::size_t bytes);
-    /// Bytes of to_socket_ the socket took.
     void consume_written(std::size_t bytes);
 
     std::shared_ptr<Mux> mux_;
