@@ -60,8 +60,8 @@ class FrameDecoder {
     void feed(std::span<const uint8_t> bytes);
     /// Adds received bytes without copying the frames they hold whole: next() returns those in place, so
     /// `bytes` must stay unchanged until keep_rest(), which copies whatever is left undecoded. Only the bytes
-    /// that complete a frame held back from earlier are copied. The mux's receive path: a TCP_DATA payload then
-    /// goes from the transport's read buffer to its socket without a copy in between.
+    /// that complete a frame held back from earlier are copied. The mux's receive path: most bytes read from the
+    /// transport are then copied once less on their way to a channel.
     void feed_borrowed(std::span<const uint8_t> bytes);
     /// Ends a feed_borrowed(): the undecoded tail of the borrowed bytes is copied in.
     void keep_rest();
