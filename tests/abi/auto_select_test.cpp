@@ -116,7 +116,7 @@ TEST_CASE("discover: every module described; broken ones listed with the reason"
 
     CHECK(found[1].name == "fixture-good");
     CHECK(found[1].kind == "firewall");
-    CHECK(found[1].abi_version == "1.3");
+    CHECK(found[1].abi_version == "1.4");
     CHECK(found[1].feature_names == "ipv4,ipv6,tcp,dns");
     CHECK(found[1].priority == 50);
     CHECK(found[1].file == good);
@@ -134,7 +134,7 @@ TEST_CASE("discover: every module described; broken ones listed with the reason"
 
     CHECK(found[4].name == "wrong-major");
     CHECK_FALSE(found[4].usable);
-    CHECK(found[4].reason == "built for ABI 2.0, this sshuttle speaks 1.3");
+    CHECK(found[4].reason == "built for ABI 2.0, this sshuttle speaks 1.4");
 
     std::string table = format_plugin_table(found);
     CHECK(std::count(table.begin(), table.end(), '\n') == 6);

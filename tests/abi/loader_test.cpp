@@ -42,12 +42,12 @@ TEST_CASE("abi: a good firewall fixture loads and reports its table") {
 
 TEST_CASE("abi: wrong major is refused before the table is touched") {
     CHECK(load_error(ABI_FIXTURE_WRONG_MAJOR) ==
-          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.3");
+          "plugin " ABI_FIXTURE_WRONG_MAJOR ": built for ABI 2.0, this sshuttle speaks 1.4");
 }
 
 TEST_CASE("abi: a newer minor is refused with both versions") {
     CHECK(load_error(ABI_FIXTURE_NEWER_MINOR) == "plugin " ABI_FIXTURE_NEWER_MINOR
-                                                 ": built for ABI 1.4, newer than this sshuttle's 1.3 "
+                                                 ": built for ABI 1.5, newer than this sshuttle's 1.4 "
                                                  "(upgrade sshuttle)");
 }
 

@@ -89,12 +89,14 @@ TEST_CASE("transport 1.2: a refused channel is a status, not an instance") {
     CHECK(std::string(err.message) == "channel open failed: administratively prohibited");
 }
 
-TEST_CASE("transport: a 1.1 module (no open_channel in its table) loads; the host then keeps one channel") {
+TEST_CASE("transport: a 1.1 module (no open_channel in its table) loads; the host then keeps one channel, no forwards") {
     HostServices host(false);
     auto transport = load_transport_file(ABI_FIXTURE_TRANSPORT_MINOR_ONE, host, {});
     CHECK(transport->name() == "loopback");
     CHECK((transport->table().open_channel == nullptr));  // past its struct_size: read as NULL
     CHECK_FALSE(transport->can_open_channel());
+    CHECK((transport->table().forward_tcp == nullptr));  // 1.4's forward_tcp likewise
+    CHECK_FALSE(transport->can_forward_tcp());
     sshuttle_transport_request req{sizeof(sshuttle_transport_request), "localhost", nullptr, 0, nullptr, ""};
     sshuttle_error err{};
     int status = SSHUTTLE_OK;

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define SSHUTTLE_ABI_MAJOR 1 /* incompatible change: the host rejects any other major */
-#define SSHUTTLE_ABI_MINOR 3 /* appended members: the host rejects a plugin minor newer than its own */
+#define SSHUTTLE_ABI_MINOR 4 /* appended members: the host rejects a plugin minor newer than its own */
 #define SSHUTTLE_ABI_VERSION ((uint32_t)((SSHUTTLE_ABI_MAJOR << 16) | SSHUTTLE_ABI_MINOR))
 #define SSHUTTLE_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 #define SSHUTTLE_ABI_VERSION_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -232,6 +232,8 @@ typedef struct sshuttle_transport_request {
     const char *remote_command;     /* the same as one shell-quoted string */
 } sshuttle_transport_request;
 
+struct sshuttle_forward_callbacks;
+
 typedef struct sshuttle_transport_v1 {
     uint32_t struct_size;
     const char *name;
@@ -275,7 +277,36 @@ typedef struct sshuttle_transport_v1 {
      *  dies, every channel reports it. SSHUTTLE_EUNSUPPORTED: this connection cannot open one (the server
      *  refused it, e.g. sshd's MaxSessions). */
     int (*open_channel)(void *self, const sshuttle_transport_request *req, void **channel_self, sshuttle_error *err);
+
+    /* ---- appended in ABI 1.4: one TCP connection on a channel of its own (SSH: direct-tcpip, as `ssh -L`
+     *      opens), so that each connection has its own window and the remote server is not on its path. Optional
+     *      (NULL); the host does not call it on a table whose struct_size does not reach it. */
+
+    /** Carries the accepted TCP connection `fd` to host:port on the connection of `self` (an opened instance).
+     *  The plugin works on a duplicate of fd: the host keeps its own fd open and does not read, write or close it
+     *  until `callbacks` said the forward was refused or has ended. origin_host/origin_port name the connecting
+     *  peer as text (the SSH originator). Non-blocking: SSHUTTLE_OK means the forward is under way and exactly
+     *  one `opened` follows (then, after an SSHUTTLE_OK there, exactly one `ended`); any negative status that the
+     *  plugin declines it now (err says why) and calls nothing for it. The callbacks struct is copied. */
+    int (*forward_tcp)(void *self, int fd, const char *host, uint16_t port, const char *origin_host,
+                       uint16_t origin_port, uint64_t id, const struct sshuttle_forward_callbacks *callbacks,
+                       sshuttle_error *err);
 } sshuttle_transport_v1;
+
+/** How a forward (forward_tcp, ABI 1.4) reports back. Called on a thread of the plugin's, never after destroy of
+ *  the instance has returned; they must not block nor call into the plugin. */
+typedef struct sshuttle_forward_callbacks {
+    uint32_t struct_size;
+    void *context;
+    /** status SSHUTTLE_OK: the channel is open and the plugin moves the bytes. Else the server (or the
+     *  destination) refused it; message says why, and the plugin has let go of the connection untouched (no
+     *  byte read from it), so the host may carry it another way. */
+    void (*opened)(void *context, uint64_t id, int status, const char *message);
+    /** The connection is over and the plugin has closed its duplicate. message NULL: both directions ended
+     *  normally (the plugin shut the socket's sending side after the remote's last byte); else why it broke (the
+     *  host should reset the connection, so that a cut transfer does not look complete). */
+    void (*ended)(void *context, uint64_t id, const char *message);
+} sshuttle_forward_callbacks;
 
 /* ---- module exports -------------------------------------------------------------------------- */
 /** Always exported; checked before anything else. */

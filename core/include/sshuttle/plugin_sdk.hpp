@@ -32,6 +32,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <concepts>
 #include <cstdio>
@@ -421,6 +422,9 @@ struct FirewallTrampolines {
 //     void shutdown_write();                     // the remote command's stdin sees EOF
 //     // optional (ABI 1.2): one more channel on this connection, an instance of its own (see plugin_abi.h)
 //     std::unique_ptr<MyTransport> open_channel(const sshuttle::sdk::TransportRequest& req);
+//     // optional (ABI 1.4): one TCP connection on a channel of its own; fd is borrowed (dup it), report
+//     // through `report` (see plugin_abi.h); throw Error to decline it
+//     void forward_tcp(const sshuttle::sdk::TcpForwardRequest& req, const sshuttle::sdk::ForwardReport& report);
 //   };
 //   SSHUTTLE_DECLARE_TRANSPORT(MyTransport, "mytransport", "what it does", features)
 //
@@ -446,6 +450,36 @@ inline TransportRequest to_transport_request(const sshuttle_transport_request* r
     if (r->remote_command != nullptr) out.remote_command = r->remote_command;
     return out;
 }
+
+/// C++ view of forward_tcp's arguments (ABI 1.4).
+struct TcpForwardRequest {
+    int fd = -1;  // the host's: borrowed for the call (duplicate it to keep it)
+    std::string host;
+    uint16_t port = 0;
+    std::string origin_host;
+    uint16_t origin_port = 0;
+    uint64_t id = 0;
+};
+
+/// The host's forward callbacks, copied; callable from any thread of the plugin's until the instance is destroyed.
+class ForwardReport {
+   public:
+    ForwardReport() = default;
+    explicit ForwardReport(const sshuttle_forward_callbacks* c) {
+        if (c != nullptr) std::memcpy(&callbacks_, c, std::min<size_t>(sizeof callbacks_, c->struct_size));
+    }
+    void opened(uint64_t id, int status, const std::string& message) const {
+        if (callbacks_.opened != nullptr) callbacks_.opened(callbacks_.context, id, status, message.c_str());
+    }
+    /// message empty: a normal end.
+    void ended(uint64_t id, const std::string& message) const {
+        if (callbacks_.ended != nullptr)
+            callbacks_.ended(callbacks_.context, id, message.empty() ? nullptr : message.c_str());
+    }
+
+   private:
+    sshuttle_forward_callbacks callbacks_{};
+};
 
 /// Like guarded(), for read/write: the byte count, or the status of the exception that ended the call.
 template <typename Body>
@@ -535,6 +569,23 @@ struct TransportTrampolines {
         }
     }
 
+    static constexpr bool kHasForwardTcp = requires(Transport t, const TcpForwardRequest& r, const ForwardReport& f) {
+        t.forward_tcp(r, f);
+    };
+    static int forward_tcp(void* p, int fd, const char* host, uint16_t port, const char* origin_host,
+                           uint16_t origin_port, uint64_t id, const sshuttle_forward_callbacks* callbacks,
+                           sshuttle_error* err) {
+        if constexpr (kHasForwardTcp) {
+            return guarded(err, [&] {
+                TcpForwardRequest req{fd, host != nullptr ? host : "", port,
+                                      origin_host != nullptr ? origin_host : "", origin_port, id};
+                self(p)->transport->forward_tcp(req, ForwardReport(callbacks));
+            });
+        } else {
+            return SSHUTTLE_EUNSUPPORTED;
+        }
+    }
+
     static sshuttle_transport_v1 table(const char* name, const char* description, uint64_t features) {
         sshuttle_transport_v1 t{};
         t.struct_size = sizeof t;
@@ -552,6 +603,7 @@ struct TransportTrampolines {
         t.write = &write;
         t.shutdown_write = &shutdown_write;
         if constexpr (kHasOpenChannel) t.open_channel = &open_channel;
+        if constexpr (kHasForwardTcp) t.forward_tcp = &forward_tcp;
         return t;
     }
 };

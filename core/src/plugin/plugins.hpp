@@ -166,6 +166,9 @@ class TransportPlugin {
     std::unique_ptr<TransportPlugin> open_channel(const sshuttle_transport_request& req, int& status,
                                                   sshuttle_error& err) const;
 
+    /// The table has forward_tcp (ABI 1.4): single TCP connections on channels of their own.
+    bool can_forward_tcp() const;
+
     std::string name() const;
     std::filesystem::path file() const;
     bool is_supported(std::string& reason) const;

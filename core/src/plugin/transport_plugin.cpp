@@ -43,6 +43,11 @@ bool TransportPlugin::can_open_channel() const {
            table_.open_channel != nullptr;
 }
 
+bool TransportPlugin::can_forward_tcp() const {
+    return table_.struct_size >= offsetof(sshuttle_transport_v1, forward_tcp) + sizeof table_.forward_tcp &&
+           table_.forward_tcp != nullptr;
+}
+
 std::unique_ptr<TransportPlugin> TransportPlugin::open_channel(const sshuttle_transport_request& req, int& status,
                                                                sshuttle_error& err) const {
     if (!can_open_channel()) {
