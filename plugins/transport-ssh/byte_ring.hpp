@@ -9,32 +9,35 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <span>
-#include <vector>
 
 namespace sshuttle::plugins::transport_ssh {
 
 class ByteRing {
    public:
-    explicit ByteRing(size_t capacity) : bytes_(capacity) {}
+    // The storage is left uninitialised: a page costs memory only once bytes pass through it, so a quiet
+    // forwarded connection's rings (tcp_forward.hpp) hold little.
+    explicit ByteRing(size_t capacity) : bytes_(new char[capacity]), capacity_(capacity) {}
 
     size_t size() const { return tail_ - head_; }
-    size_t room() const { return bytes_.size() - size(); }
+    size_t room() const { return capacity_ - size(); }
     /// The free space after the last byte, up to the end of the storage (so possibly less than room()).
     std::span<char> writable() {
-        size_t at = tail_ % bytes_.size();
-        return {bytes_.data() + at, std::min(room(), bytes_.size() - at)};
+        size_t at = tail_ % capacity_;
+        return {bytes_.get() + at, std::min(room(), capacity_ - at)};
     }
     void commit(size_t n) { tail_ += n; }
     /// The bytes from the first one, up to the end of the storage (so possibly fewer than size()).
     std::span<const char> readable() const {
-        size_t at = head_ % bytes_.size();
-        return {bytes_.data() + at, std::min(size(), bytes_.size() - at)};
+        size_t at = head_ % capacity_;
+        return {bytes_.get() + at, std::min(size(), capacity_ - at)};
     }
     void consume(size_t n) { head_ += n; }
 
    private:
-    std::vector<char> bytes_;
+    std::unique_ptr<char[]> bytes_;
+    size_t capacity_;
     // Running totals: they never wrap in practice (2^64 bytes), which keeps "full" and "empty" apart.
     size_t head_ = 0;
     size_t tail_ = 0;

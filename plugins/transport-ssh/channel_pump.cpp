@@ -243,10 +243,94 @@ void ChannelPump::remove_channel(PumpPort& port) {
     ports_.remove_if([&](const auto& p) { return p.get() == &port; });
 }
 
+void ChannelPump::add_forward(std::unique_ptr<TcpForward> forward) {
+    std::unique_lock lock(mutex_);
+    if (!running_) {
+        const std::string why = failure_.over ? failure_.message : "the SSH connection is closed";
+        lock.unlock();
+        forward->fail(why);
+        return;
+    }
+    incoming_forwards_.push_back(std::move(forward));
+    ++forward_count_;
+    const bool wake = host_changed(true);
+    lock.unlock();
+    if (wake) wake_pump();
+}
+
+size_t ChannelPump::forward_count() const {
+    std::lock_guard lock(mutex_);
+    return forward_count_;
+}
+
 void ChannelPump::fail_all(int status, const std::string& message) {
     std::unique_lock lock(mutex_);
     failure_ = PumpPort::Outcome{true, status, message};
     for (auto& port : ports_) port->finish(status, message);
+}
+
+// Pump thread, once it has left its loop: each forward ends (its host resets the connection); the channels go
+// with the session.
+void ChannelPump::fail_forwards(const std::string& why) {
+    std::unique_lock lock(mutex_);
+    for (auto& forward : incoming_forwards_) forwards_.push_back(std::move(forward));
+    incoming_forwards_.clear();
+    forward_count_ = 0;
+    lock.unlock();
+    for (auto& forward : forwards_) forward->fail(why);
+    forwards_.clear();
+}
+
+void ChannelPump::probe_forward_sockets() {
+    forward_polls_.resize(forwards_.size());
+    bool any = false;
+    for (size_t i = 0; i < forwards_.size(); ++i) {
+        const short events = forwards_[i]->poll_events();
+        forward_polls_[i] = pollfd{events != 0 ? forwards_[i]->fd() : -1, events, 0};
+        any = any || events != 0;
+    }
+    if (any && ::poll(forward_polls_.data(), forward_polls_.size(), 0) < 0 && errno != EINTR)
+        throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("poll"), errno);
+}
+
+bool ChannelPump::pump_forwards() {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& forward : incoming_forwards_) forwards_.push_back(std::move(forward));
+        incoming_forwards_.clear();
+    }
+    if (forwards_.empty()) return false;
+    if (forward_polls_.size() != forwards_.size()) probe_forward_sockets();
+    bool progress = false;
+    bool first_opening = true;
+    const auto session_blocked_out = [this] { return (session_.channel_wants() & SSHUTTLE_WANT_WRITE) != 0; };
+    for (size_t i = 0; i < forwards_.size(); ++i) {
+        TcpForward& forward = *forwards_[i];
+        TcpForward::Turn turn;
+        turn.may_send = blocked_writer_ == nullptr || blocked_writer_ == &forward;
+        turn.may_open = forward.opening() && first_opening && !job_under_way_;
+        if (forward.opening()) first_opening = false;
+        turn.revents = forward_polls_[i].fd == forward.fd() ? forward_polls_[i].revents : 0;
+        forward_polls_[i].revents = 0;
+        const bool was_opening = forward.opening();
+        const TcpForward::Outcome out = forward.pump(turn, session_blocked_out);
+        if (was_opening && turn.may_open) forward_opening_ = forward.opening();
+        if (out.half_sent) {
+            blocked_writer_ = &forward;
+        } else if (blocked_writer_ == &forward) {
+            blocked_writer_ = nullptr;
+        }
+        progress |= out.progress;
+    }
+    // The ones done go (a done forward never holds the session's half-sent packet).
+    size_t before = forwards_.size();
+    std::erase_if(forwards_, [](const auto& f) { return f->done(); });
+    if (forwards_.size() != before) {
+        std::lock_guard lock(mutex_);
+        forward_count_ -= before - forwards_.size();
+    }
+    forward_polls_.clear();  // stale once used: the next pass asks poll() again
+    return progress;
 }
 
 void ChannelPump::run() {
@@ -271,6 +355,7 @@ void ChannelPump::run() {
             }
             bool progress = false;
             for (PumpPort* port : active) progress |= pump_once(*port);
+            progress |= pump_forwards();
             progress |= run_job();
             auto now = std::chrono::steady_clock::now();
             if (now >= next_tick) {
@@ -292,14 +377,18 @@ void ChannelPump::run() {
     } catch (const std::exception& e) {
         fail_all(SSHUTTLE_EINTERNAL, e.what());
     }
-    std::lock_guard lock(mutex_);
-    running_ = false;
-    changed_cv_.notify_all();
+    {
+        std::lock_guard lock(mutex_);
+        running_ = false;  // from here add_forward fails a forward itself
+        changed_cv_.notify_all();
+    }
+    fail_forwards(failure_.over ? failure_.message : "the SSH connection closed");
 }
 
 // The first waiting job, one step; true when it finished (with or without an error).
 bool ChannelPump::run_job() {
     if (blocked_writer_ != nullptr) return false;  // a channel's packet is half sent: no other send yet
+    if (forward_opening_) return false;            // a forward's channel is being opened
     Job* job = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -315,6 +404,7 @@ bool ChannelPump::run_job() {
         error = std::current_exception();
         done = true;
     }
+    job_under_way_ = !done;
     if (!done) return false;
     std::lock_guard lock(mutex_);
     jobs_.pop_front();
@@ -401,6 +491,8 @@ void ChannelPump::wait_for_events(int timeout_ms, bool session_busy) {
         can_read = can_read || room;
         channel_busy = channel_busy || room || port->to_remote_.size() > 0 || (port->host_eof_ && !port->eof_sent_);
     }
+    // Open forwards read the channel whenever their ring has room, and an opening one waits for the answer.
+    channel_busy = channel_busy || !forwards_.empty();
     if (host_changes_ != seen_changes_) {
         // The host gave work since the last pass looked: no sleep.
         seen_changes_ = host_changes_;
@@ -408,7 +500,9 @@ void ChannelPump::wait_for_events(int timeout_ms, bool session_busy) {
     }
     pump_sleeping_ = true;
     lock.unlock();
-    pollfd fds[2] = {};
+    // The session's socket and the wake-up first, then each forward's socket (forward_polls_ keeps them).
+    std::vector<pollfd>& fds = poll_set_;
+    fds.assign(2, pollfd{-1, 0, 0});
     // An idle channel's socket is left out altogether: poll() reports a reset socket (POLLHUP, POLLERR) even
     // when asked for no events, and the pump would spin on it until the tick's dead-peer check.
     fds[0].fd = -1;
@@ -423,8 +517,13 @@ void ChannelPump::wait_for_events(int timeout_ms, bool session_busy) {
     }
     fds[1].fd = pump_wake_fd_;
     fds[1].events = POLLIN;
-    int ready = ::poll(fds, 2, timeout_ms);
+    for (const auto& forward : forwards_) {
+        const short events = forward->poll_events();
+        fds.push_back(pollfd{events != 0 ? forward->fd() : -1, events, 0});
+    }
+    int ready = ::poll(fds.data(), fds.size(), timeout_ms);
     if (ready < 0 && errno != EINTR) throw sdk::Error(SSHUTTLE_ESYSTEM, errno_text("poll"), errno);
+    forward_polls_.assign(fds.begin() + 2, fds.end());
     lock.lock();
     pump_sleeping_ = false;
     seen_changes_ = host_changes_;

@@ -16,6 +16,8 @@
 // channel-open state per session). So the session still sees one thread, whatever the number of channels.
 #pragma once
 
+#include <poll.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "byte_ring.hpp"
+#include "tcp_forward.hpp"
 
 namespace sshuttle::plugins::transport_ssh {
 
@@ -138,6 +141,13 @@ class ChannelPump {
     /// The pump lets go of the port's channel (it never calls it again) and the port is gone. Any thread.
     void remove_channel(PumpPort& port);
 
+    /// Serves one more forwarded TCP connection (tcp_forward.hpp) from now on: the pump opens its channel
+    /// (one at a time, in order), moves its bytes and ends it. Any thread. A pump that has stopped fails it at
+    /// once (its report runs on the calling thread then).
+    void add_forward(std::unique_ptr<TcpForward> forward);
+    /// Forwards not yet done (opening or open), for the host's bound. Any thread.
+    size_t forward_count() const;
+
     /// Bytes each direction holds between the host and the channel.
     static constexpr size_t kRingBytes = 256 * 1024;
 
@@ -151,6 +161,12 @@ class ChannelPump {
 
     void run();
     bool pump_once(PumpPort& port);
+    // Every forward, one pass each (new ones taken in first); true when any moved.
+    bool pump_forwards();
+    // Asks poll() without waiting what the forwards' sockets are ready for (after a pass that moved something,
+    // the pump goes on without its blocking poll, which would otherwise have told).
+    void probe_forward_sockets();
+    void fail_forwards(const std::string& why);
     bool run_job();
     void wait_for_events(int timeout_ms, bool session_busy);
     // With mutex_ held: the host changed the rings or shut down; true when the pump is to be woken now (it sleeps
@@ -169,7 +185,15 @@ class ChannelPump {
     // The channel whose write left a packet half sent (the session blocked outbound): libssh2 keeps one
     // outgoing packet per session and refuses any other send until that same write is repeated, so no other
     // channel writes (and no job runs) until it has gone through.
-    PumpPort* blocked_writer_ = nullptr;
+    // A PumpPort or a TcpForward.
+    const void* blocked_writer_ = nullptr;
+    std::vector<std::unique_ptr<TcpForward>> forwards_;  // in the order they came: the first opening opens next
+    std::vector<pollfd> forward_polls_;                  // parallel to forwards_ after a poll; revents used once
+    std::vector<pollfd> poll_set_;                       // wait_for_events' poll() set, kept to reuse its storage
+    // libssh2 keeps one channel-open state per session: a job that has begun (it may be opening a channel) and a
+    // forward whose channel is being opened exclude each other until it is through.
+    bool job_under_way_ = false;
+    bool forward_opening_ = false;
 
     mutable std::mutex mutex_;
     std::condition_variable changed_cv_;  // a job finished, a port was let go of, or the pump stopped
@@ -180,6 +204,8 @@ class ChannelPump {
     PumpPort::Outcome failure_;     // why it left, when it failed
     unsigned long host_changes_ = 0;  // bumped by every host call that gives the pump work
     bool pump_sleeping_ = false;    // the pump is (about to be) in poll() and wants pump_wake_fd_ rung
+    std::vector<std::unique_ptr<TcpForward>> incoming_forwards_;  // added, not yet taken in by the pump
+    size_t forward_count_ = 0;      // forwards not yet done, incoming included
     std::thread thread_;
 };
 

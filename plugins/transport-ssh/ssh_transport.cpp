@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ssh_transport.hpp"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
 #include "aes_ctr_read_ahead.hpp"
 #include "authenticate.hpp"
+#include "direct_tcpip_channel.hpp"
 #include "host_key_check.hpp"
 #include "tcp_connect.hpp"
 
@@ -27,6 +31,9 @@ constexpr auto kStepTimeout = std::chrono::seconds(60);  // one handshake or aut
 // long link (window / RTT: 335 Mbit/s at 100 ms). window-bytes=N tunes it.
 constexpr unsigned kDefaultWindowBytes = 4u << 20;
 constexpr unsigned kPacketBytes = 32768;
+// Each direction of a forwarded connection between its socket and its channel: the socket buffers and the SSH
+// window do the queueing; the ring only lets one pass move a few packets.
+constexpr size_t kForwardRingBytes = 128 * 1024;
 constexpr auto kQuietReads = std::chrono::microseconds(200);
 
 std::string home_dir() {
@@ -163,6 +170,29 @@ std::unique_ptr<SshTransport> SshTransport::open_channel(const sdk::TransportReq
     instance->port_ = &pump_->add_channel(*instance);
     host_.debug("opened another SSH channel on " + hops_.back()->label());
     return instance;
+}
+
+void SshTransport::forward_tcp(const sdk::TcpForwardRequest& req, const sdk::ForwardReport& report) {
+    if (parent_ != nullptr) return parent_->forward_tcp(req, report);
+    if (!pump_) throw sdk::Error(SSHUTTLE_EINVAL, "forward_tcp() before the connection is up");
+    if (req.host.empty() || req.port == 0)
+        throw sdk::Error(SSHUTTLE_EINVAL, "forward_tcp(): no destination ('" + req.host + "' port " +
+                                              std::to_string(req.port) + ")");
+    const unsigned window = static_cast<unsigned>(positive_option(options_, "window-bytes", kDefaultWindowBytes));
+    SshHop& hop = *hops_.back();
+    auto channel = std::make_unique<DirectTcpipChannel>(
+        hop.session(), req.host, req.port, req.origin_host, req.origin_port, window, kPacketBytes,
+        [this](const std::string& what) { fail_io(what); }, [&hop] { return hop.last_error(); });
+    const int fd = ::fcntl(req.fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) throw sdk::Error(SSHUTTLE_ESYSTEM, std::string("forward_tcp(): dup: ") + std::strerror(errno), errno);
+    std::unique_ptr<TcpForward> forward;
+    try {
+        forward = std::make_unique<TcpForward>(req.id, fd, std::move(channel), report, kForwardRingBytes);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    pump_->add_forward(std::move(forward));
 }
 
 // An open_channel instance: the pump lets go of it, then frees its channel on the pump thread. On a pump that

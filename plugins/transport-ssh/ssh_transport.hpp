@@ -9,7 +9,8 @@
 // peer dead after ServerAliveInterval x ServerAliveCountMax seconds without a byte from it.
 //
 // open_channel (ABI 1.2) makes another instance for one more exec channel on the same session: it has its own
-// PumpPort on the same pump, and its channel is opened and freed by jobs on the pump thread.
+// PumpPort on the same pump, and its channel is opened and freed by jobs on the pump thread. forward_tcp
+// (ABI 1.4) gives one accepted connection a direct-tcpip channel, served by the pump thread alone.
 #pragma once
 
 #include <libssh2.h>
@@ -55,6 +56,9 @@ class SshTransport final : private PumpedChannel {
     void shutdown_write();
     /// One more exec channel running req's command on this connection (any thread; see plugin_abi.h).
     std::unique_ptr<SshTransport> open_channel(const sdk::TransportRequest& req);
+    /// One TCP connection on a direct-tcpip channel of its own on this connection (ABI 1.4, any thread; see
+    /// plugin_abi.h and tcp_forward.hpp).
+    void forward_tcp(const sdk::TcpForwardRequest& req, const sdk::ForwardReport& report);
 
     /// An instance for the channel `channel` of parent's session (open_channel).
     SshTransport(ChannelTag, SshTransport& parent, LIBSSH2_CHANNEL* channel);
