@@ -69,6 +69,59 @@ std::shared_ptr<PluginConnection> PluginConnection::open_channel(const PluginTar
     return std::shared_ptr<PluginConnection>(new PluginConnection(shared_from_this(), std::move(channel)));
 }
 
+void PluginConnection::ForwardInbox::deliver(ForwardEvent event) {
+    std::lock_guard lock(mutex);
+    if (events) events(std::move(event));
+}
+
+void PluginConnection::set_forward_events(ForwardEvents events) {
+    std::lock_guard lock(forward_inbox_->mutex);
+    forward_inbox_->events = std::move(events);
+}
+
+namespace {
+
+using ForwardKind = PluginConnection::ForwardEvent::Kind;
+
+template <typename Inbox>
+void forward_opened(void* context, uint64_t id, int status, const char* message) {
+    const std::string why = message != nullptr ? common::escape_untrusted(message) : std::string();
+    static_cast<Inbox*>(context)->deliver({id, status == SSHUTTLE_OK ? ForwardKind::kOpened : ForwardKind::kRefused,
+                                           status == SSHUTTLE_OK ? std::string() : why});
+}
+
+template <typename Inbox>
+void forward_ended(void* context, uint64_t id, const char* message) {
+    if (message == nullptr) {
+        static_cast<Inbox*>(context)->deliver({id, ForwardKind::kEnded, {}});
+    } else {
+        static_cast<Inbox*>(context)->deliver({id, ForwardKind::kBroken, common::escape_untrusted(message)});
+    }
+}
+
+}  // namespace
+
+bool PluginConnection::forward_tcp(int fd, const std::string& host, uint16_t port, const std::string& origin_host,
+                                   uint16_t origin_port, uint64_t id, std::string& why) {
+    if (parent_) return parent_->forward_tcp(fd, host, port, origin_host, origin_port, id, why);
+    if (!can_forward_tcp()) {
+        why = "transport '" + name() + "' does not forward single connections";
+        return false;
+    }
+    sshuttle_forward_callbacks callbacks{};
+    callbacks.struct_size = sizeof callbacks;
+    callbacks.context = forward_inbox_.get();
+    callbacks.opened = &forward_opened<ForwardInbox>;
+    callbacks.ended = &forward_ended<ForwardInbox>;
+    sshuttle_error err{};
+    const int status = plugin_->table().forward_tcp(plugin_->self(), fd, host.c_str(), port, origin_host.c_str(),
+                                                    origin_port, id, &callbacks, &err);
+    if (status == SSHUTTLE_OK) return true;
+    why = message_of(err);
+    if (why.empty()) why = "forward_tcp failed (status " + std::to_string(status) + ")";
+    return false;
+}
+
 std::string PluginConnection::unsupported_reason(const sshuttle_error& err) const {
     std::string message = message_of(err);
     return message.empty() ? "transport '" + name() + "' cannot make this connection" : message;

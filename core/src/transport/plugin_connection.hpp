@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +57,23 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     /// (the ABI makes the plugin serialise). Throws TransportError (also when the plugin refuses).
     std::shared_ptr<PluginConnection> open_channel(const PluginTarget& target);
 
+    /// The plugin can carry single TCP connections on channels of their own (ABI 1.4 forward_tcp).
+    bool can_forward_tcp() const { return plugin_->can_forward_tcp(); }
+    /// What a forward reports, on a thread of the plugin's (see forward_tcp in plugin_abi.h).
+    struct ForwardEvent {
+        enum class Kind { kOpened, kRefused, kEnded, kBroken };
+        uint64_t id = 0;
+        Kind kind = Kind::kOpened;
+        std::string message;  // why (refused, broken); escaped
+    };
+    using ForwardEvents = std::function<void(ForwardEvent event)>;
+    /// Where forward reports go from now on (empty: dropped). Any thread.
+    void set_forward_events(ForwardEvents events);
+    /// Hands the accepted connection `fd` (still the caller's, see plugin_abi.h) to the plugin for `target`.
+    /// false when the plugin declines it now; `why` then says why.
+    bool forward_tcp(int fd, const std::string& host, uint16_t port, const std::string& origin_host,
+                     uint16_t origin_port, uint64_t id, std::string& why);
+
     /// Blocking: one byte (false at the end of the stream; then end_message() says why).
     bool read_byte(char& c);
     /// Blocking: all of data (false when the stream has ended).
@@ -84,7 +104,15 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     std::string unsupported_reason(const sshuttle_error& err) const;
     long finish_io(long result, const sshuttle_error& err);
 
+    // The callbacks' context: it outlives the plugin, which may report until its destroy returns.
+    struct ForwardInbox {
+        std::mutex mutex;
+        ForwardEvents events;
+        void deliver(ForwardEvent event);
+    };
+
     std::shared_ptr<PluginConnection> parent_;        // a channel's connection: destroyed after the channel
+    std::unique_ptr<ForwardInbox> forward_inbox_ = std::make_unique<ForwardInbox>();  // before plugin_
     plugin::HostServices host_;                       // must outlive the plugin, which keeps its table
     std::unique_ptr<plugin::TransportPlugin> plugin_;
     std::string end_message_;

@@ -15,6 +15,7 @@
 
 namespace sshuttle::transport {
 
+class PluginConnection;
 class ServerConnection;
 
 /// How to start one more server on the SSH connection a started one came from (an extra SSH channel, issue 17):
@@ -29,6 +30,9 @@ class ExtraChannelSource {
     /// names, unless that one asks about each session), for stdio forwards of single connections
     /// (transport/ssh_stdio_forward.hpp); "" = none.
     virtual std::string forward_socket() const { return {}; }
+    /// The transport plugin's connection when it forwards single connections itself (ABI 1.4 forward_tcp);
+    /// nullptr = it does not (or this is the ssh program).
+    virtual std::shared_ptr<PluginConnection> forwarding_plugin() const { return nullptr; }
 };
 
 class ServerConnection {

@@ -236,6 +236,9 @@ class PluginChannels final : public ExtraChannelSource {
     PluginChannels(LaunchPlan plan, std::shared_ptr<PluginConnection> plugin)
         : plan_(std::move(plan)), plugin_(std::move(plugin)) {}
     std::unique_ptr<ServerConnection> open() const override;
+    std::shared_ptr<PluginConnection> forwarding_plugin() const override {
+        return plugin_->can_forward_tcp() ? plugin_ : nullptr;
+    }
 
    private:
     LaunchPlan plan_;

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/untrusted_text.hpp"
+#include "net/tcp_byte_counts.hpp"
 #include "transport/send_descriptor.hpp"
 #include "transport/ssh_mux_messages.hpp"
 #include "transport/sync_reader.hpp"
@@ -25,12 +26,6 @@ namespace {
 using boost::asio::local::stream_protocol;
 
 constexpr std::size_t kShownReasonBytes = 120;
-// Where the kernel's struct tcp_info (include/uapi/linux/tcp.h) keeps tcpi_bytes_acked and tcpi_bytes_received
-// (Linux 4.1): after the 104 bytes glibc's struct also has come tcpi_pacing_rate and tcpi_max_pacing_rate (8
-// bytes each), then these two.
-constexpr std::size_t kBytesAckedAt = 120;
-constexpr std::size_t kBytesReceivedAt = 128;
-static_assert(sizeof(tcp_info) == 104, "glibc's struct tcp_info is the kernel's first 104 bytes");
 
 uint32_t next_request_id() {
     static uint32_t id = 0;
@@ -163,20 +158,12 @@ class Forward final : public SshStdioForward, public std::enable_shared_from_thi
         }
     }
 
-    // What went through the socket each way, as the kernel counts it (ssh reads and writes it, not us):
-    // tcpi_bytes_acked and tcpi_bytes_received of the kernel's struct tcp_info (glibc's stops before them).
+    // What went through the socket each way, as the kernel counts it (ssh reads and writes it, not us).
     void count_traffic_now() {
-        std::array<uint8_t, 256> info{};
-        socklen_t length = info.size();
-        if (::getsockopt(socket_fd_, IPPROTO_TCP, TCP_INFO, info.data(), &length) != 0 ||
-            length < kBytesReceivedAt + sizeof(uint64_t))
-            return;
-        uint64_t acked = 0;
-        uint64_t received = 0;
-        std::memcpy(&acked, info.data() + kBytesAckedAt, sizeof acked);
-        std::memcpy(&received, info.data() + kBytesReceivedAt, sizeof received);
-        traffic_->to_socket = acked;
-        traffic_->from_socket = received;
+        if (const auto counts = net::tcp_byte_counts(socket_fd_)) {
+            traffic_->to_socket = counts->acked;
+            traffic_->from_socket = counts->received;
+        }
     }
 
     // The master closes the control connection once the forward's channel is gone, after ssh wrote the last of

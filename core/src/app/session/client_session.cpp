@@ -28,6 +28,7 @@
 #include "app/rule_plan.hpp"
 #include "app/owner_ids.hpp"
 #include "app/udp_plugin_bridge.hpp"
+#include "app/session/plugin_forward_handoff.hpp"
 #include "app/session/ssh_forward_handoff.hpp"
 #include "net/sockaddr.hpp"
 #include "transport/ssh_addresses.hpp"
@@ -43,6 +44,8 @@ using util::kExitFatal;
 constexpr auto kAttemptGrace = std::chrono::seconds(2);
 // Connections forwarded by ssh itself at once; the mux carries the ones past it (offer_ssh_forwarding).
 constexpr std::size_t kMaxSshForwards = 512;
+// The same for the transport plugin's forwards (a pass of its thread looks at each of their sockets).
+constexpr std::size_t kMaxPluginForwards = 256;
 
 /// QUERY_PF_NAT through the manager. When the kernel has no answer the listener's own address is used, as
 /// upstream does (with OpenBSD's divert-to that is the original destination; with rdr it is dropped as a
@@ -134,20 +137,28 @@ ClientSession::ClientSession(const cli::Options& options)
 
 ClientSession::~ClientSession() = default;
 
-// Each new TCP connection goes to the ssh program's own forwarding first, when there is a connection-sharing
-// master to ask (issue 17).
+// Each new TCP connection goes to SSH's own forwarding first (issue 17): the ssh program's, when there is a
+// connection-sharing master to ask, or the transport plugin's (a direct-tcpip channel per connection).
 void ClientSession::offer_ssh_forwarding() {
     std::shared_ptr<client::TcpHandoff> handoff;
     const auto& extra = server_ ? server_->extra_channels() : nullptr;
     const std::string socket = extra ? extra->forward_socket() : std::string();
+    auto plugin = extra ? extra->forwarding_plugin() : nullptr;
+    rlimit limit{};
+    const rlim_t soft = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 1024;
     if (options_.ssh_forwarding && !socket.empty()) {
         // A forward costs the master three descriptors (the socket as input and output, the control connection)
         // and us two (the socket, the control connection). Past the bound the mux carries the rest, at one each.
-        rlimit limit{};
-        const rlim_t soft = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 1024;
         const std::size_t max_open = std::min<std::size_t>(kMaxSshForwards, static_cast<std::size_t>(soft / 8));
         handoff = std::make_shared<SshForwardHandoff>(io_, socket, max_open);
         spdlog::debug("TCP connections are forwarded by ssh itself (up to {} at once), then by the server", max_open);
+    } else if (options_.ssh_forwarding && plugin) {
+        // A forward costs us two descriptors (ours and the plugin's duplicate), and the plugin's thread polls
+        // every one of its sockets in each pass: past the bound the mux carries the rest.
+        const std::size_t max_open = std::min<std::size_t>(kMaxPluginForwards, static_cast<std::size_t>(soft / 4));
+        handoff = std::make_shared<PluginForwardHandoff>(io_, std::move(plugin), max_open);
+        spdlog::debug("TCP connections are forwarded by the transport (a channel each, up to {} at once), then by "
+                      "the server", max_open);
     }
     engine_->set_tcp_handoff(std::move(handoff));
 }

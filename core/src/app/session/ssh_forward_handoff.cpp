@@ -18,7 +18,7 @@ SshForwardHandoff::~SshForwardHandoff() {
 }
 
 bool SshForwardHandoff::take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) {
-    if (off_ || forwards_.size() >= max_open_) return false;
+    if (verdict_.off() || forwards_.size() >= max_open_) return false;
     const uint64_t id = next_id_++;
     spdlog::debug("accept: ssh forwards the connection to {} ({} open)", target.to_string(), forwards_.size() + 1);
     std::weak_ptr<void> alive = alive_;
@@ -52,24 +52,19 @@ void SshForwardHandoff::refresh_traffic() {
 
 void SshForwardHandoff::answered(uint64_t id, Refusal refusal, const std::string& why) {
     if (refusal == Refusal::kNone) {
-        ever_opened_ = true;
-        refusals_in_a_row_ = 0;
+        verdict_.opened();
         return;
     }
     forwards_.erase(id);
-    if (off_) return;
+    if (verdict_.off()) return;
     if (refusal == Refusal::kNoMaster) {
-        off_ = true;
+        verdict_.turn_off();
         spdlog::info("the ssh master cannot forward connections ({}); TCP goes through the sshuttle server", why);
         return;
     }
-    // A refusal is either the destination's (it refused or is unreachable) or the server's policy; only the
-    // latter repeats for every destination before any forward has ever opened.
-    if (!ever_opened_ && ++refusals_in_a_row_ >= kRefusalsBeforeOff) {
-        off_ = true;
+    if (verdict_.refused())
         spdlog::info("the server refused {} forwards in a row and opened none (AllowTcpForwarding no?); TCP goes "
-                     "through the sshuttle server", refusals_in_a_row_);
-    }
+                     "through the sshuttle server", verdict_.refusals_in_a_row());
 }
 
 }  // namespace sshuttle::app

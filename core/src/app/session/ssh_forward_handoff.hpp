@@ -3,7 +3,7 @@
 // connection-sharing master as a stdio forward (transport/ssh_stdio_forward.hpp), so it gets its own SSH
 // channel and window, and its bytes cost what `ssh -L`'s cost. Declined, so that the mux carries the connection:
 // above a bound of open forwards (each one costs the master three descriptors and us two), and once the server
-// has shown that it does not forward (AllowTcpForwarding no, a restricted key). A connection the server refuses
+// has shown that it does not forward (forwarding_verdict.hpp). A connection the server refuses
 // comes back to the mux untouched, so a destination sshd may not reach is still tried by the sshuttle server.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "app/session/forwarding_verdict.hpp"
 #include "client/tcp_handoff.hpp"
 #include "transport/ssh_stdio_forward.hpp"
 
@@ -21,9 +22,6 @@ namespace sshuttle::app {
 
 class SshForwardHandoff final : public client::TcpHandoff {
    public:
-    /// Refusals in a row, with no forward ever opened, after which the server is taken not to forward at all.
-    static constexpr int kRefusalsBeforeOff = 3;
-
     SshForwardHandoff(boost::asio::io_context& io, std::string control_socket, std::size_t max_open);
     ~SshForwardHandoff() override;
     SshForwardHandoff(const SshForwardHandoff&) = delete;
@@ -40,9 +38,7 @@ class SshForwardHandoff final : public client::TcpHandoff {
     std::size_t max_open_;
     std::unordered_map<uint64_t, std::shared_ptr<transport::SshStdioForward>> forwards_;  // opening or open
     uint64_t next_id_ = 1;
-    bool ever_opened_ = false;
-    int refusals_in_a_row_ = 0;
-    bool off_ = false;
+    ForwardingVerdict verdict_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks after our end do nothing
 };
 
