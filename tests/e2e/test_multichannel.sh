@@ -69,10 +69,9 @@ lab_start_delay_relay "$SSHUTTLE_BUILD_DIR/bin/sshuttle-bench-delay-relay" 2222 
 short_ssh_cmd=$LAB_SSH_CMD short_ssh_config=$LAB_SSH_CONFIG
 LAB_SSH_CMD="ssh -F $LAB_RELAY_SSH_CONFIG" LAB_SSH_CONFIG=$LAB_RELAY_SSH_CONFIG
 
-# The mux's channels are under test: with the ssh program, TCP would otherwise ride ssh's own forwards
+# The mux's channels are under test: with either transport, TCP would otherwise ride SSH's own forwards
 # (test_ssh_forwarding.sh).
-no_forwards=()
-[[ $SSHUTTLE_E2E_TRANSPORT == builtin ]] || no_forwards=(--no-ssh-forwarding)
+no_forwards=(--no-ssh-forwarding)
 auth_before=$(auth_count)
 sst_start_remote multichannel "${no_forwards[@]}" "$PRIVATE_V4" "$PRIVATE_V6"
 sst_wait_tunnel "$TARGET_V4"
