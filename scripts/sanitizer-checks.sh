@@ -35,12 +35,12 @@ fuzz() {
 }
 
 # Every unit suite, the native server's data-plane process tests, and end-to-end tests that drive both ends of
-# the tunnel (ssh command and libssh2 plugin), ssh's own forwards, a hostile server, a garbage peer, a stuck
-# reader, DNS and a killed manager, all under ASan+UBSan. The e2e tests' server helper runs under sshd, which
-# passes on none of our environment, so every process here reports to files in $logs (lab.sh has sshd set the
-# same for its sessions): a report fails the section even when it comes from a process whose exit status no
-# test looks at.
-asan_e2e='^e2e\.(tcp_transfer|libssh2\.tcp_transfer|ssh_forwarding|hostile_server|stuck_channel|garbage_peer|manager_killed|dns)$'
+# the tunnel (ssh command and libssh2 plugin), ssh's and libssh2's own forwards, a hostile server, a garbage
+# peer, a stuck reader, DNS and a killed manager, all under ASan+UBSan. The e2e tests' server helper runs under
+# sshd, which passes on none of our environment, so every process here reports to files in $logs (lab.sh has
+# sshd set the same for its sessions): a report fails the section even when it comes from a process whose exit
+# status no test looks at.
+asan_e2e='^e2e\.(tcp_transfer|libssh2\.tcp_transfer|ssh_forwarding|libssh2\.ssh_forwarding|hostile_server|stuck_channel|garbage_peer|manager_killed|dns)$'
 asan() {
   local logs=$PWD/build-asan/sanitizer-logs status=0
   # -O1 -g1: about half the compile time of -O2 -g on CI's two cores; reports still name file and line.
