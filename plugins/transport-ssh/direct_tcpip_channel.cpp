@@ -33,9 +33,11 @@ bool concerns_channel_only(int status) {
 
 DirectTcpipChannel::DirectTcpipChannel(LIBSSH2_SESSION* session, const std::string& host, uint16_t port,
                                        const std::string& origin_host, uint16_t origin_port, unsigned window_bytes,
-                                       unsigned packet_bytes, SessionFailed session_failed, LastError last_error)
+                                       unsigned packet_bytes, SessionFailed session_failed, LastError last_error,
+                                       Opened opened)
     : session_(session), destination_(host + ":" + std::to_string(port)), window_bytes_(window_bytes),
-      packet_bytes_(packet_bytes), session_failed_(std::move(session_failed)), last_error_(std::move(last_error)) {
+      packet_bytes_(packet_bytes), session_failed_(std::move(session_failed)), last_error_(std::move(last_error)),
+      opened_(std::move(opened)) {
     // libssh2_channel_direct_tcpip_ex would grant libssh2's default window; libssh2_channel_open_ex takes ours.
     append_string(open_message_, host);
     append_u32(open_message_, port);
@@ -50,11 +52,14 @@ void DirectTcpipChannel::fail(int status, const std::string& what) {
 }
 
 bool DirectTcpipChannel::open() {
+    if (asked_ == std::chrono::steady_clock::time_point{}) asked_ = std::chrono::steady_clock::now();
     channel_ = libssh2_channel_open_ex(session_, "direct-tcpip", 12, window_bytes_, packet_bytes_,
                                        open_message_.data(), static_cast<unsigned>(open_message_.size()));
     if (channel_ != nullptr) {
         // Nothing reads a direct-tcpip channel's extended data: a server that sends some must not pile it up.
         libssh2_channel_handle_extended_data2(channel_, LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE);
+        if (opened_)
+            opened_(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - asked_));
         return true;
     }
     const int status = libssh2_session_last_errno(session_);

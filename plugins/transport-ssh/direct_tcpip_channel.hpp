@@ -6,6 +6,7 @@
 
 #include <libssh2.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,10 +21,13 @@ class DirectTcpipChannel final : public ForwardChannel {
     using SessionFailed = std::function<void(const std::string& what)>;
     /// Why the session's last call failed (libssh2's message).
     using LastError = std::function<std::string()>;
+    /// Told how long the open took (request to confirmation: a round trip, plus sshd's connect to the
+    /// destination), for the next channels' windows.
+    using Opened = std::function<void(std::chrono::microseconds took)>;
 
     DirectTcpipChannel(LIBSSH2_SESSION* session, const std::string& host, uint16_t port,
                        const std::string& origin_host, uint16_t origin_port, unsigned window_bytes,
-                       unsigned packet_bytes, SessionFailed session_failed, LastError last_error);
+                       unsigned packet_bytes, SessionFailed session_failed, LastError last_error, Opened opened);
 
     bool open() override;
     long read(void* buf, size_t len) override;
@@ -43,6 +47,8 @@ class DirectTcpipChannel final : public ForwardChannel {
     unsigned packet_bytes_;
     SessionFailed session_failed_;
     LastError last_error_;
+    Opened opened_;
+    std::chrono::steady_clock::time_point asked_{};  // the first open() call
 };
 
 }  // namespace sshuttle::plugins::transport_ssh

@@ -4,6 +4,7 @@
 //   password=SECRET        password / keyboard-interactive answer (from -r user:password@host)
 //   ssh=PATH|none          the ssh binary asked for the configuration (default: ssh; none: ssh's defaults)
 //   window-bytes=N         receive window of the exec channel (default 4 MiB)
+//   forward-window-bytes=N receive window of each forwarded connection's channel (default: from the round trip)
 //   connect-timeout=S      TCP connect timeout in seconds (default: ConnectTimeout, else 60)
 //   aes-ctr-read-ahead=yes|no  AES-CTR keystream computed ahead in batches (default yes)
 //   batch-mode=yes|no      yes: never prompt (passphrase, password, host key), as BatchMode=yes; the client sets

@@ -16,6 +16,8 @@
 #include <libssh2.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,6 +106,9 @@ class SshTransport final : private PumpedChannel {
     Clock::time_point last_probe_ = Clock::now();
     SshTransport* parent_ = nullptr;  // an open_channel instance: the connection's instance, which outlives it
     PumpPort* port_ = nullptr;        // an open_channel instance: its side of the parent's pump
+    // The shortest forward channel open so far, in microseconds (0: none yet): sizes the next forwards' windows.
+    // Written by the pump thread, read by forward_tcp's caller.
+    std::shared_ptr<std::atomic<int64_t>> shortest_forward_open_us_ = std::make_shared<std::atomic<int64_t>>(0);
     std::unique_ptr<ChannelPump> pump_;  // declared last: destroyed (joined) before the sessions are touched
 };
 
