@@ -196,7 +196,8 @@ void SshTransport::forward_tcp(const sdk::TcpForwardRequest& req, const sdk::For
     if (window == 0) {
         const int64_t rtt_us = shortest_forward_open_us_->load();
         const double wanted = rtt_us > 0 ? kForwardWindowRate * static_cast<double>(rtt_us) / 1e6 : 0.0;
-        window = static_cast<unsigned>(std::clamp(wanted, double{kMinForwardWindowBytes}, double{kMaxForwardWindowBytes}));
+        window = static_cast<unsigned>(
+            std::clamp(wanted, double{kMinForwardWindowBytes}, double{kMaxForwardWindowBytes}));
     }
     SshHop& hop = *hops_.back();
     auto channel = std::make_unique<DirectTcpipChannel>(
