@@ -75,6 +75,7 @@ void PluginConnection::ForwardInbox::deliver(ForwardEvent event) {
 }
 
 void PluginConnection::set_forward_events(ForwardEvents events) {
+    if (parent_) return parent_->set_forward_events(std::move(events));  // its connection forwards
     std::lock_guard lock(forward_inbox_->mutex);
     forward_inbox_->events = std::move(events);
 }
