@@ -28,12 +28,13 @@ PluginForwardHandoff::PluginForwardHandoff(boost::asio::io_context& io,
 
 PluginForwardHandoff::~PluginForwardHandoff() {
     plugin_->set_forward_events(nullptr);
-    // The plugin's duplicates may outlive us: shutting the sockets down ends its forwards too (it reads the end,
-    // or fails to write), and the linger makes the last close a reset, as for the mux's connections at a loss.
+    // We go when the connection is lost or the session ends, and the plugin's forwards end with it: the linger,
+    // an option of the socket itself, makes whichever close comes last (the plugin's duplicate) a reset, as for
+    // the mux's connections at a loss. No shutdown(): its FIN would tell the application that a cut transfer
+    // ended normally.
     for (auto& [id, forward] : forwards_) {
         const linger abort_on_close{1, 0};
         ::setsockopt(forward.fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-        ::shutdown(forward.fd, SHUT_RDWR);
         ::close(forward.fd);
     }
 }
