@@ -33,12 +33,13 @@ constexpr auto kStepTimeout = std::chrono::seconds(60);  // one handshake or aut
 constexpr unsigned kDefaultWindowBytes = 4u << 20;
 // A forwarded connection's receive window follows the path's round trip (unless forward-window-bytes=N fixes
 // it): enough for kForwardWindowRate per connection over the shortest channel open seen so far (a round trip plus
-// sshd's connect), between OpenSSH's 2 MiB for `ssh -L` and 8 MiB. Each forward is one channel and all of them
-// share one TCP connection, so what a download's window lets sshd queue there comes before an interactive
-// connection's reply: measured in the bench on a ~0 ms link under one download, a 4 MiB window took echo p99 to
-// 31 ms, 2 MiB to 11 ms. On a long link the window is in flight rather than queued, and one stream at 50 ms needs
-// more than 2 MiB to match ssh -L (266 against 312 Mbit/s with 2 MiB, 475 with 4 MiB).
-constexpr unsigned kMinForwardWindowBytes = 2u << 20;
+// sshd's connect), between 512 KiB and 8 MiB. Each forward is one channel and all of them share one TCP
+// connection, so what the downloads' windows let sshd queue there comes before an interactive connection's reply.
+// Measured in the bench on a ~0 ms link: under one download a 4 MiB window took echo p99 to 31 ms, 2 MiB to 11 ms,
+// and under eight 2 MiB windows to 44 ms. On a long link the window is in flight rather than queued, and one
+// stream at 50 ms needs more than OpenSSH's 2 MiB to match ssh -L (266 against 312 Mbit/s with 2 MiB, 475 with
+// 4 MiB, 691 sized by the round trip).
+constexpr unsigned kMinForwardWindowBytes = 512u << 10;
 constexpr unsigned kMaxForwardWindowBytes = 8u << 20;
 constexpr double kForwardWindowRate = 125e6;  // bytes per second: 1 Gbit/s
 constexpr unsigned kPacketBytes = 32768;
