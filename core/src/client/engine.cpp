@@ -17,6 +17,7 @@
 
 #include "client/channel_pick.hpp"
 #include "client/tcp_handoff.hpp"
+#include "net/reset_and_close.hpp"
 #include "client/dns_proxy.hpp"
 #include "util/fd_limit.hpp"
 #include "client/host_list.hpp"
@@ -39,13 +40,7 @@ Route to_route(const mux::RouteLine& line) {
     return route;
 }
 
-// A connection that cannot be carried gets a reset, not a FIN: a FIN would tell the application that the
-// far end finished sending, and a cut-off download would look complete.
-void reset_and_close(int fd) {
-    const linger abort_on_close{1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-    ::close(fd);
-}
+using net::reset_and_close;
 
 // The mux names its own protocol violations this way (mux.cpp); a new connection to the same server would
 // only hear the same garbage, so those end the session instead of starting a reconnect.

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "net/reset_and_close.hpp"
 #include "net/sockaddr.hpp"
 #include "net/tcp_byte_counts.hpp"
 
@@ -32,11 +33,7 @@ PluginForwardHandoff::~PluginForwardHandoff() {
     // an option of the socket itself, makes whichever close comes last (the plugin's duplicate) a reset, as for
     // the mux's connections at a loss. No shutdown(): its FIN would tell the application that a cut transfer
     // ended normally.
-    for (auto& [id, forward] : forwards_) {
-        const linger abort_on_close{1, 0};
-        ::setsockopt(forward.fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-        ::close(forward.fd);
-    }
+    for (auto& [id, forward] : forwards_) net::reset_and_close(forward.fd);
 }
 
 bool PluginForwardHandoff::take(int fd, const net::Endpoint& target, Opened opened, GiveBack give_back) {
@@ -95,11 +92,10 @@ void PluginForwardHandoff::report(const transport::PluginConnection::ForwardEven
             count(forward);
             if (event.kind == Kind::kBroken) {
                 spdlog::debug("forward to {} broke: {}", forward.target.to_string(), event.message);
-                // A cut transfer must not look complete: the application gets a reset.
-                const linger abort_on_close{1, 0};
-                ::setsockopt(forward.fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+                net::reset_and_close(forward.fd);
+            } else {
+                ::close(forward.fd);
             }
-            ::close(forward.fd);
             forwards_.erase(it);  // its `alive` expires: the engine counts it closed
             return;
     }
